@@ -1,0 +1,184 @@
+"""Typed settings read from environment variables, validated at start.
+
+Each service declares one frozen dataclass whose fields are made with
+:func:`setting`; ``load(SettingsClass)`` reads them all and stops with a
+:class:`ConfigError` naming the variable on the first missing or bad value.
+Names may contain ``{prefix}``, replaced by the class's ``ENV_PREFIX`` so the
+common server settings are shared by every service.
+
+``env_names(SettingsClass)`` lists every variable a service reads; the
+deployment checks compare it with the manifests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+T = TypeVar("T")
+S = TypeVar("S")
+
+_META = "factoryfinder.env"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _Spec:
+    name: str
+    parse: Callable[[str], Any]
+    secret: bool
+
+
+_MISSING: Any = dataclasses.MISSING
+
+
+def setting(
+    name: str,
+    default: Any = _MISSING,
+    *,
+    parse: Callable[[str], Any] = str,
+    secret: bool = False,
+) -> Any:
+    """Declare a dataclass field read from the environment variable ``name``.
+
+    With no ``default`` the variable is required. ``parse`` turns the text into
+    the value and raises ``ValueError`` with a reason when it is bad. ``secret``
+    values are never echoed in error messages.
+    """
+    spec = _Spec(name=name, parse=parse, secret=secret)
+    if default is _MISSING:
+        return dataclasses.field(metadata={_META: spec})
+    if isinstance(default, list | dict | set):
+        frozen = default
+        return dataclasses.field(default_factory=lambda: type(frozen)(frozen), metadata={_META: spec})
+    return dataclasses.field(default=default, metadata={_META: spec})
+
+
+def _resolve(cls: type[Any], name: str) -> str:
+    prefix: str = getattr(cls, "ENV_PREFIX", "FF")
+    return name.replace("{prefix}", prefix)
+
+
+def env_names(cls: type[Any]) -> list[str]:
+    """Every environment variable ``cls`` reads."""
+    return [
+        _resolve(cls, f.metadata[_META].name)
+        for f in dataclasses.fields(cls)
+        if _META in f.metadata
+    ]
+
+
+def load(cls: type[S], environ: Mapping[str, str] | None = None, **overrides: Any) -> S:
+    """Build ``cls`` from ``environ`` (default ``os.environ``); ``overrides`` win."""
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in overrides:
+            values[f.name] = overrides[f.name]
+            continue
+        spec: _Spec | None = f.metadata.get(_META)
+        if spec is None:
+            continue
+        name = _resolve(cls, spec.name)
+        raw = env.get(name)
+        if raw is None or raw == "":
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(f"{name} is required but not set")
+            continue
+        try:
+            values[f.name] = spec.parse(raw)
+        except (ValueError, TypeError) as exc:
+            shown = "<secret>" if spec.secret else repr(raw)
+            raise ConfigError(f"{name}={shown} is invalid: {exc}") from None
+    return cls(**values)
+
+
+# --- parsers -----------------------------------------------------------------
+
+
+def parse_bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected true/false")
+
+
+def int_range(low: int | None = None, high: int | None = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text.strip())
+        if low is not None and value < low:
+            raise ValueError(f"must be >= {low}")
+        if high is not None and value > high:
+            raise ValueError(f"must be <= {high}")
+        return value
+
+    return parse
+
+
+def float_range(low: float | None = None, high: float | None = None) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        value = float(text.strip())
+        if value != value:  # NaN
+            raise ValueError("not a number")
+        if low is not None and value < low:
+            raise ValueError(f"must be >= {low}")
+        if high is not None and value > high:
+            raise ValueError(f"must be <= {high}")
+        return value
+
+    return parse
+
+
+def parse_list(text: str) -> list[str]:
+    """Comma-separated values, blanks dropped."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def one_of(*choices: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        value = text.strip()
+        if value not in choices:
+            raise ValueError(f"must be one of {', '.join(choices)}")
+        return value
+
+    return parse
+
+
+def secret_value(environ: Mapping[str, str], name: str) -> str | None:
+    """A secret from ``NAME`` or from the file named by ``NAME_FILE`` (Kubernetes style)."""
+    direct = environ.get(name)
+    if direct:
+        return direct.strip()
+    path = environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"{name}_FILE={path!r} cannot be read: {exc.strerror}") from None
+    return None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServerSettings:
+    """Settings every gRPC service shares; subclasses set ``ENV_PREFIX``."""
+
+    ENV_PREFIX: ClassVar[str] = "FF"
+
+    host: str = setting("{prefix}_HOST", "127.0.0.1")
+    port: int = setting("{prefix}_PORT", 0, parse=int_range(0, 65535))
+    metrics_port: int = setting("{prefix}_METRICS_PORT", -1, parse=int_range(-1, 65535))
+    max_message_bytes: int = setting(
+        "{prefix}_MAX_MESSAGE_BYTES", 32 * 1024 * 1024, parse=int_range(1024, 1 << 30)
+    )
+    grace_seconds: float = setting("{prefix}_GRACE_SECONDS", 10.0, parse=float_range(0, 600))
+    log_level: str = setting(
+        "{prefix}_LOG_LEVEL", "INFO", parse=one_of("DEBUG", "INFO", "WARNING", "ERROR")
+    )
