@@ -1,0 +1,95 @@
+"""Exact money: ``Decimal`` inside, ``google.type.Money`` on the wire.
+
+Never a float. Amounts are in yuan (CNY); rounding happens only where a plan
+shows a final figure, half-up to the fen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from google.type import money_pb2
+
+CNY = "CNY"
+FEN = Decimal("0.01")
+_NANOS = Decimal(1_000_000_000)
+
+
+def to_decimal(text: str | int | Decimal) -> Decimal:
+    """Parse an amount; raises ``ValueError`` for anything that is not a finite number."""
+    try:
+        value = text if isinstance(text, Decimal) else Decimal(str(text).strip())
+    except InvalidOperation:
+        raise ValueError(f"not an amount: {text!r}") from None
+    if not value.is_finite():
+        raise ValueError(f"not a finite amount: {text!r}")
+    return value
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Integer fen (1/100 yuan), as the older APIs send prices, to yuan."""
+    return Decimal(fen) / 100
+
+
+def round_fen(amount: Decimal) -> Decimal:
+    """Half-up to the fen."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def to_money(amount: Decimal, currency: str = CNY) -> money_pb2.Money:
+    """``Decimal`` → ``google.type.Money`` (units + nanos share the sign)."""
+    units = int(amount)  # truncates toward zero, so nanos keep the sign of units
+    nanos = int(((amount - units) * _NANOS).to_integral_value(rounding=ROUND_HALF_UP))
+    return money_pb2.Money(currency_code=currency, units=units, nanos=nanos)
+
+
+def from_money(money: money_pb2.Money) -> Decimal:
+    """``google.type.Money`` → ``Decimal`` (exact)."""
+    return Decimal(money.units) + Decimal(money.nanos) / _NANOS
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTier:
+    """One step of a price ladder: ``unit_price`` from ``min_quantity`` up to
+    ``max_quantity`` pieces (``None`` = no upper bound)."""
+
+    min_quantity: int
+    max_quantity: int | None
+    unit_price: Decimal
+
+
+def normalize_ladder(tiers: Sequence[PriceTier]) -> list[PriceTier]:
+    """Sort by starting quantity and close every tier just below the next one."""
+    ordered = sorted(tiers, key=lambda tier: tier.min_quantity)
+    closed: list[PriceTier] = []
+    for index, tier in enumerate(ordered):
+        upper = ordered[index + 1].min_quantity - 1 if index + 1 < len(ordered) else None
+        closed.append(PriceTier(tier.min_quantity, upper, tier.unit_price))
+    return closed
+
+
+def unit_price_at(tiers: Sequence[PriceTier], quantity: int) -> Decimal | None:
+    """The ladder's unit price for ``quantity`` pieces.
+
+    Below the first tier the first tier's price applies (the supplier's
+    minimum decides whether such an order is possible, not the ladder).
+    ``None`` for an empty ladder.
+    """
+    if not tiers:
+        return None
+    ordered = sorted(tiers, key=lambda tier: tier.min_quantity)
+    price = ordered[0].unit_price
+    for tier in ordered:
+        if quantity >= tier.min_quantity:
+            price = tier.unit_price
+    return price
+
+
+def next_tier(tiers: Sequence[PriceTier], quantity: int) -> PriceTier | None:
+    """The first tier starting above ``quantity``, if any."""
+    for tier in sorted(tiers, key=lambda tier: tier.min_quantity):
+        if tier.min_quantity > quantity:
+            return tier
+    return None
