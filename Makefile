@@ -1,0 +1,72 @@
+# factoryfinder: `make run` starts everything against the sandbox; `make test` runs the whole suite.
+# Both install what they need on a fresh machine (venv, Python packages, generated stubs,
+# redis-server from Debian, Go tools, Maven artifacts).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+GEN := protos/gen/python
+TOOLS := $(CURDIR)/.tools/bin
+PROTOS := $(wildcard protos/factoryfinder/v1/*.proto)
+export PATH := $(CURDIR)/$(BIN):$(TOOLS):$(PATH)
+# Large gRPC messages are allocator-bound with glibc defaults (see docs/performance.md).
+export MALLOC_MMAP_THRESHOLD_ ?= 67108864
+export MALLOC_TRIM_THRESHOLD_ ?= 268435456
+
+.PHONY: help install gen check-gen lint proto-lint test unit run bench tools system-deps clean
+
+help:
+	@echo "make run    - install, start every service against the sandbox, show a real search"
+	@echo "make test   - install and run the whole suite (lint, types, protos, tests, interop, manifests)"
+	@echo "make bench  - benchmarks (ratios against baselines measured in the same run)"
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip==25.3
+	$(PY) -m pip install -q -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed $(GEN)/.stamp
+
+# Stubs are generated, never committed, so they can never be stale: any change to a
+# .proto regenerates them before the next run or test.
+$(GEN)/.stamp: $(PROTOS) $(VENV)/.installed
+	rm -rf $(GEN) && mkdir -p $(GEN)
+	$(PY) -m grpc_tools.protoc -Iprotos -Iprotos/vendor \
+		--python_out=$(GEN) --grpc_python_out=$(GEN) --mypy_out=$(GEN) --mypy_grpc_out=$(GEN) \
+		$(PROTOS)
+	touch $(GEN)/factoryfinder/__init__.py $(GEN)/factoryfinder/v1/__init__.py
+	echo "$(CURDIR)/$(GEN)" > $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/factoryfinder_protos.pth
+	@touch $@
+
+gen: $(GEN)/.stamp
+
+proto-lint: install
+	$(BIN)/buf lint
+	@./.ci/buf-breaking.sh
+
+lint: install proto-lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services tests
+
+system-deps:
+	@./.ci/system-deps.sh
+
+unit: install
+	$(BIN)/pytest -q tests/unit
+
+test: install system-deps lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+run: install
+	$(BIN)/factoryfinder up
+
+bench: install
+	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) -m tests.bench.$$(basename $$b .py) || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(GEN) .tools .mypy_cache .ruff_cache .pytest_cache
