@@ -56,7 +56,9 @@ def setting(
         return dataclasses.field(metadata={_META: spec})
     if isinstance(default, list | dict | set):
         frozen = default
-        return dataclasses.field(default_factory=lambda: type(frozen)(frozen), metadata={_META: spec})
+        return dataclasses.field(
+            default_factory=lambda: type(frozen)(frozen), metadata={_META: spec}
+        )
     return dataclasses.field(default=default, metadata={_META: spec})
 
 
@@ -179,6 +181,11 @@ class ServerSettings:
         "{prefix}_MAX_MESSAGE_BYTES", 32 * 1024 * 1024, parse=int_range(1024, 1 << 30)
     )
     grace_seconds: float = setting("{prefix}_GRACE_SECONDS", 10.0, parse=float_range(0, 600))
+    # Time between turning health NOT_SERVING and refusing new calls, so load
+    # balancers and the mesh stop routing here first.
+    drain_delay_seconds: float = setting(
+        "{prefix}_DRAIN_DELAY_SECONDS", 1.0, parse=float_range(0, 120)
+    )
     log_level: str = setting(
         "{prefix}_LOG_LEVEL", "INFO", parse=one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )

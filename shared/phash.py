@@ -28,7 +28,8 @@ def _dct_matrix(n: int) -> npt.NDArray[np.float64]:
     i = np.arange(n)[None, :]
     matrix = np.cos(np.pi * (2 * i + 1) * k / (2 * n)) * np.sqrt(2.0 / n)
     matrix[0, :] = np.sqrt(1.0 / n)
-    return matrix
+    result: npt.NDArray[np.float64] = matrix
+    return result
 
 
 def phash(image: Image.Image) -> int:

@@ -1,0 +1,300 @@
+"""The one way a factoryfinder gRPC service starts, serves and stops.
+
+A service describes itself with a :class:`ServiceSpec` (its name, the gRPC
+service names it registers, and optional start/stop hooks for resources such
+as HTTP clients, stores or worker pools) and calls :func:`start_server`
+(tests: binds port 0 and returns the real port) or :func:`serve` (processes:
+also handles SIGTERM/SIGINT).
+
+Every server gets:
+- the standard health service, NOT_SERVING until ``on_start`` finished and
+  again from the moment a drain begins;
+- server reflection (v1alpha, what grpcurl speaks);
+- max message sizes both ways from settings (above it gRPC answers
+  RESOURCE_EXHAUSTED);
+- keepalive settings that service meshes and load balancers expect;
+- an interceptor that gives each call a request id (``x-request-id`` from
+  metadata, or a new one, sent back as initial metadata), turns
+  :class:`~shared.errors.ServiceError` into a rich status, turns anything
+  unexpected into INTERNAL without losing the log, logs one JSON line per call
+  and records Prometheus metrics;
+- graceful shutdown: health NOT_SERVING, a short drain delay, then
+  ``server.stop(grace)`` lets in-flight calls finish.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1._async import HealthServicer
+from grpc_reflection.v1alpha import reflection
+
+from shared import json_logging, metrics
+from shared.config import ServerSettings
+from shared.errors import Code, ServiceError
+from shared.grpc_errors import to_status
+
+log = logging.getLogger("factoryfinder.server")
+
+REQUEST_ID_HEADER = "x-request-id"
+_HEALTH_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What a service brings to the shared server."""
+
+    name: str
+    service_names: Sequence[str]
+    register: Callable[[grpc.aio.Server], None]
+    on_start: Callable[[], Awaitable[None]] | None = None
+    on_stop: Callable[[], Awaitable[None]] | None = None
+
+
+def server_options(settings: ServerSettings) -> list[tuple[str, Any]]:
+    return [
+        ("grpc.max_receive_message_length", settings.max_message_bytes),
+        ("grpc.max_send_message_length", settings.max_message_bytes),
+        # Answer client keepalive pings (meshes and grpc-go/java clients send them).
+        ("grpc.keepalive_time_ms", 30_000),
+        ("grpc.keepalive_timeout_ms", 10_000),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+        ("grpc.http2.max_pings_without_data", 0),
+        # Recycle connections now and then so new replicas get a share of
+        # long-lived client connections (round-robin only spreads new ones).
+        ("grpc.max_connection_age_ms", 300_000),
+        ("grpc.max_connection_age_grace_ms", 30_000),
+    ]
+
+
+def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_HEADER and isinstance(value, str) and 0 < len(value) <= 128:
+            return value
+    return uuid.uuid4().hex
+
+
+class _CallObserver:
+    """Request id, error mapping, one log line and metrics for one call."""
+
+    def __init__(self, service: str, method: str, context: Any) -> None:
+        self.service = service
+        self.method = method
+        self.context = context
+        self.code = "OK"
+        self.reason = ""
+        self.request_id = _request_id(context)
+        self.started = time.perf_counter()
+        self._token = json_logging.request_id_var.set(self.request_id)
+
+    async def begin(self) -> None:
+        await self.context.send_initial_metadata(((REQUEST_ID_HEADER, self.request_id),))
+
+    async def fail(self, exc: BaseException) -> None:
+        """Record ``exc`` and abort the call with the right status (re-raises aborts)."""
+        if isinstance(exc, ServiceError):
+            self.code, self.reason = exc.code.value, exc.reason
+            status = to_status(exc)
+            await self.context.abort(status.code, status.details, status.trailing_metadata)
+        if isinstance(exc, asyncio.CancelledError):
+            self.code = "CANCELLED"
+            raise exc
+        if isinstance(exc, grpc.aio.AbortError | grpc.RpcError):
+            code = self.context.code()
+            self.code = code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+            raise exc
+        log.exception("unhandled error in %s", self.method)
+        internal = ServiceError(
+            Code.INTERNAL,
+            "INTERNAL",
+            f"internal error (request id {self.request_id})",
+            metadata={"request_id": self.request_id},
+        )
+        await self.fail(internal)
+
+    def finish(self) -> None:
+        elapsed = time.perf_counter() - self.started
+        metrics.RPC_LATENCY.labels(self.service, self.method).observe(elapsed)
+        metrics.RPC_TOTAL.labels(self.service, self.method, self.code).inc()
+        fields = {"method": self.method, "code": self.code, "duration_ms": round(elapsed * 1000, 2)}
+        if self.reason:
+            fields["reason"] = self.reason
+        log.info("rpc", extra={"fields": fields})
+        json_logging.request_id_var.reset(self._token)
+
+
+class _ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+    def __init__(self, service: str) -> None:
+        self._service = service
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(details)
+        method: str = details.method
+        if handler is None or method.startswith("/grpc."):
+            return handler
+        return _wrap(handler, self._service, method)
+
+
+def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str) -> grpc.RpcMethodHandler:
+    kwargs = {
+        "request_deserializer": handler.request_deserializer,
+        "response_serializer": handler.response_serializer,
+    }
+    if handler.unary_unary or handler.stream_unary:
+        inner = handler.unary_unary or handler.stream_unary
+
+        async def unary(request: Any, context: Any) -> Any:
+            call = _CallObserver(service, method, context)
+            try:
+                await call.begin()
+                return await inner(request, context)
+            except BaseException as exc:
+                await call.fail(exc)
+            finally:
+                call.finish()
+
+        factory = (
+            grpc.unary_unary_rpc_method_handler
+            if handler.unary_unary
+            else grpc.stream_unary_rpc_method_handler
+        )
+        return factory(unary, **kwargs)
+
+    inner_stream = handler.unary_stream or handler.stream_stream
+
+    async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
+        call = _CallObserver(service, method, context)
+        try:
+            await call.begin()
+            async for item in inner_stream(request, context):
+                yield item
+        except BaseException as exc:
+            await call.fail(exc)
+        finally:
+            call.finish()
+
+    factory = (
+        grpc.unary_stream_rpc_method_handler
+        if handler.unary_stream
+        else grpc.stream_stream_rpc_method_handler
+    )
+    return factory(streaming, **kwargs)
+
+
+@dataclass
+class RunningServer:
+    """A started server; ``port`` is the real port even when 0 was asked for."""
+
+    spec: ServiceSpec
+    settings: ServerSettings
+    server: grpc.aio.Server
+    health: HealthServicer
+    port: int
+    metrics_port: int | None
+    _stopped: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def address(self) -> str:
+        return f"{self.settings.host}:{self.port}"
+
+    async def set_serving(self, serving: bool) -> None:
+        status = (
+            health_pb2.HealthCheckResponse.SERVING
+            if serving
+            else health_pb2.HealthCheckResponse.NOT_SERVING
+        )
+        for name in ("", *self.spec.service_names):
+            await self.health.set(name, status)
+
+    async def shutdown(self, grace: float | None = None) -> None:
+        """Drain: health NOT_SERVING, wait the drain delay, finish in-flight calls, stop."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        log.info("draining", extra={"fields": {"grace_s": self.settings.grace_seconds}})
+        await self.health.enter_graceful_shutdown()
+        await asyncio.sleep(self.settings.drain_delay_seconds)
+        await self.server.stop(self.settings.grace_seconds if grace is None else grace)
+        if self.spec.on_stop is not None:
+            await self.spec.on_stop()
+        log.info("stopped")
+
+    async def wait_for_termination(self) -> None:
+        await self.server.wait_for_termination()
+
+
+async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningServer:
+    """Build, bind and start the server; SERVING once ``spec.on_start`` is done."""
+    server = grpc.aio.server(
+        interceptors=[_ObservingInterceptor(spec.name)], options=server_options(settings)
+    )
+    health = HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health, server)
+    spec.register(server)
+    reflection.enable_server_reflection(
+        (*spec.service_names, _HEALTH_NAME, reflection.SERVICE_NAME), server
+    )
+    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    if port == 0:
+        raise OSError(f"cannot bind {settings.host}:{settings.port}")
+    metrics_port = None
+    if settings.metrics_port >= 0:
+        metrics_port = metrics.start_exporter(settings.host, settings.metrics_port)
+    running = RunningServer(spec, settings, server, health, port, metrics_port)
+    await running.set_serving(False)
+    await server.start()
+    if spec.on_start is not None:
+        await spec.on_start()
+    await running.set_serving(True)
+    log.info(
+        "serving",
+        extra={"fields": {"address": running.address, "metrics_port": metrics_port}},
+    )
+    return running
+
+
+async def serve(spec: ServiceSpec, settings: ServerSettings) -> None:
+    """Run until SIGTERM/SIGINT, then drain and stop (a second signal stops at once)."""
+    running = await start_server(spec, settings)
+    print(f"{spec.name} listening on {running.address}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    drain = asyncio.create_task(running.shutdown())
+    stop.clear()
+    second = asyncio.create_task(stop.wait())
+    done, _ = await asyncio.wait({drain, second}, return_when=asyncio.FIRST_COMPLETED)
+    if second in done and not drain.done():
+        await running.server.stop(0)
+        drain.cancel()
+    second.cancel()
+
+
+def run(
+    name: str, spec_factory: Callable[[], Awaitable[ServiceSpec]], settings: ServerSettings
+) -> int:
+    """Entry point for ``factoryfinder serve <name>``: logs as JSON, serves until told to stop."""
+    json_logging.configure(name, settings.log_level)
+
+    async def main() -> None:
+        spec = await spec_factory()
+        await serve(spec, settings)
+
+    asyncio.run(main())
+    return 0
