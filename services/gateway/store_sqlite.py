@@ -1,0 +1,154 @@
+"""The embedded Store: one SQLite file in WAL mode, shared by every process that opens it.
+
+Reservations commit with ``synchronous=FULL`` inside ``BEGIN IMMEDIATE`` (the
+write lock is taken before the counter is read, so two processes can never both
+see room for the last unit) and return only after the commit: a kill -9 or a
+power cut loses nothing that was acknowledged. Cache entries and token buckets
+use ``synchronous=NORMAL`` (still safe against a killed process). All sqlite3
+calls run on one dedicated thread per store so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL, expires_at REAL);
+CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NULL,
+                                     expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL,
+                                    updated_at REAL NOT NULL);
+"""
+# How long a writer waits for another process's lock before failing.
+_BUSY_TIMEOUT_MS = 30_000
+# Expired rows are swept every this many cache writes (reads ignore them anyway).
+_SWEEP_EVERY = 256
+
+
+class SqliteStore:
+    def __init__(self, path: str, clock: Callable[[], float] = time.time) -> None:
+        # Wall-clock time: the processes sharing the file share the host's clock.
+        self._clock = clock
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-store")
+        self._sync = ""
+        self._writes = 0
+        self._conn = self._executor.submit(self._connect, path).result()
+
+    def _connect(self, path: str) -> sqlite3.Connection:
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        return conn
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    def _transaction(self, sync: str, body: Callable[[sqlite3.Connection], T]) -> T:
+        if sync != self._sync:
+            # Cannot be changed inside a transaction, so it is set just before one.
+            self._conn.execute(f"PRAGMA synchronous={sync}")
+            self._sync = sync
+        self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            result = body(self._conn)
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        self._conn.execute("COMMIT")
+        return result
+
+    async def get(self, key: str) -> bytes | None:
+        def read() -> bytes | None:
+            row = self._conn.execute(
+                "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+                (key, self._clock()),
+            ).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._run(read)
+
+    async def put(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+        def write(conn: sqlite3.Connection) -> None:
+            now = self._clock()
+            expires = None if ttl_seconds is None else now + ttl_seconds
+            conn.execute("INSERT OR REPLACE INTO kv VALUES (?, ?, ?)", (key, value, expires))
+            self._writes += 1
+            if self._writes % _SWEEP_EVERY == 0:
+                conn.execute("DELETE FROM kv WHERE expires_at <= ?", (now,))
+                conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+
+        await self._run(lambda: self._transaction("NORMAL", write))
+
+    async def delete(self, key: str) -> None:
+        def remove(conn: sqlite3.Connection) -> None:
+            conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+            conn.execute("DELETE FROM counters WHERE key = ?", (key,))
+            conn.execute("DELETE FROM buckets WHERE name = ?", (key,))
+
+        await self._run(lambda: self._transaction("NORMAL", remove))
+
+    def _live_counter(self, conn: sqlite3.Connection, key: str) -> tuple[int, float] | None:
+        row = conn.execute(
+            "SELECT value, expires_at FROM counters WHERE key = ? AND expires_at > ?",
+            (key, self._clock()),
+        ).fetchone()
+        return None if row is None else (int(row[0]), float(row[1]))
+
+    async def reserve(self, key: str, limit: int, ttl_seconds: float) -> int | None:
+        def take(conn: sqlite3.Connection) -> int | None:
+            live = self._live_counter(conn, key)
+            value, expires = live if live is not None else (0, self._clock() + ttl_seconds)
+            if value >= limit:
+                return None
+            conn.execute(
+                "INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", (key, value + 1, expires)
+            )
+            return value + 1
+
+        return await self._run(lambda: self._transaction("FULL", take))
+
+    async def release(self, key: str) -> None:
+        def give_back(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE counters SET value = value - 1 WHERE key = ? AND value > 0", (key,)
+            )
+
+        await self._run(lambda: self._transaction("FULL", give_back))
+
+    async def counter(self, key: str) -> int:
+        def read() -> int:
+            live = self._live_counter(self._conn, key)
+            return 0 if live is None else live[0]
+
+        return await self._run(read)
+
+    async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
+        def take(conn: sqlite3.Connection) -> float:
+            now = self._clock()
+            row = conn.execute(
+                "SELECT tokens, updated_at FROM buckets WHERE name = ?", (bucket,)
+            ).fetchone()
+            tokens = float(burst) if row is None else float(row[0])
+            if row is not None:
+                # max(): a clock stepping back must not drain the bucket.
+                tokens = min(float(burst), tokens + max(0.0, now - float(row[1])) * rate_per_s)
+            wait = 0.0 if tokens >= 1.0 else (1.0 - tokens) / rate_per_s
+            if wait == 0.0:
+                tokens -= 1.0
+            conn.execute("INSERT OR REPLACE INTO buckets VALUES (?, ?, ?)", (bucket, tokens, now))
+            return wait
+
+        return await self._run(lambda: self._transaction("NORMAL", take))
+
+    async def close(self) -> None:
+        await self._run(self._conn.close)
+        self._executor.shutdown(wait=True)
