@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -99,6 +100,16 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None, **overrides: An
             shown = "<secret>" if spec.secret else repr(raw)
             raise ConfigError(f"{name}={shown} is invalid: {exc}") from None
     return cls(**values)
+
+
+def load_or_exit(cls: type[S], environ: Mapping[str, str] | None = None) -> S:
+    """:func:`load` for process start-up: a bad setting stops the process with exit code 2
+    and one line on stderr naming the variable."""
+    try:
+        return load(cls, environ)
+    except ConfigError as exc:
+        print(f"factoryfinder: configuration error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 # --- parsers -----------------------------------------------------------------

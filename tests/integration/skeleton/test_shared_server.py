@@ -1,0 +1,133 @@
+"""The shared server: health during drain, message size limits, errors, metrics, request ids."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from google.rpc import error_details_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+
+from shared.config import ServerSettings, load
+from shared.errors import Code, FieldViolation, ServiceError
+from shared.grpc_server import RunningServer, ServiceSpec, start_server
+
+SERVICE = "test.v1.EchoService"
+_identity = (lambda b: b, lambda b: b)
+
+
+async def _echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+    if request == b"fail":
+        raise ServiceError(
+            Code.INVALID_ARGUMENT,
+            "INVALID_REQUEST",
+            "bad echo",
+            field_violations=[FieldViolation("payload", "must not be 'fail'")],
+        )
+    if request == b"crash":
+        raise ZeroDivisionError("boom")
+    if request.startswith(b"sleep"):
+        await asyncio.sleep(float(request[5:]))
+    return len(request).to_bytes(8, "big")
+
+
+def _register(server: grpc.aio.Server) -> None:
+    handler = grpc.unary_unary_rpc_method_handler(
+        _echo, request_deserializer=_identity[0], response_serializer=_identity[1]
+    )
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(SERVICE, {"Echo": handler}),)
+    )
+
+
+@pytest.fixture
+async def running() -> AsyncIterator[RunningServer]:
+    settings = load(ServerSettings, {}, metrics_port=0, drain_delay_seconds=0.3)
+    server = await start_server(ServiceSpec("echo", [SERVICE], _register), settings)
+    yield server
+    await server.shutdown(grace=0)
+
+
+def _channel(server: RunningServer) -> grpc.aio.Channel:
+    limit = 64 * 1024 * 1024
+    return grpc.aio.insecure_channel(
+        server.address,
+        options=[
+            ("grpc.max_send_message_length", limit),
+            ("grpc.max_receive_message_length", limit),
+        ],
+    )
+
+
+def _echo_stub(channel: grpc.aio.Channel) -> grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]:
+    return channel.unary_unary(f"/{SERVICE}/Echo", _identity[1], _identity[0])
+
+
+async def _health(channel: grpc.aio.Channel) -> int:
+    reply = await health_pb2_grpc.HealthStub(channel).Check(
+        health_pb2.HealthCheckRequest(service=SERVICE), timeout=2
+    )
+    return int(reply.status)
+
+
+async def test_drain_turns_health_not_serving_while_in_flight_call_completes(
+    running: RunningServer,
+) -> None:
+    async with _channel(running) as channel:
+        assert await _health(channel) == health_pb2.HealthCheckResponse.SERVING
+        in_flight = asyncio.ensure_future(_echo_stub(channel)(b"sleep1.0", timeout=10))
+        await asyncio.sleep(0.2)
+        drain = asyncio.create_task(running.shutdown(grace=5))
+        await asyncio.sleep(0.1)
+        assert await _health(channel) == health_pb2.HealthCheckResponse.NOT_SERVING
+        assert await in_flight == (8).to_bytes(8, "big")
+        await drain
+
+
+async def test_20_mib_accepted_and_40_mib_refused(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        echo = _echo_stub(channel)
+        reply = await echo(b"x" * (20 * 1024 * 1024), timeout=30)
+        assert int.from_bytes(reply, "big") == 20 * 1024 * 1024
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await echo(b"x" * (40 * 1024 * 1024), timeout=30)
+        assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+
+
+async def test_service_error_becomes_rich_status(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        call = _echo_stub(channel)(b"fail", timeout=5)
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await call
+        assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        status = rpc_status.from_call(failed.value)
+        assert status is not None
+        info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+        assert status.details[0].Unpack(info) and status.details[1].Unpack(bad)
+        assert (info.reason, info.domain) == ("INVALID_REQUEST", "factoryfinder")
+        assert bad.field_violations[0].field == "payload"
+
+
+async def test_unexpected_exception_is_internal_with_request_id(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        call = _echo_stub(channel)(b"crash", timeout=5, metadata=(("x-request-id", "req-42"),))
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await call
+        assert failed.value.code() == grpc.StatusCode.INTERNAL
+        assert "req-42" in (failed.value.details() or "")
+        assert ("x-request-id", "req-42") in tuple(await call.initial_metadata())
+        # The server survived: the next call works.
+        assert await _echo_stub(channel)(b"ok", timeout=5) == (2).to_bytes(8, "big")
+
+
+async def test_metrics_endpoint_shows_the_call_just_made(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        await _echo_stub(channel)(b"hello", timeout=5)
+    url = f"http://127.0.0.1:{running.metrics_port}/metrics"
+    body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
+    line = f'factoryfinder_rpc_total{{code="OK",method="/{SERVICE}/Echo",service="echo"}}'
+    assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in body.splitlines())
