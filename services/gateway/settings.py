@@ -1,0 +1,185 @@
+"""Gateway settings, from ``FF_GATEWAY_*`` environment variables.
+
+Secrets (app secret, access and refresh tokens) come from ``NAME`` or from the
+file named by ``NAME_FILE``; the settings' repr leaves them out, so printing or
+logging the settings cannot leak them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from shared.config import (
+    ConfigError,
+    ServerSettings,
+    float_range,
+    int_range,
+    load,
+    parse_bool,
+    parse_list,
+    secret_value,
+    setting,
+)
+
+IMAGE_UPLOAD = "product.image.upload"
+IMAGE_QUERY = "product.search.imageQuery"
+QUERY_DETAIL = "product.search.queryProductDetail"
+PRODUCT_GET = "alibaba.product.get"
+
+# The seed plan allows 500 image searches a day; detail APIs are usually more generous.
+DEFAULT_BUDGETS = {IMAGE_UPLOAD: 500, IMAGE_QUERY: 500, QUERY_DETAIL: 5000, PRODUCT_GET: 5000}
+
+
+def parse_budgets(text: str) -> dict[str, int]:
+    """``api=n,api=n`` → {api: n}; listed APIs replace the defaults, others keep theirs."""
+    budgets = dict(DEFAULT_BUDGETS)
+    for item in parse_list(text):
+        api, sep, count = item.partition("=")
+        if not sep or not api.strip():
+            raise ValueError(f"expected api=count, got {item!r}")
+        budgets[api.strip()] = int_range(0)(count)
+    return budgets
+
+
+def parse_tenant_shares(text: str) -> dict[str, dict[str, int]]:
+    """``tenant@api=n,...`` → {tenant: {api: n}}; the tenant ``*`` is every unlisted tenant."""
+    shares: dict[str, dict[str, int]] = {}
+    for item in parse_list(text):
+        target, sep, count = item.partition("=")
+        tenant, at, api = target.partition("@")
+        if not sep or not at or not tenant.strip() or not api.strip():
+            raise ValueError(f"expected tenant@api=count, got {item!r}")
+        shares.setdefault(tenant.strip(), {})[api.strip()] = int_range(0)(count)
+    return shares
+
+
+def _positive(text: str) -> float:
+    return float_range(0.001)(text)
+
+
+@dataclass(frozen=True, repr=False)
+class GatewaySettings(ServerSettings):
+    ENV_PREFIX: ClassVar[str] = "FF_GATEWAY"
+    SECRET_FIELDS: ClassVar[tuple[str, ...]] = ("app_secret", "access_token", "refresh_token")
+
+    # --- the upstream ----------------------------------------------------------------
+    # Base URL up to and including /openapi (1688: https://gw.open.1688.com/openapi).
+    upstream_url: str = setting("{prefix}_UPSTREAM_URL", "http://127.0.0.1:8688/openapi")
+    app_key: str = setting("{prefix}_APP_KEY", "")
+    app_secret: str = setting("{prefix}_APP_SECRET", "", secret=True)
+    access_token: str = setting("{prefix}_ACCESS_TOKEN", "", secret=True)
+    # Epoch seconds the access token expires at; 0 = unknown (refresh on a 401 only).
+    access_token_expires_at: float = setting(
+        "{prefix}_ACCESS_TOKEN_EXPIRES_AT", 0.0, parse=float_range(0)
+    )
+    refresh_token: str = setting("{prefix}_REFRESH_TOKEN", "", secret=True)
+    # 1688's "yyyyMMddHHmmssSSS+0800" or epoch seconds; "" = unknown.
+    refresh_token_expires_at: str = setting("{prefix}_REFRESH_TOKEN_EXPIRES_AT", "")
+    # The refresh call's parameter name is not confirmed publicly ([?] in the protocol note).
+    refresh_token_param: str = setting("{prefix}_REFRESH_TOKEN_PARAM", "refresh_token")
+    locale: str = setting("{prefix}_LOCALE", "en")
+
+    # --- HTTP ---------------------------------------------------------------------------
+    connect_timeout_s: float = setting("{prefix}_CONNECT_TIMEOUT_S", 10.0, parse=_positive)
+    read_timeout_s: float = setting("{prefix}_READ_TIMEOUT_S", 30.0, parse=_positive)
+    max_connections: int = setting("{prefix}_MAX_CONNECTIONS", 50, parse=int_range(1, 10_000))
+    max_keepalive: int = setting("{prefix}_MAX_KEEPALIVE", 20, parse=int_range(0, 10_000))
+    keepalive_expiry_s: float = setting("{prefix}_KEEPALIVE_EXPIRY_S", 30.0, parse=_positive)
+    # Used when a caller sends no gRPC deadline.
+    default_deadline_s: float = setting("{prefix}_DEFAULT_DEADLINE_S", 60.0, parse=_positive)
+
+    # --- state ------------------------------------------------------------------------
+    data_dir: str = setting("{prefix}_DATA_DIR", "var/gateway")
+    # "" = sqlite:///<data_dir>/gateway.db; or memory://, redis://host:port/db.
+    store_url: str = setting("{prefix}_STORE_URL", "")
+
+    # --- budgets and limits -------------------------------------------------------------
+    budgets: Mapping[str, int] = setting(
+        "{prefix}_BUDGETS", dict(DEFAULT_BUDGETS), parse=parse_budgets
+    )
+    tenant_shares: Mapping[str, Mapping[str, int]] = setting(
+        "{prefix}_TENANT_SHARES", {}, parse=parse_tenant_shares
+    )
+    qps: float = setting("{prefix}_QPS", 10.0, parse=_positive)
+    burst: int = setting("{prefix}_BURST", 10, parse=int_range(1, 10_000))
+
+    # --- retries and breaker ----------------------------------------------------------
+    max_attempts: int = setting("{prefix}_MAX_ATTEMPTS", 4, parse=int_range(1, 20))
+    retry_base_delay_s: float = setting("{prefix}_RETRY_BASE_DELAY_S", 0.2, parse=_positive)
+    retry_max_delay_s: float = setting("{prefix}_RETRY_MAX_DELAY_S", 5.0, parse=_positive)
+    # After gw.QosAppFrequencyLimit every caller pauses this long (one client reports 10 s).
+    frequency_backoff_s: float = setting("{prefix}_FREQUENCY_BACKOFF_S", 10.0, parse=_positive)
+    breaker_failures: int = setting("{prefix}_BREAKER_FAILURES", 5, parse=int_range(1, 1000))
+    breaker_reset_s: float = setting("{prefix}_BREAKER_RESET_S", 30.0, parse=_positive)
+
+    # --- caches -------------------------------------------------------------------------
+    search_ttl_s: float = setting("{prefix}_SEARCH_TTL_S", 6 * 3600.0, parse=_positive)
+    detail_ttl_s: float = setting("{prefix}_DETAIL_TTL_S", 24 * 3600.0, parse=_positive)
+    image_id_ttl_s: float = setting("{prefix}_IMAGE_ID_TTL_S", 24 * 3600.0, parse=_positive)
+    # Near-duplicate photos within this many pHash bits reuse one upload; 0 = exact only.
+    phash_distance: int = setting("{prefix}_PHASH_DISTANCE", 4, parse=int_range(0, 16))
+    enrich_cap: int = setting("{prefix}_ENRICH_CAP", 20, parse=int_range(0, 50))
+
+    # --- offer thumbnails (perceptual hashes for reseller detection) -------------------
+    thumbnails: bool = setting("{prefix}_THUMBNAILS", True, parse=parse_bool)
+    thumbnail_top_n: int = setting("{prefix}_THUMBNAIL_TOP_N", 20, parse=int_range(0, 50))
+    # Host names, or ".suffix" for a domain and its subdomains.
+    thumbnail_hosts: Sequence[str] = setting(
+        "{prefix}_THUMBNAIL_HOSTS", [".alicdn.com", ".1688.com"], parse=parse_list
+    )
+    thumbnail_max_bytes: int = setting(
+        "{prefix}_THUMBNAIL_MAX_BYTES", 2 * 1024 * 1024, parse=int_range(1024, 1 << 28)
+    )
+    thumbnail_timeout_s: float = setting("{prefix}_THUMBNAIL_TIMEOUT_S", 3.0, parse=_positive)
+    # Sandbox mode: the upstream and its images may live on private/loopback addresses.
+    sandbox_mode: bool = setting("{prefix}_SANDBOX_MODE", False, parse=parse_bool)
+
+    def __repr__(self) -> str:
+        shown = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if f.name not in self.SECRET_FIELDS
+        ]
+        return f"GatewaySettings({', '.join(shown)}, secrets=***)"
+
+    @property
+    def resolved_store_url(self) -> str:
+        if self.store_url:
+            return self.store_url
+        return f"sqlite:///{Path(self.data_dir).resolve() / 'gateway.db'}"
+
+    def check(self) -> None:
+        """Fail fast on what the gateway cannot run without."""
+        if not self.app_key:
+            raise ConfigError(f"{self.ENV_PREFIX}_APP_KEY is required but not set")
+        if not self.app_secret:
+            raise ConfigError(f"{self.ENV_PREFIX}_APP_SECRET (or _FILE) is required but not set")
+        if not self.access_token and not self.refresh_token:
+            raise ConfigError(
+                f"{self.ENV_PREFIX}_ACCESS_TOKEN or {self.ENV_PREFIX}_REFRESH_TOKEN is required"
+            )
+
+
+def _secret_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Secrets may come from ``*_FILE`` too; ``NAME`` wins over ``NAME_FILE``."""
+    overrides: dict[str, Any] = {}
+    for name in GatewaySettings.SECRET_FIELDS:
+        value = secret_value(environ, f"{GatewaySettings.ENV_PREFIX}_{name.upper()}")
+        if value is not None:
+            overrides[name] = value
+    return overrides
+
+
+def load_gateway_settings(
+    environ: Mapping[str, str] | None = None, **overrides: Any
+) -> GatewaySettings:
+    """Read, complete and check the settings (raises ConfigError naming the variable)."""
+    env = os.environ if environ is None else environ
+    settings = load(GatewaySettings, env, **{**_secret_overrides(env), **overrides})
+    settings.check()
+    return settings
