@@ -1,0 +1,129 @@
+"""Calls to the internal services, each with a deadline, the request id and
+the tenant, and each failure turned back into a ServiceError that keeps the
+downstream's reason and details."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import grpc
+from factoryfinder.v1 import (
+    gateway_pb2,
+    gateway_pb2_grpc,
+    planning_pb2,
+    planning_pb2_grpc,
+    preprocess_pb2,
+    preprocess_pb2_grpc,
+    ranking_pb2,
+    ranking_pb2_grpc,
+)
+
+from services.aggregator.settings import AggregatorSettings
+from shared.errors import Code, ServiceError
+from shared.grpc_client import open_channel
+from shared.grpc_errors import from_rpc_error
+from shared.grpc_server import REQUEST_ID_HEADER
+
+TENANT_HEADER = "x-tenant-id"
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class CallScope:
+    """Who is calling and until when: every downstream call inherits it."""
+
+    request_id: str
+    tenant: str
+    deadline: float  # time.monotonic() value
+
+    def remaining(self) -> float:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise ServiceError(
+                Code.DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", "the call's deadline has passed"
+            )
+        return left
+
+    def metadata(self) -> tuple[tuple[str, str], ...]:
+        return ((REQUEST_ID_HEADER, self.request_id), (TENANT_HEADER, self.tenant))
+
+
+class Downstream:
+    """One channel per internal service, opened once and reused."""
+
+    def __init__(self, settings: AggregatorSettings) -> None:
+        size = settings.max_message_bytes
+        self._channels = {
+            "preprocess": open_channel(
+                settings.preprocess_addresses,
+                "factoryfinder.v1.PreprocessService",
+                retry_unavailable=True,
+                max_message_bytes=size,
+            ),
+            "gateway": open_channel(
+                settings.gateway_addresses,
+                "factoryfinder.v1.GatewayService",
+                retry_unavailable=False,
+                max_message_bytes=size,
+            ),
+            "ranking": open_channel(
+                settings.ranking_addresses,
+                "factoryfinder.v1.RankingService",
+                retry_unavailable=True,
+                max_message_bytes=size,
+            ),
+            "planning": open_channel(
+                settings.planning_addresses,
+                "factoryfinder.v1.PlanningService",
+                retry_unavailable=True,
+                max_message_bytes=size,
+            ),
+        }
+        self._preprocess = preprocess_pb2_grpc.PreprocessServiceStub(self._channels["preprocess"])
+        self._gateway = gateway_pb2_grpc.GatewayServiceStub(self._channels["gateway"])
+        self._ranking = ranking_pb2_grpc.RankingServiceStub(self._channels["ranking"])
+        self._planning = planning_pb2_grpc.PlanningServiceStub(self._channels["planning"])
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+
+    async def _call(
+        self, service: str, scope: CallScope, call: Callable[..., Awaitable[R]], request: object
+    ) -> R:
+        try:
+            return await call(request, timeout=scope.remaining(), metadata=scope.metadata())
+        except grpc.aio.AioRpcError as exc:
+            raise from_rpc_error(exc, service) from None
+
+    async def prepare(
+        self, request: preprocess_pb2.PrepareImageRequest, scope: CallScope
+    ) -> preprocess_pb2.PrepareImageResponse:
+        return await self._call("preprocess", scope, self._preprocess.PrepareImage, request)
+
+    async def search(
+        self, request: gateway_pb2.SearchOffersRequest, scope: CallScope
+    ) -> gateway_pb2.SearchOffersResponse:
+        return await self._call("gateway", scope, self._gateway.SearchOffers, request)
+
+    async def detail(
+        self, request: gateway_pb2.GetOfferDetailRequest, scope: CallScope
+    ) -> gateway_pb2.GetOfferDetailResponse:
+        return await self._call("gateway", scope, self._gateway.GetOfferDetail, request)
+
+    async def quota(self, scope: CallScope) -> gateway_pb2.GetQuotaUsageResponse:
+        request = gateway_pb2.GetQuotaUsageRequest()
+        return await self._call("gateway", scope, self._gateway.GetQuotaUsage, request)
+
+    async def rank(
+        self, request: ranking_pb2.RankOffersRequest, scope: CallScope
+    ) -> ranking_pb2.RankOffersResponse:
+        return await self._call("ranking", scope, self._ranking.RankOffers, request)
+
+    async def plan(
+        self, request: planning_pb2.BuildPlansRequest, scope: CallScope
+    ) -> planning_pb2.BuildPlansResponse:
+        return await self._call("planning", scope, self._planning.BuildPlans, request)

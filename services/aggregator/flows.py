@@ -1,0 +1,314 @@
+"""The public API's flows: which internal service is asked what, in which order.
+
+single search:  preprocess → gateway → ranking
+verification:   (preprocess → gateway) per photo, concurrently → combine → ranking
+plan:           gateway detail per offer, concurrently → ranking (customization
+                inference with evidence) → planning
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from factoryfinder.v1 import (
+    common_pb2,
+    gateway_pb2,
+    planning_pb2,
+    preprocess_pb2,
+    ranking_pb2,
+    search_pb2,
+)
+from google.protobuf import duration_pb2
+
+from services.aggregator import verification
+from services.aggregator.downstream import CallScope, Downstream
+from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
+from shared.grpc_errors import to_status_proto
+
+MIN_PHOTOS, MAX_PHOTOS = 2, 6
+_CONFIDENCE = {
+    verification.Confidence.HIGH: search_pb2.CONFIDENCE_HIGH,
+    verification.Confidence.MEDIUM: search_pb2.CONFIDENCE_MEDIUM,
+    verification.Confidence.LOW: search_pb2.CONFIDENCE_LOW,
+}
+
+
+class Timings:
+    def __init__(self) -> None:
+        self._started = time.perf_counter()
+        self.stages: list[common_pb2.StageTiming] = []
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.add(name, time.perf_counter() - started)
+
+    def add(self, name: str, seconds: float) -> None:
+        duration = duration_pb2.Duration()
+        duration.FromNanoseconds(int(seconds * 1e9))
+        self.stages.append(common_pb2.StageTiming(stage=name, duration=duration))
+
+    def finish(self) -> list[common_pb2.StageTiming]:
+        self.add("total", time.perf_counter() - self._started)
+        return self.stages
+
+
+def merge_spend(*spends: Iterable[common_pb2.QuotaSpend]) -> list[common_pb2.QuotaSpend]:
+    total: Counter[str] = Counter()
+    for spend in spends:
+        for line in spend:
+            total[line.api] += line.calls
+    return [common_pb2.QuotaSpend(api=api, calls=calls) for api, calls in sorted(total.items())]
+
+
+def _check_photo(photo: common_pb2.Photo, field: str) -> None:
+    if photo.WhichOneof("source") is None:
+        raise invalid_argument(
+            "INVALID_REQUEST",
+            "a photo needs image_data or image_url",
+            FieldViolation(field, "set image_data (bytes) or image_url (http/https)"),
+        )
+
+
+def _gateway_request(
+    image: common_pb2.PreparedImage | None,
+    options: search_pb2.SearchOptions,
+    page_token: str = "",
+) -> gateway_pb2.SearchOffersRequest:
+    filters = options.filters
+    request = gateway_pb2.SearchOffersRequest(
+        page_size=options.page_size,
+        page_token=page_token,
+        category_id=filters.category_id,
+        certified_factory_only=filters.certified_factory_only,
+        enrich_top_k=options.enrich_top_k,
+        locale=options.locale,
+    )
+    if image is not None:
+        request.image.CopyFrom(image)
+    if filters.HasField("price_min"):
+        request.price_min.CopyFrom(filters.price_min)
+    if filters.HasField("price_max"):
+        request.price_max.CopyFrom(filters.price_max)
+    return request
+
+
+def _rank_request(
+    offers: Iterable[common_pb2.Offer], options: search_pb2.SearchOptions
+) -> ranking_pb2.RankOffersRequest:
+    return ranking_pb2.RankOffersRequest(
+        offers=offers, filters=options.filters, profile=options.profile, locale=options.locale
+    )
+
+
+async def _prepare(
+    ds: Downstream, photo: common_pb2.Photo, scope: CallScope, timings: Timings, label: str
+) -> preprocess_pb2.PrepareImageResponse:
+    with timings.stage(f"preprocess{label}"):
+        return await ds.prepare(preprocess_pb2.PrepareImageRequest(photo=photo), scope)
+
+
+async def search_by_image(
+    ds: Downstream, request: search_pb2.SearchByImageRequest, scope: CallScope
+) -> search_pb2.SearchByImageResponse:
+    timings = Timings()
+    has_photo = request.HasField("photo") and request.photo.WhichOneof("source") is not None
+    if not has_photo and not request.page_token:
+        _check_photo(request.photo, "photo")
+    response = search_pb2.SearchByImageResponse(request_id=scope.request_id)
+    image = None
+    if has_photo:
+        prepared = await _prepare(ds, request.photo, scope, timings, "")
+        image = prepared.image
+        response.image.CopyFrom(prepared.report)
+    with timings.stage("gateway"):
+        found = await ds.search(_gateway_request(image, request.options, request.page_token), scope)
+    with timings.stage("ranking"):
+        ranked = await ds.rank(_rank_request(found.offers, request.options), scope)
+    response.offers.extend(ranked.offers)
+    response.groups.extend(ranked.groups)
+    response.analysis.CopyFrom(ranked.analysis)
+    response.filter_reports.extend(ranked.filter_reports)
+    response.next_page_token = found.next_page_token
+    response.total_results = found.total_results
+    response.from_cache = found.from_cache
+    response.quota_spent.extend(merge_spend(found.quota_spent))
+    response.enriched_count = found.enriched_count
+    response.timings.extend(timings.finish())
+    return response
+
+
+async def _search_photo(
+    ds: Downstream,
+    index: int,
+    photo: common_pb2.Photo,
+    options: search_pb2.SearchOptions,
+    scope: CallScope,
+    timings: Timings,
+) -> tuple[preprocess_pb2.PrepareImageResponse, gateway_pb2.SearchOffersResponse]:
+    prepared = await _prepare(ds, photo, scope, timings, f"[{index}]")
+    with timings.stage(f"gateway[{index}]"):
+        found = await ds.search(_gateway_request(prepared.image, options), scope)
+    return prepared, found
+
+
+def _outcome(
+    index: int,
+    result: tuple[preprocess_pb2.PrepareImageResponse, gateway_pb2.SearchOffersResponse]
+    | BaseException,
+) -> search_pb2.PhotoOutcome:
+    if isinstance(result, ServiceError):
+        return search_pb2.PhotoOutcome(index=index, ok=False, error=to_status_proto(result))
+    if isinstance(result, BaseException):
+        raise result
+    prepared, found = result
+    return search_pb2.PhotoOutcome(
+        index=index,
+        ok=True,
+        offers_found=len(found.offers),
+        image=prepared.report,
+        from_cache=found.from_cache,
+    )
+
+
+def _check_photo_count(count: int) -> None:
+    if not MIN_PHOTOS <= count <= MAX_PHOTOS:
+        raise ServiceError(
+            Code.INVALID_ARGUMENT,
+            "PHOTO_COUNT",
+            f"verification takes {MIN_PHOTOS} to {MAX_PHOTOS} photos, got {count}",
+            field_violations=[
+                FieldViolation("photos", f"give {MIN_PHOTOS} to {MAX_PHOTOS} photos")
+            ],
+        )
+
+
+async def verify_by_images(
+    ds: Downstream, request: search_pb2.VerifyByImagesRequest, scope: CallScope
+) -> search_pb2.VerifyByImagesResponse:
+    _check_photo_count(len(request.photos))
+    for index, photo in enumerate(request.photos):
+        _check_photo(photo, f"photos[{index}]")
+    timings = Timings()
+    results = await asyncio.gather(
+        *(
+            _search_photo(ds, i, photo, request.options, scope, timings)
+            for i, photo in enumerate(request.photos)
+        ),
+        return_exceptions=True,
+    )
+    outcomes = [_outcome(i, result) for i, result in enumerate(results)]
+    succeeded = [(i, r) for i, r in enumerate(results) if not isinstance(r, BaseException)]
+    if len(succeeded) < MIN_PHOTOS:
+        failures = {f"photo_{o.index}": o.error.message for o in outcomes if not o.ok}
+        raise ServiceError(
+            Code.FAILED_PRECONDITION,
+            "TOO_FEW_PHOTOS",
+            f"only {len(succeeded)} of {len(outcomes)} photos could be searched; 2 are needed",
+            metadata=failures,
+        )
+    mode = (
+        verification.Mode.STRICT
+        if request.mode == search_pb2.VERIFY_MODE_STRICT
+        else verification.Mode.CONSENSUS
+    )
+    required = verification.required_photos(
+        mode, request.min_photos, len(request.photos), len(succeeded)
+    )
+    sightings: dict[str, list[verification.Sighting]] = {}
+    offers: dict[str, common_pb2.Offer] = {}
+    for index, (_prepared, found) in succeeded:
+        for offer in found.offers:
+            sightings.setdefault(offer.offer_id, []).append(
+                verification.Sighting(index, offer.similarity)
+            )
+            offers.setdefault(offer.offer_id, offer)
+    agreements = {a.offer_id: a for a in verification.combine(sightings, required, len(succeeded))}
+    combined = []
+    for offer_id, agreement in agreements.items():
+        offer = common_pb2.Offer()
+        offer.CopyFrom(offers[offer_id])
+        offer.similarity = agreement.combined_similarity
+        combined.append(offer)
+    with timings.stage("ranking"):
+        ranked = await ds.rank(_rank_request(combined, request.options), scope)
+    response = search_pb2.VerifyByImagesResponse(
+        groups=ranked.groups,
+        analysis=ranked.analysis,
+        photos=outcomes,
+        mode=search_pb2.VERIFY_MODE_STRICT
+        if mode is verification.Mode.STRICT
+        else search_pb2.VERIFY_MODE_CONSENSUS,
+        min_photos=required,
+        quota_spent=merge_spend(*(found.quota_spent for _i, (_p, found) in succeeded)),
+        request_id=scope.request_id,
+        filter_reports=ranked.filter_reports,
+    )
+    for ranked_offer in ranked.offers:
+        agreement = agreements[ranked_offer.offer.offer_id]
+        response.offers.append(
+            search_pb2.VerifiedOffer(
+                ranked=ranked_offer,
+                combined_similarity=agreement.combined_similarity,
+                found_by=agreement.found_by,
+                photo_indexes=agreement.photo_indexes,
+                confidence=_CONFIDENCE[agreement.confidence],
+            )
+        )
+    response.timings.extend(timings.finish())
+    return response
+
+
+async def plan_custom_order(
+    ds: Downstream,
+    request: search_pb2.PlanCustomOrderRequest,
+    scope: CallScope,
+    max_offers: int,
+) -> search_pb2.PlanCustomOrderResponse:
+    offer_ids = list(dict.fromkeys(i.strip() for i in request.offer_ids if i.strip()))
+    if not offer_ids or len(offer_ids) > max_offers:
+        raise invalid_argument(
+            "INVALID_REQUEST",
+            f"give 1 to {max_offers} offer ids",
+            FieldViolation("offer_ids", f"1 to {max_offers} distinct offer ids"),
+        )
+    details = await asyncio.gather(
+        *(
+            ds.detail(
+                gateway_pb2.GetOfferDetailRequest(offer_id=i, locale=request.order.locale), scope
+            )
+            for i in offer_ids
+        )
+    )
+    inferred = await ds.rank(
+        ranking_pb2.RankOffersRequest(
+            offers=[d.offer for d in details], locale=request.order.locale
+        ),
+        scope,
+    )
+    by_id = {r.offer.offer_id: r.offer for r in inferred.offers}
+    offers = [by_id.get(d.offer.offer_id, d.offer) for d in details]
+    plans = await ds.plan(planning_pb2.BuildPlansRequest(offers=offers, order=request.order), scope)
+    return search_pb2.PlanCustomOrderResponse(
+        plans=plans.plans,
+        refusals=plans.refusals,
+        quota_spent=merge_spend(*(d.quota_spent for d in details)),
+        request_id=scope.request_id,
+    )
+
+
+async def get_quota(ds: Downstream, scope: CallScope) -> search_pb2.GetQuotaResponse:
+    usage = await ds.quota(scope)
+    return search_pb2.GetQuotaResponse(
+        tenant=scope.tenant,
+        usage=usage.tenant_usage or usage.app_usage,
+        app_usage=usage.app_usage,
+        resets_at=usage.resets_at,
+    )

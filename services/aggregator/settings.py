@@ -1,0 +1,30 @@
+"""Aggregator settings (env prefix FF_AGGREGATOR)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from shared.config import ServerSettings, float_range, int_range, parse_list, setting
+
+
+@dataclass(frozen=True)
+class AggregatorSettings(ServerSettings):
+    ENV_PREFIX: ClassVar[str] = "FF_AGGREGATOR"
+
+    preprocess_addresses: list[str] = setting("{prefix}_PREPROCESS_ADDRESSES", parse=parse_list)
+    gateway_addresses: list[str] = setting("{prefix}_GATEWAY_ADDRESSES", parse=parse_list)
+    ranking_addresses: list[str] = setting("{prefix}_RANKING_ADDRESSES", parse=parse_list)
+    planning_addresses: list[str] = setting("{prefix}_PLANNING_ADDRESSES", parse=parse_list)
+    # "key:tenant,key:tenant" (or a file of such lines via _FILE); never logged.
+    api_keys: str = setting("{prefix}_API_KEYS", "", secret=True)
+    api_keys_file: str = setting("{prefix}_API_KEYS_FILE", "")
+    # Used when the caller set no deadline; a caller's longer deadline is capped to max.
+    default_deadline_seconds: float = setting(
+        "{prefix}_DEFAULT_DEADLINE_SECONDS", 30.0, parse=float_range(0.1, 600)
+    )
+    max_deadline_seconds: float = setting(
+        "{prefix}_MAX_DEADLINE_SECONDS", 120.0, parse=float_range(0.1, 3600)
+    )
+    batch_concurrency: int = setting("{prefix}_BATCH_CONCURRENCY", 4, parse=int_range(1, 64))
+    max_plan_offers: int = setting("{prefix}_MAX_PLAN_OFFERS", 10, parse=int_range(1, 50))
