@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping
 
 from services.gateway.store import Store
@@ -100,13 +101,20 @@ class Caches:
         await self._store.put(f"cache:detail:{offer_id}", payload, self._detail_ttl)
 
     async def _band(self, band: str) -> list[tuple[int, str]]:
+        return [(seen, image_id) for seen, image_id, _ in await self._band_entries(band)]
+
+    async def _band_entries(self, band: str) -> list[tuple[int, str, float]]:
+        """(phash, imageId, wall-clock expiry) still alive under one band value."""
         raw = await self._store.get(f"cache:phash:{band}")
         if raw is None:
             return []
-        return [(int(seen), str(image_id)) for seen, image_id in json.loads(raw)]
+        now = time.time()
+        entries = [(int(h), str(i), float(e)) for h, i, e in json.loads(raw)]
+        return [entry for entry in entries if entry[2] > now]
 
     async def _add_to_band(self, band: str, phash: int, image_id: str) -> None:
-        entries = [e for e in await self._band(band) if e[0] != phash]
-        entries = [*entries, (phash, image_id)][-_BAND_CAPACITY:]
+        # Each entry keeps its own expiry: the band key lives on while others are added.
+        entries = [e for e in await self._band_entries(band) if e[0] != phash]
+        entries = [*entries, (phash, image_id, time.time() + self._image_id_ttl)][-_BAND_CAPACITY:]
         payload = json.dumps(entries, separators=(",", ":")).encode()
         await self._store.put(f"cache:phash:{band}", payload, self._image_id_ttl)

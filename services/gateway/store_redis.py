@@ -48,6 +48,10 @@ return tostring(wait)
 """
 
 
+_MAX_CONNECTIONS = 32
+_POOL_WAIT_S = 30.0
+
+
 def _ms(seconds: float) -> int:
     # Redis expiries are whole milliseconds and must be positive.
     return max(1, math.ceil(seconds * 1000))
@@ -55,7 +59,12 @@ def _ms(seconds: float) -> int:
 
 class RedisStore:
     def __init__(self, url: str) -> None:
-        self._redis = redis.Redis.from_url(url)
+        # A blocking pool: a burst of concurrent callers queues for a connection
+        # instead of failing with "Too many connections".
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=_MAX_CONNECTIONS, timeout=_POOL_WAIT_S
+        )
+        self._redis = redis.Redis.from_pool(pool)
         self._reserve = self._redis.register_script(_RESERVE)
         self._release = self._redis.register_script(_RELEASE)
         self._take_token = self._redis.register_script(_TAKE_TOKEN)
