@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from shared.cli import client_commands
+
 app = typer.Typer(
     name="factoryfinder",
     help="Find the source factory for a product photo through 1688 image search.",
@@ -69,17 +71,7 @@ def up(
     raise typer.Exit(launch(aggregator_port, endpoints_file, demo, log_dir))
 
 
-def _register_client_commands() -> None:
-    try:
-        client_commands = importlib.import_module("shared.cli.client_commands")
-    except ModuleNotFoundError as exc:
-        if exc.name != "shared.cli.client_commands":
-            raise
-        return
-    client_commands.register(app)
-
-
-_register_client_commands()
+client_commands.register(app)
 
 if __name__ == "__main__":
     app()

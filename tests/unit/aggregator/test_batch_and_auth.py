@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.aggregator.auth import ApiKeys, parse_key_lines
+from services.aggregator.batch import run_batch
+from shared.errors import Code, ServiceError
+
+
+async def _items(n: int) -> AsyncIterator[int]:
+    for i in range(n):
+        yield i
+
+
+async def test_batch_streams_every_item_with_bounded_concurrency() -> None:
+    running = 0
+    peak = 0
+
+    async def search(item: int) -> int:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.001 * (item % 3))
+        running -= 1
+        if item % 5 == 0:
+            raise ServiceError(Code.INVALID_ARGUMENT, "NOT_AN_IMAGE", f"bad {item}")
+        return item
+
+    seen = [
+        f
+        async for f in run_batch(
+            _items(30), search, concurrency=4, expected_total=lambda _i: 30, quota_of=lambda _r: 2
+        )
+    ]
+    assert sorted(f.item for f in seen) == list(range(30))
+    assert peak <= 4
+    assert [f.progress.done for f in seen] == list(range(1, 31))
+    assert seen[-1].progress.failed == 6
+    assert seen[-1].progress.quota_spent == 48
+    assert all(f.progress.total == 30 for f in seen)
+    assert {f.item for f in seen if f.error is not None} == {0, 5, 10, 15, 20, 25}
+
+
+def test_api_keys_map_to_tenants() -> None:
+    keys = ApiKeys(parse_key_lines(["k1:acme, k2:globex", "# comment", "k3:acme"]))
+    assert keys.tenant_for((("authorization", "Bearer k2"),)) == "globex"
+    assert keys.tenant_for((("authorization", "bearer k3"),)) == "acme"
+    with pytest.raises(ServiceError) as missing:
+        keys.tenant_for(())
+    assert (missing.value.code, missing.value.reason) == (Code.UNAUTHENTICATED, "API_KEY_MISSING")
+    with pytest.raises(ServiceError) as wrong:
+        keys.tenant_for((("authorization", "Bearer nope"),))
+    assert wrong.value.reason == "API_KEY_INVALID"
+
+
+def test_malformed_key_entries_are_refused() -> None:
+    with pytest.raises(ValueError, match="KEY:TENANT"):
+        parse_key_lines(["just-a-key"])
