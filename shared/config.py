@@ -179,7 +179,7 @@ def secret_value(environ: Mapping[str, str], name: str) -> str | None:
     return None
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class ServerSettings:
     """Settings every gRPC service shares; subclasses set ``ENV_PREFIX``."""
 
