@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 WORKER = "tests.integration.gateway.store_worker"
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gateway.db'}"
