@@ -104,7 +104,7 @@ _MARKUPS = {
 _PRODUCTION_DAYS = {Complexity.SIMPLE: 15, Complexity.STANDARD: 20, Complexity.COMPLEX: 30}
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class PlanningSettings(ServerSettings):
     """Every rule of a plan that is a business choice rather than arithmetic."""
 
@@ -133,3 +133,5 @@ class PlanningSettings(ServerSettings):
         parse=parse_freight_rates,
     )
     deposit_rate: Decimal = setting("{prefix}_DEPOSIT_RATE", Decimal("0.30"), parse=parse_rate)
+    # One request compares a handful of offers (the top of a search); more is a caller bug.
+    max_offers: int = setting("{prefix}_MAX_OFFERS", 50, parse=int_range(1, 1000))
