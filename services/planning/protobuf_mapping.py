@@ -1,7 +1,7 @@
 """factoryfinder.v1 messages ↔ planning's domain types (protobuf only, no gRPC).
 
-Checks the order on the way in: a quantity of 0 or less and a missing or
-unknown complexity are INVALID_ARGUMENT with one field violation each.
+Checks the order on the way in: a quantity outside 1 to ``MAX_QUANTITY`` and a
+missing or unknown complexity are INVALID_ARGUMENT with one field violation each.
 """
 
 from __future__ import annotations
@@ -35,13 +35,19 @@ _COMPLEXITY = {
 }
 _COMPLEXITY_PROTO = {value: key for key, value in _COMPLEXITY.items()}
 
+#: Far above any custom order, low enough that every total fits google.type.Money.
+MAX_QUANTITY = 10_000_000
+
 
 def order_from_proto(order: planning_pb2.OrderSpec) -> OrderSpec:
     """The order, or a ServiceError naming every bad field."""
     violations: list[tuple[str, FieldViolation]] = []
-    if order.quantity <= 0:
+    if not 0 < order.quantity <= MAX_QUANTITY:
         violations.append(
-            ("INVALID_QUANTITY", FieldViolation("order.quantity", "must be greater than 0"))
+            (
+                "INVALID_QUANTITY",
+                FieldViolation("order.quantity", f"must be from 1 to {MAX_QUANTITY:,}"),
+            )
         )
     complexity = _COMPLEXITY.get(order.complexity)
     if complexity is None:

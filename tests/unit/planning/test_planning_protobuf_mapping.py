@@ -103,6 +103,7 @@ def test_order_from_proto() -> None:
     [
         (0, 2, "INVALID_QUANTITY", ["order.quantity"]),
         (-5, 1, "INVALID_QUANTITY", ["order.quantity"]),
+        (10_000_001, 1, "INVALID_QUANTITY", ["order.quantity"]),
         (10, 0, "INVALID_COMPLEXITY", ["order.complexity"]),
         (10, 9, "INVALID_COMPLEXITY", ["order.complexity"]),
         (0, 0, "INVALID_REQUEST", ["order.quantity", "order.complexity"]),
