@@ -1,0 +1,92 @@
+"""The matching analysis: what the ranked result means for the buyer, in plain words.
+
+Conclusions, in this order: whom to contact first (the best-ranked source
+factory, else manufacturer, else advice to widen the search), a low average
+similarity (→ add a detail photo), how many make to sample, and how many
+products several sellers offer. When filters removed everything, the one
+that removed most is named so the buyer knows what to loosen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from services.ranking import wording
+from services.ranking.domain import (
+    FilterReport,
+    Locale,
+    MatchAnalysis,
+    OfferGroup,
+    RankedOffer,
+    SupplierKind,
+)
+
+LOW_SIMILARITY = 60.0
+
+
+def analyse(
+    ranked: Sequence[RankedOffer],
+    groups: Sequence[OfferGroup],
+    reports: Sequence[FilterReport],
+    locale: Locale,
+) -> MatchAnalysis:
+    factories = [r for r in ranked if r.kind.kind is SupplierKind.SOURCE_FACTORY]
+    makers = factories or [r for r in ranked if r.kind.kind is SupplierKind.MANUFACTURER]
+    top = makers[0] if makers else None
+    average = round(sum(r.offer.similarity for r in ranked) / len(ranked), 1) if ranked else 0.0
+    to_sample = sum(1 for r in ranked if r.customization.made_to_sample)
+    conclusions = (
+        _conclusions(locale, len(factories), top, average, to_sample, len(groups))
+        if ranked
+        else [_empty(locale, reports)]
+    )
+    return MatchAnalysis(
+        source_factory_count=len(factories),
+        average_similarity=average,
+        top_factory_offer_id=top.offer.offer_id if top is not None else "",
+        top_factory_name=top.offer.supplier.company_name if top is not None else "",
+        group_count=len(groups),
+        made_to_sample_count=to_sample,
+        conclusions=tuple(conclusions),
+    )
+
+
+def _name(offer: RankedOffer) -> str:
+    return offer.offer.supplier.company_name or offer.offer.offer_id
+
+
+def _conclusions(
+    locale: Locale,
+    factory_count: int,
+    top: RankedOffer | None,
+    average: float,
+    to_sample: int,
+    group_count: int,
+) -> list[str]:
+    if top is None:
+        lines = [wording.say(locale, "an.no_factory")]
+    else:
+        key = "an.contact" if factory_count else "an.manufacturer"
+        total = wording.points(top.score.total)
+        lines = [wording.say(locale, key, count=factory_count, name=_name(top), total=total)]
+    if average < LOW_SIMILARITY:
+        lines.append(wording.say(locale, "an.low_similarity", average=average))
+    if to_sample:
+        lines.append(wording.say(locale, "an.to_sample", count=to_sample))
+    if group_count:
+        lines.append(wording.say(locale, "an.groups", count=group_count))
+    return lines
+
+
+def _empty(locale: Locale, reports: Sequence[FilterReport]) -> str:
+    removed = sum(r.removed for r in reports)
+    if removed == 0:
+        return wording.say(locale, "an.nothing")
+    worst = max(reports, key=lambda r: r.removed)  # first of equals: the fixed filter order
+    return wording.say(
+        locale,
+        "an.all_filtered",
+        total=removed,
+        filter=wording.say(locale, f"fi.{worst.filter}"),
+        removed=worst.removed,
+    )

@@ -1,0 +1,126 @@
+"""The whole ranking pipeline: validate, infer, filter, score, sort, group, analyse.
+
+Deterministic and independent of input order: every step either works per
+offer or on order-free aggregates (sums, connected components), and the sort
+has a full tie-break ending on the offer id. The average price is computed
+once per result, not once per offer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from services.ranking import wording
+from services.ranking.analysis import analyse
+from services.ranking.customization import infer_customization
+from services.ranking.domain import (
+    Assessed,
+    Filters,
+    Offer,
+    RankedOffer,
+    RankingResult,
+    Score,
+    SupplierKind,
+)
+from services.ranking.filters import apply_filters, validate
+from services.ranking.grouping import GroupingRules, Membership, group_offers
+from services.ranking.regions import resolve_regions
+from services.ranking.scoring import compared_price, price_averages, profile_named, score
+from services.ranking.supplier_kind import infer_kind
+
+# Equal totals: factories before traders, so an offer never ranks below an
+# otherwise identical one from a trading company.
+_KIND_ORDER = {
+    SupplierKind.SOURCE_FACTORY: 0,
+    SupplierKind.MANUFACTURER: 1,
+    SupplierKind.BRAND: 2,
+    SupplierKind.UNKNOWN: 3,
+    SupplierKind.TRADING_COMPANY: 4,
+}
+_UNKNOWN_MIN_ORDER = 1 << 62
+
+
+def rank(
+    offers: Sequence[Offer],
+    filters: Filters,
+    profile: str = "",
+    locale: str = "",
+    rules: GroupingRules | None = None,
+) -> RankingResult:
+    """Rank ``offers`` (unique offer ids) for a buyer.
+
+    Raises ``InvalidRequest`` for an unknown profile, locale or region and for
+    impossible filter values, and ``ValueError`` for duplicate offer ids.
+    """
+    chosen = profile_named(profile)
+    language = wording.parse_locale(locale)
+    validate(filters)
+    regions = resolve_regions(filters.regions)
+    _check_unique(offers)
+    assessed = [
+        Assessed(o, infer_kind(o, language), infer_customization(o, language)) for o in offers
+    ]
+    kept, reports = apply_filters(assessed, filters, regions)
+    quantity = filters.purchase_quantity
+    prices = [compared_price(a.offer, quantity) for a in kept]
+    averages = price_averages(
+        (a.offer.category_id, p.unit_price) for a, p in zip(kept, prices, strict=True)
+    )
+    scored = sorted(
+        (
+            (a, score(a, p, averages, quantity, chosen, language))
+            for a, p in zip(kept, prices, strict=True)
+        ),
+        key=_order,
+    )
+    ranked = [
+        RankedOffer(a.offer, a.kind, a.customization, s, rank=i + 1)
+        for i, (a, s) in enumerate(scored)
+    ]
+    groups, roles = group_offers(ranked, rules or GroupingRules(), language)
+    ranked = [_with_role(r, roles) for r in ranked]
+    return RankingResult(
+        offers=tuple(ranked),
+        groups=groups,
+        analysis=analyse(ranked, groups, reports, language),
+        filter_reports=reports,
+        profile=chosen.name,
+    )
+
+
+def _check_unique(offers: Sequence[Offer]) -> None:
+    seen: set[str] = set()
+    for offer in offers:
+        if offer.offer_id in seen:
+            raise ValueError(f"duplicate offer id {offer.offer_id}")
+        seen.add(offer.offer_id)
+
+
+def _order(item: tuple[Assessed, Score]) -> tuple[Decimal, int, float, bool, Decimal, int, str]:
+    assessed, breakdown = item
+    offer = assessed.offer
+    price = breakdown.compared_unit_price
+    return (
+        -breakdown.total,
+        _KIND_ORDER[assessed.kind.kind],
+        -offer.similarity,
+        price is None,
+        price if price is not None else Decimal(0),
+        offer.effective_min_order or _UNKNOWN_MIN_ORDER,
+        offer.offer_id,
+    )
+
+
+def _with_role(ranked: RankedOffer, roles: Mapping[str, Membership]) -> RankedOffer:
+    role = roles.get(ranked.offer.offer_id)
+    if role is None:
+        return ranked
+    return dataclasses.replace(
+        ranked,
+        group_id=role.group_id,
+        is_group_source=role.is_source,
+        is_reseller=role.is_reseller,
+        markup_over_source=role.markup,
+    )

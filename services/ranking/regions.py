@@ -1,0 +1,176 @@
+"""Region filter: provinces, cities and industrial belts, mapped to places.
+
+1688 search results give a supplier's province and city and seldom the full
+address, and the upstream has no place filter, so ranking filters here.
+A name is a province (广东), a city (广州, 义乌), a town or district known
+for one trade (虎门 apparel, 柯桥 fabric, 澄海 toys) or a belt spanning several
+cities (珠三角). Names are accepted with or without 省/市/区/镇 and in pinyin.
+
+A town is matched in the address; when the supplier published no address,
+its city is the finest place we can check, so a supplier in the town's city
+is kept rather than dropped for lack of data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from services.ranking.domain import InvalidRequest, Supplier
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    province: str
+    city: str = ""
+    town: str = ""
+
+
+# province (pinyin)
+_PROVINCES = (
+    "广东 guangdong|浙江 zhejiang|江苏 jiangsu|福建 fujian|山东 shandong|河北 hebei|河南 henan|"
+    "上海 shanghai|北京 beijing|天津 tianjin|重庆 chongqing|安徽 anhui|湖北 hubei|湖南 hunan|"
+    "江西 jiangxi|四川 sichuan|辽宁 liaoning|吉林 jilin|黑龙江 heilongjiang|山西 shanxi|"
+    "陕西 shaanxi|广西 guangxi|云南 yunnan|贵州 guizhou|海南 hainan|甘肃 gansu|青海 qinghai|"
+    "宁夏 ningxia|新疆 xinjiang|内蒙古 neimenggu|西藏 xizang"
+)
+# province: city (pinyin), ...
+_CITIES = {
+    "广东": "广州 guangzhou|深圳 shenzhen|东莞 dongguan|佛山 foshan|汕头 shantou|中山 zhongshan|"
+    "惠州 huizhou|江门 jiangmen|揭阳 jieyang|潮州 chaozhou|珠海 zhuhai|肇庆 zhaoqing|阳江 yangjiang",
+    "浙江": "杭州 hangzhou|宁波 ningbo|温州 wenzhou|绍兴 shaoxing|金华 jinhua|台州 taizhou|"
+    "嘉兴 jiaxing|湖州 huzhou",
+    "江苏": "苏州 suzhou|无锡 wuxi|常州 changzhou|南通 nantong|南京 nanjing|镇江 zhenjiang|"
+    "扬州 yangzhou",
+    "福建": "泉州 quanzhou|莆田 putian|厦门 xiamen|福州 fuzhou",
+    "山东": "青岛 qingdao|临沂 linyi|潍坊 weifang|济南 jinan|菏泽 heze",
+    "河北": "保定 baoding|石家庄 shijiazhuang|邢台 xingtai",
+    "河南": "郑州 zhengzhou",
+    "湖北": "武汉 wuhan",
+    "四川": "成都 chengdu",
+    "江西": "景德镇 jingdezhen",
+}
+# (province, city): town (pinyin), ... Districts, towns and county-level cities known for a
+# trade; 1688 often gives their prefecture as the city (义乌 sellers show 金华).
+_TOWNS = {
+    ("广东", "东莞"): "虎门 humen|大朗 dalang|长安 changan|厚街 houjie",
+    ("广东", "广州"): "增城 zengcheng|新塘 xintang|白云 baiyun|番禺 panyu",
+    ("广东", "汕头"): "澄海 chenghai",
+    ("广东", "佛山"): "顺德 shunde|乐从 lecong|南海 nanhai",
+    ("广东", "中山"): "古镇 guzhen",
+    ("浙江", "金华"): "义乌 yiwu|永康 yongkang",
+    ("浙江", "绍兴"): "柯桥 keqiao",
+    ("浙江", "湖州"): "织里 zhili",
+    ("浙江", "嘉兴"): "濮院 puyuan|海宁 haining",
+    ("浙江", "温州"): "乐清 yueqing|瑞安 ruian",
+    ("浙江", "宁波"): "慈溪 cixi|余姚 yuyao",
+    ("江苏", "苏州"): "盛泽 shengze|常熟 changshu",
+    ("江苏", "镇江"): "丹阳 danyang",
+    ("福建", "泉州"): "晋江 jinjiang|石狮 shishi|德化 dehua|安溪 anxi",
+    ("山东", "菏泽"): "曹县 caoxian",
+    ("河北", "保定"): "白沟 baigou",
+    ("河北", "邢台"): "沙河 shahe",
+}
+# belt (pinyin): member cities, or provinces for the province-level cities (上海)
+_BELTS = {
+    "珠三角 zhusanjiao": "广州 深圳 东莞 佛山 中山 惠州 江门 珠海 肇庆",
+    "潮汕 chaoshan": "汕头 潮州 揭阳",
+    "长三角 changsanjiao": "上海 杭州 宁波 绍兴 嘉兴 湖州 苏州 无锡 常州 南通 南京",
+}
+
+_SUFFIXES = (
+    "壮族自治区",
+    "回族自治区",
+    "维吾尔自治区",
+    "自治区",
+    "特别行政区",
+    "省",
+    "市",
+    "区",
+    "镇",
+    "县",
+)
+
+
+def normalize(name: str) -> str:
+    """ "广东省" → "广东", "Yiwu " → "yiwu"; 曹县 keeps its 县 (the whole name)."""
+    text = name.strip().lower().replace(" ", "")
+    for suffix in _SUFFIXES:
+        if text.endswith(suffix) and len(text) - len(suffix) >= 2:
+            return text[: -len(suffix)]
+    return text
+
+
+def _entries(table: str) -> Iterable[tuple[str, str]]:
+    for entry in table.split("|"):
+        chinese, pinyin = entry.split()
+        yield chinese, pinyin
+
+
+def _build() -> tuple[dict[str, tuple[Place, ...]], dict[str, str]]:
+    """name (and pinyin) → places; city or town → its province."""
+    places: dict[str, tuple[Place, ...]] = {}
+    province_of: dict[str, str] = {}
+    for province, pinyin in _entries(_PROVINCES):
+        places[province] = places[pinyin] = (Place(province),)
+    for province, cities in _CITIES.items():
+        for city, pinyin in _entries(cities):
+            province_of[city] = province
+            places[city] = places[pinyin] = (Place(province, city),)
+    for (province, city), towns in _TOWNS.items():
+        for town, pinyin in _entries(towns):
+            province_of[town] = province
+            places[town] = places[pinyin] = (Place(province, city, town),)
+    for belt, members in _BELTS.items():
+        chinese, pinyin = belt.split()
+        places[chinese] = places[pinyin] = tuple(
+            Place(province_of[m], m) if m in province_of else Place(m) for m in members.split()
+        )
+    return places, province_of
+
+
+_PLACES, _PROVINCE_OF = _build()
+KNOWN_NAMES: tuple[str, ...] = tuple(name for name in _PLACES if not name.isascii())
+
+
+@dataclass(frozen=True, slots=True)
+class RegionFilter:
+    """The places a buyer asked for; ``matches`` tells whether a supplier is in one."""
+
+    places: tuple[Place, ...]
+
+    def matches(self, supplier: Supplier) -> bool:
+        province = normalize(supplier.province)
+        city = normalize(supplier.city)
+        province = province or _PROVINCE_OF.get(city, "")
+        return any(_in_place(place, province, city, supplier.address) for place in self.places)
+
+
+def _in_place(place: Place, province: str, city: str, address: str) -> bool:
+    if province and province != place.province:
+        return False
+    if not place.city:
+        return province == place.province or place.province in address
+    if place.town:
+        if place.town in address or city == place.town:
+            return True
+        return not address and city == place.city
+    return city == place.city or (not city and f"{place.city}市" in address)
+
+
+def resolve_regions(names: Iterable[str]) -> RegionFilter | None:
+    """The filter for ``names``; ``None`` for no names. Unknown names → UNKNOWN_REGION."""
+    wanted = [name for name in names if name.strip()]
+    if not wanted:
+        return None
+    unknown = [name for name in wanted if normalize(name) not in _PLACES]
+    if unknown:
+        known = "、".join(KNOWN_NAMES)
+        raise InvalidRequest(
+            "filters.regions",
+            f"unknown region {', '.join(unknown)}; known: {known}",
+            reason="UNKNOWN_REGION",
+            metadata={"unknown": ",".join(unknown), "known": ",".join(KNOWN_NAMES)},
+        )
+    places = tuple(dict.fromkeys(p for name in wanted for p in _PLACES[normalize(name)]))
+    return RegionFilter(places)

@@ -1,0 +1,48 @@
+"""Ranking configuration, from ``FF_RANKING_*`` environment variables.
+
+Only the same-product thresholds are tunable; the score weights are the
+contract's profiles and change with the code, not per deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import ClassVar
+
+from services.ranking.grouping import GroupingRules
+from shared.config import ServerSettings, float_range, int_range, setting
+from shared.money import to_decimal
+
+
+def _price_ratio(text: str) -> Decimal:
+    value = to_decimal(text)
+    if value < 1:
+        raise ValueError("must be at least 1 (1.6 = up to 60 % dearer)")
+    return value
+
+
+@dataclass(frozen=True)
+class RankingSettings(ServerSettings):
+    ENV_PREFIX: ClassVar[str] = "FF_RANKING"
+
+    # Bits two main-image hashes may differ by and still be the same photo.
+    phash_max_distance: int = setting("{prefix}_PHASH_MAX_DISTANCE", 8, parse=int_range(0, 32))
+    # Dice similarity of title bigrams for the same product when a photo hash is missing.
+    title_min_similarity: float = setting(
+        "{prefix}_TITLE_MIN_SIMILARITY", 0.8, parse=float_range(0.5, 1.0)
+    )
+    # Dearest / cheapest compared price still considered the same product by title.
+    group_price_ratio_max: Decimal = setting(
+        "{prefix}_GROUP_PRICE_RATIO_MAX", Decimal("1.6"), parse=_price_ratio
+    )
+    # Years on 1688 that make a manufacturer "long-standing" when choosing a group's source.
+    long_standing_years: int = setting("{prefix}_LONG_STANDING_YEARS", 3, parse=int_range(0, 50))
+
+    def grouping_rules(self) -> GroupingRules:
+        return GroupingRules(
+            phash_max_distance=self.phash_max_distance,
+            title_min_similarity=self.title_min_similarity,
+            price_ratio_max=self.group_price_ratio_max,
+            long_standing_years=self.long_standing_years,
+        )
