@@ -89,14 +89,22 @@ class ThumbnailFetcher:
         self._gate = asyncio.Semaphore(_CONCURRENCY)
 
     async def attach(self, offers: Sequence[common_pb2.Offer], top_n: int) -> int:
-        """Set ``image_phash`` on the first ``top_n`` offers with an image; returns how many."""
+        """Set ``image_phash`` on the first ``top_n`` offers with an image; returns how many.
+
+        Each offer is set as soon as its hash is known, so a caller that cuts the
+        work short by a timeout keeps the hashes finished so far.
+        """
+
+        async def one(offer: common_pb2.Offer) -> bool:
+            value = await self.phash_of(offer.image_url)
+            if value is None:
+                return False
+            offer.image_phash = value
+            offer.has_image_phash = True
+            return True
+
         chosen = [o for o in offers[:top_n] if o.image_url and not o.has_image_phash]
-        hashes = await asyncio.gather(*(self.phash_of(o.image_url) for o in chosen))
-        for offer, value in zip(chosen, hashes, strict=True):
-            if value is not None:
-                offer.image_phash = value
-                offer.has_image_phash = True
-        return sum(value is not None for value in hashes)
+        return sum(await asyncio.gather(*(one(offer) for offer in chosen)))
 
     async def phash_of(self, url: str) -> int | None:
         """The image's pHash, or None when it is refused or unreadable."""

@@ -1,0 +1,159 @@
+"""Everything one gateway process holds, built from its settings.
+
+One store, one ``httpx.AsyncClient`` (pooled, keep-alive, no proxies from the
+environment), the quota ledger, the shared rate limiter, a circuit breaker per
+API, the token manager, the caches and the flows. :meth:`GatewayRuntime.start`
+calibrates the clock (a failure is only logged: the first stale-timestamp
+answer calibrates again); :meth:`GatewayRuntime.close` releases it all.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+from services.gateway.caches import Caches
+from services.gateway.circuit_breaker import CircuitBreaker
+from services.gateway.offer_details import OfferDetails
+from services.gateway.quota_ledger import QuotaLedger
+from services.gateway.rate_limit import RateLimiter
+from services.gateway.retry_policy import RetryPolicy
+from services.gateway.search_flow import FlowLimits, SearchFlow
+from services.gateway.settings import GatewaySettings
+from services.gateway.store import Store, open_store
+from services.gateway.thumbnails import ThumbnailFetcher
+from services.gateway.tokens import OAuthRefresher, TokenManager, TokenPair, parse_expiry
+from services.gateway.upstream_client import BREAKER_APIS, Timeouts, UpstreamClient
+from services.gateway.upstream_errors import UpstreamError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class GatewayRuntime:
+    settings: GatewaySettings
+    store: Store
+    http: httpx.AsyncClient
+    ledger: QuotaLedger
+    breakers: dict[str, CircuitBreaker]
+    client: UpstreamClient
+    tokens: TokenManager
+    details: OfferDetails
+    flow: SearchFlow
+
+    async def start(self) -> None:
+        try:
+            await self.client.calibrate_clock()
+        except UpstreamError as exc:
+            log.warning("clock calibration failed", extra={"fields": {"error": str(exc)}})
+        try:
+            await self.tokens.access_token()
+        except UpstreamError as exc:
+            # Serve anyway: calls will fail with a clear reason until the token is fixed.
+            log.error("no usable access token", extra={"fields": {"error": str(exc)}})
+
+    async def close(self) -> None:
+        await self.http.aclose()
+        await self.store.close()
+
+
+def _store(settings: GatewaySettings) -> Store:
+    if not settings.store_url:
+        Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    return open_store(settings.resolved_store_url)
+
+
+def _http(settings: GatewaySettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        limits=httpx.Limits(
+            max_connections=settings.max_connections,
+            max_keepalive_connections=settings.max_keepalive,
+            keepalive_expiry=settings.keepalive_expiry_s,
+        ),
+        timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def _thumbnails(settings: GatewaySettings, http: httpx.AsyncClient) -> ThumbnailFetcher | None:
+    if not settings.thumbnails or settings.thumbnail_top_n == 0:
+        return None
+    hosts = list(settings.thumbnail_hosts)
+    upstream_host = urlsplit(settings.upstream_url).hostname
+    if settings.sandbox_mode and upstream_host:
+        # The sandbox serves its offer images itself.
+        hosts.append(upstream_host)
+    return ThumbnailFetcher(
+        http,
+        hosts,
+        settings.thumbnail_max_bytes,
+        settings.thumbnail_timeout_s,
+        allow_private=settings.sandbox_mode,
+    )
+
+
+def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) -> TokenManager:
+    configured = TokenPair(
+        access_token=settings.access_token,
+        refresh_token=settings.refresh_token,
+        access_expires_at=settings.access_token_expires_at or None,
+        refresh_expires_at=parse_expiry(settings.refresh_token_expires_at),
+    )
+    refresher = OAuthRefresher(
+        http,
+        settings.upstream_url,
+        settings.app_key,
+        settings.app_secret,
+        settings.refresh_token_param,
+        settings.connect_timeout_s + settings.read_timeout_s,
+    )
+    return TokenManager(configured, store, refresher, settings.app_key)
+
+
+def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
+    store = _store(settings)
+    http = _http(settings)
+    ledger = QuotaLedger(store, settings.budgets, settings.tenant_shares)
+    breakers = {
+        api.name: CircuitBreaker(api.name, settings.breaker_failures, settings.breaker_reset_s)
+        for api in BREAKER_APIS
+    }
+    client = UpstreamClient(
+        http,
+        settings.upstream_url,
+        settings.app_key,
+        settings.app_secret,
+        ledger,
+        RateLimiter(store, settings.app_key, settings.qps, settings.burst),
+        breakers,
+        RetryPolicy(
+            settings.max_attempts,
+            settings.retry_base_delay_s,
+            settings.retry_max_delay_s,
+            settings.frequency_backoff_s,
+        ),
+        Timeouts(settings.connect_timeout_s, settings.read_timeout_s),
+    )
+    tokens = _tokens(settings, store, http)
+    client.use_tokens(tokens)
+    caches = Caches(
+        store,
+        settings.search_ttl_s,
+        settings.detail_ttl_s,
+        settings.image_id_ttl_s,
+        settings.phash_distance,
+    )
+    details = OfferDetails(client, caches, store)
+    limits = FlowLimits(
+        settings.enrich_cap,
+        settings.thumbnail_top_n,
+        settings.thumbnail_timeout_s,
+        settings.locale,
+    )
+    flow = SearchFlow(client, caches, ledger, details, _thumbnails(settings, http), limits)
+    return GatewayRuntime(settings, store, http, ledger, breakers, client, tokens, details, flow)

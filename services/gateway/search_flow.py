@@ -1,0 +1,356 @@
+"""An image search: upload once, query page by page, enrich the top offers.
+
+1. The page: from the page token (image SHA-256 + page + filter digest) or 1.
+2. The result cache, keyed by (image, filters, page): a hit spends nothing.
+3. The imageId: cached by SHA-256, else by a near-duplicate pHash, else one
+   upload (one per image however many callers search it at once). When an
+   upload is needed, the query's unit is reserved first, so a spent query
+   budget does not burn an upload.
+4. ``imageQuery`` with ``offerQueryParam``; thumbnails hashed; page cached.
+5. Enrichment: details of the top K (K capped by configuration), concurrent
+   within the QPS limit, each failure a status on its offer.
+
+The result says what it spent per API and whether it came from the cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from factoryfinder.v1 import common_pb2, gateway_pb2
+
+from services.gateway import offer_parsing, page_token, upstream_metrics
+from services.gateway.caches import Caches, search_key
+from services.gateway.offer_details import OfferDetails
+from services.gateway.quota_ledger import QuotaLedger
+from services.gateway.thumbnails import ThumbnailFetcher
+from services.gateway.upstream_client import (
+    IMAGE_QUERY,
+    IMAGE_UPLOAD,
+    CallContext,
+    UpstreamClient,
+)
+from services.gateway.upstream_errors import IMAGE_REJECTED, UpstreamError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 50
+_SORTS = {
+    "": None,
+    "price_asc": {"price": "asc"},
+    "price_desc": {"price": "desc"},
+    "month_sold_desc": {"monthSold": "desc"},
+}
+_ENRICH_CONCURRENCY = 5
+# Thumbnails never eat the last of the caller's deadline.
+_THUMBNAIL_MARGIN_S = 0.5
+
+
+class InvalidSearch(ValueError):
+    """A bad request; ``field`` names it, ``page_token`` says whether the token is at fault."""
+
+    def __init__(self, field: str, message: str, *, page_token: bool = False) -> None:
+        super().__init__(message)
+        self.field = field
+        self.page_token = page_token
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    page_size: int = 0
+    category_id: str = ""
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    certified_only: bool = False
+    sort: str = ""
+    locale: str = ""
+
+    def checked(self, default_locale: str) -> SearchFilters:
+        """Defaults applied; InvalidSearch for values the upstream cannot take."""
+        if not 0 <= self.page_size <= MAX_PAGE_SIZE:
+            raise InvalidSearch("page_size", f"page_size must be 1 to {MAX_PAGE_SIZE} (0 = 20)")
+        if self.sort not in _SORTS:
+            raise InvalidSearch("sort", f"unknown sort {self.sort!r}")
+        if self.category_id and not self.category_id.isdigit():
+            raise InvalidSearch("category_id", "category_id must be a 1688 category number")
+        for name, value in (("price_min", self.price_min), ("price_max", self.price_max)):
+            if value is not None and value < 0:
+                raise InvalidSearch(name, f"{name} must not be negative")
+        low, high = self.price_min, self.price_max
+        if low is not None and high is not None and low > high:
+            raise InvalidSearch("price_max", "price_max is below price_min")
+        return SearchFilters(
+            self.page_size or DEFAULT_PAGE_SIZE,
+            self.category_id,
+            self.price_min,
+            self.price_max,
+            self.certified_only,
+            self.sort,
+            self.locale or default_locale,
+        )
+
+    def canonical(self) -> dict[str, str]:
+        return {
+            "page_size": str(self.page_size),
+            "category_id": self.category_id,
+            "price_min": "" if self.price_min is None else str(self.price_min.normalize()),
+            "price_max": "" if self.price_max is None else str(self.price_max.normalize()),
+            "certified_only": str(self.certified_only),
+            "sort": self.sort,
+            "locale": self.locale,
+        }
+
+    def digest(self) -> str:
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def query_param(self, image_id: str, page: int) -> str:
+        """``offerQueryParam``: sent and signed as this exact JSON string."""
+        param: dict[str, Any] = {
+            "imageId": image_id,
+            "beginPage": page,
+            "pageSize": self.page_size,
+            "country": self.locale,
+        }
+        if self.category_id:
+            param["categoryId"] = int(self.category_id)
+        if self.price_min is not None:
+            param["priceStart"] = str(self.price_min)
+        if self.price_max is not None:
+            param["priceEnd"] = str(self.price_max)
+        if self.certified_only:
+            param["filter"] = "certifiedFactory"
+        sort = _SORTS[self.sort]
+        if sort is not None:
+            param["sort"] = json.dumps(sort, separators=(",", ":"))
+        return json.dumps(param, separators=(",", ":"), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class SearchImage:
+    jpeg: bytes
+    sha256: str
+    phash: int | None
+
+    @classmethod
+    def checked(cls, jpeg: bytes, sha256: str, phash: int | None) -> SearchImage:
+        actual = hashlib.sha256(jpeg).hexdigest()
+        if sha256 and sha256.lower() != actual:
+            raise InvalidSearch("image.sha256", "image.sha256 is not the SHA-256 of image.jpeg")
+        return cls(jpeg, actual, phash)
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    image: SearchImage | None
+    page_token: str
+    filters: SearchFilters
+    enrich_top_k: int
+
+
+@dataclass
+class SearchResult:
+    offers: list[common_pb2.Offer]
+    next_page_token: str
+    total_results: int
+    page: int
+    from_cache: bool
+    spent: Counter[str]
+    enriched_count: int
+    enrich_limit: int
+
+
+@dataclass(frozen=True)
+class FlowLimits:
+    enrich_cap: int
+    thumbnail_top_n: int
+    thumbnail_timeout_s: float
+    default_locale: str
+
+
+class SearchFlow:
+    def __init__(
+        self,
+        client: UpstreamClient,
+        caches: Caches,
+        ledger: QuotaLedger,
+        details: OfferDetails,
+        thumbnails: ThumbnailFetcher | None,
+        limits: FlowLimits,
+    ) -> None:
+        self._client = client
+        self._caches = caches
+        self._ledger = ledger
+        self._details = details
+        self._thumbnails = thumbnails
+        self._limits = limits
+        self._upload_locks: dict[str, asyncio.Lock] = {}
+
+    async def search(self, query: SearchQuery, ctx: CallContext) -> SearchResult:
+        filters = query.filters.checked(self._limits.default_locale)
+        sha, page = self._page_of(query, filters)
+        key = search_key(sha, filters.canonical(), page)
+        cached = await self._caches.get_search(key)
+        upstream_metrics.CACHE_LOOKUPS.labels("search", "miss" if cached is None else "hit").inc()
+        if cached is not None:
+            stored = gateway_pb2.SearchOffersResponse.FromString(cached)
+        else:
+            stored = await self._fresh_page(sha, query.image, filters, page, ctx)
+            await self._caches.put_search(key, stored.SerializeToString())
+        offers = list(stored.offers)
+        limit = max(0, min(query.enrich_top_k, self._limits.enrich_cap))
+        enriched = await self._enrich(offers[:limit], filters.locale, ctx)
+        return SearchResult(
+            offers=offers,
+            next_page_token=stored.next_page_token,
+            total_results=stored.total_results,
+            page=page,
+            from_cache=cached is not None,
+            spent=ctx.spent,
+            enriched_count=enriched,
+            enrich_limit=limit,
+        )
+
+    def _page_of(self, query: SearchQuery, filters: SearchFilters) -> tuple[str, int]:
+        if not query.page_token:
+            if query.image is None or not query.image.jpeg:
+                raise InvalidSearch("image", "image.jpeg is required for the first page")
+            return query.image.sha256, 1
+        try:
+            token = page_token.decode(query.page_token)
+        except page_token.PageTokenError as exc:
+            raise InvalidSearch("page_token", str(exc), page_token=True) from None
+        if token.filters_digest != filters.digest():
+            raise InvalidSearch(
+                "page_token", "the page token belongs to other filters", page_token=True
+            )
+        if (
+            query.image is not None
+            and query.image.jpeg
+            and query.image.sha256 != token.image_sha256
+        ):
+            raise InvalidSearch(
+                "page_token", "the page token belongs to another image", page_token=True
+            )
+        return token.image_sha256, token.page
+
+    async def _fresh_page(
+        self,
+        sha: str,
+        image: SearchImage | None,
+        filters: SearchFilters,
+        page: int,
+        ctx: CallContext,
+    ) -> gateway_pb2.SearchOffersResponse:
+        image_id = await self._cached_image_id(sha, image)
+        held = None
+        if image_id is None:
+            # Reserve the query first: a spent query budget must not burn an upload.
+            held = await self._ledger.reserve(IMAGE_QUERY.name, ctx.tenant)
+            try:
+                image_id = await self._upload(sha, image, ctx)
+            except BaseException:
+                await self._ledger.refund(IMAGE_QUERY.name, ctx.tenant, held)
+                raise
+        params = {"offerQueryParam": filters.query_param(image_id, page)}
+        body = await self._client.call(IMAGE_QUERY, params, ctx, held=held)
+        result = offer_parsing.parse_search_page(
+            IMAGE_QUERY.name, offer_parsing.unwrap_result(IMAGE_QUERY.name, body)
+        )
+        if filters.certified_only:
+            for offer in result.offers:
+                if "certified_factory" not in offer.supplier.certifications:
+                    offer.supplier.certifications.append("certified_factory")
+        await self._hash_thumbnails(result.offers, ctx)
+        has_next = page < result.total_pages or (
+            result.total_pages == 0 and page * filters.page_size < result.total_records
+        )
+        next_token = (
+            page_token.PageToken(sha, page + 1, filters.digest()).encode() if has_next else ""
+        )
+        return gateway_pb2.SearchOffersResponse(
+            offers=result.offers,
+            next_page_token=next_token,
+            total_results=result.total_records,
+            page=page,
+        )
+
+    async def _cached_image_id(self, sha: str, image: SearchImage | None) -> str | None:
+        image_id = await self._caches.get_image_id(sha)
+        if image_id is not None:
+            upstream_metrics.CACHE_LOOKUPS.labels("image_id", "hit").inc()
+            return image_id
+        if image is not None and image.phash is not None:
+            image_id = await self._caches.find_image_id_near(image.phash)
+            if image_id is not None:
+                upstream_metrics.CACHE_LOOKUPS.labels("image_id", "near_hit").inc()
+                await self._caches.put_image_id(sha, image.phash, image_id)
+                return image_id
+        upstream_metrics.CACHE_LOOKUPS.labels("image_id", "miss").inc()
+        if image is None or not image.jpeg:
+            raise InvalidSearch(
+                "image",
+                "the photo's upload is no longer cached: send the photo with the page token",
+                page_token=True,
+            )
+        return None
+
+    async def _upload(self, sha: str, image: SearchImage | None, ctx: CallContext) -> str:
+        """One upload per image at a time: later callers wait and reuse its imageId."""
+        assert image is not None
+        lock = self._upload_locks.setdefault(sha, asyncio.Lock())
+        try:
+            async with lock:
+                cached = await self._caches.get_image_id(sha)
+                if cached is not None:
+                    return cached
+                encoded = base64.b64encode(image.jpeg).decode("ascii")
+                param = json.dumps({"imageBase64": encoded}, separators=(",", ":"))
+                body = await self._client.call(IMAGE_UPLOAD, {"uploadImageParam": param}, ctx)
+                payload = offer_parsing.unwrap_result(IMAGE_UPLOAD.name, body, image_api=True)
+                image_id = offer_parsing.parse_image_id(IMAGE_UPLOAD.name, payload)
+                if image_id is None:
+                    raise UpstreamError(
+                        IMAGE_REJECTED,
+                        "the upstream refused the photo (no imageId)",
+                        api=IMAGE_UPLOAD.name,
+                    )
+                await self._caches.put_image_id(sha, image.phash, image_id)
+                return image_id
+        finally:
+            if not lock.locked():
+                self._upload_locks.pop(sha, None)
+
+    async def _hash_thumbnails(self, offers: list[common_pb2.Offer], ctx: CallContext) -> None:
+        if self._thumbnails is None or self._limits.thumbnail_top_n == 0:
+            return
+        budget = self._limits.thumbnail_timeout_s
+        remaining = ctx.remaining(time.monotonic())
+        if remaining is not None:
+            budget = min(budget, remaining - _THUMBNAIL_MARGIN_S)
+        if budget <= 0:
+            return
+        try:
+            async with asyncio.timeout(budget):
+                await self._thumbnails.attach(offers, self._limits.thumbnail_top_n)
+        except TimeoutError:
+            log.info("thumbnail hashing cut short by the deadline")
+
+    async def _enrich(self, offers: list[common_pb2.Offer], locale: str, ctx: CallContext) -> int:
+        gate = asyncio.Semaphore(_ENRICH_CONCURRENCY)
+
+        async def one(offer: common_pb2.Offer) -> bool:
+            async with gate:
+                return await self._details.enrich(offer, locale, ctx)
+
+        return sum(await asyncio.gather(*(one(offer) for offer in offers)))
