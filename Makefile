@@ -59,7 +59,7 @@ system-deps:
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-test: install system-deps lint
+test: install system-deps lint tools
 	$(BIN)/pytest -q -p no:cacheprovider
 
 run: install
@@ -67,6 +67,19 @@ run: install
 
 bench: install
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) -m tests.bench.$$(basename $$b .py) || exit 1; done
+
+# kustomize, for the offline manifest checks (tests/deploy), built by Go from the module proxy.
+KUSTOMIZE_VERSION := v5.8.2
+tools: $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
+
+$(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION):
+	@if command -v go >/dev/null; then \
+		GOBIN=$(TOOLS) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION) && touch $@; \
+	elif [ -n "$$CI" ]; then \
+		echo "error: kustomize needs a Go toolchain (go install) and there is none on PATH" >&2; exit 1; \
+	else \
+		echo "warning: no Go toolchain: the kustomize manifest checks will be skipped" >&2; \
+	fi
 
 clean:
 	rm -rf $(VENV) $(GEN) .tools .mypy_cache .ruff_cache .pytest_cache
