@@ -67,8 +67,11 @@ def _store(settings: GatewaySettings) -> Store:
     return open_store(settings.resolved_store_url)
 
 
-def _http(settings: GatewaySettings) -> httpx.AsyncClient:
+def _http(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None
+) -> httpx.AsyncClient:
     return httpx.AsyncClient(
+        transport=transport,
         limits=httpx.Limits(
             max_connections=settings.max_connections,
             max_keepalive_connections=settings.max_keepalive,
@@ -115,9 +118,12 @@ def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) ->
     return TokenManager(configured, store, refresher, settings.app_key)
 
 
-def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
+def build_runtime(
+    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None
+) -> GatewayRuntime:
+    """``transport`` replaces the network (unit tests script the upstream with it)."""
     store = _store(settings)
-    http = _http(settings)
+    http = _http(settings, transport)
     ledger = QuotaLedger(store, settings.budgets, settings.tenant_shares)
     breakers = {
         api.name: CircuitBreaker(api.name, settings.breaker_failures, settings.breaker_reset_s)

@@ -1,0 +1,108 @@
+"""A scripted 1688 for unit tests of the flows (the real emulator is services/sandbox)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from shared.aop_signing import verify
+
+APP_KEY = "app1"
+SECRET = "unit-secret-0123"
+TOKEN = "unit-token-0123"
+TOTAL = 45
+
+
+def _reply(payload: Any, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json=payload)
+
+
+def _error(code: str, message: str) -> httpx.Response:
+    return _reply({"error_code": code, "error_message": message}, 400)
+
+
+@dataclass
+class FakeUpstream:
+    calls: Counter[str] = field(default_factory=Counter)
+    declined: set[str] = field(default_factory=set)
+    refuse_images: bool = False
+    uploads: dict[str, str] = field(default_factory=dict)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/openapi/")
+        form = dict(httpx.QueryParams(request.content.decode()))
+        api = path.split("/")[3]
+        self.calls[api] += 1
+        if not verify(path, form, SECRET):
+            return _error("gw.SignatureInvalid", "signature mismatch")
+        if api == "currentTime":
+            return _reply({"result": 1_718_000_000_000})
+        if form.get("access_token") != TOKEN:
+            return _reply(
+                {"error_code": "401", "error_message": "Request need user authorized"}, 401
+            )
+        if api in self.declined:
+            return _error("gw.APIACLDecline", "no permission")
+        handler = {
+            "product.image.upload": self._upload,
+            "product.search.imageQuery": self._query,
+            "product.search.queryProductDetail": self._detail,
+            "alibaba.product.get": self._product,
+        }[api]
+        return handler(form)
+
+    def _upload(self, form: dict[str, str]) -> httpx.Response:
+        image = json.loads(form["uploadImageParam"])["imageBase64"]
+        image_id = (
+            "0"
+            if self.refuse_images
+            else self.uploads.setdefault(image, str(1000 + len(self.uploads)))
+        )
+        return _reply({"result": {"success": "true", "code": "200", "result": image_id}})
+
+    def _query(self, form: dict[str, str]) -> httpx.Response:
+        param = json.loads(form["offerQueryParam"])
+        if param["imageId"] not in self.uploads.values():
+            return _reply({"result": {"success": False, "code": "400", "message": "bad imageId"}})
+        page, size = param["beginPage"], param["pageSize"]
+        first = (page - 1) * size
+        rows = [
+            {
+                "offerId": 500_000 + index,
+                "subject": f"offer {index}",
+                "priceInfo": {"price": "12.50"},
+                "repurchaseRate": "13%",
+                "companyName": "广州XX服装厂",
+            }
+            for index in range(first, min(first + size, TOTAL))
+        ]
+        result = {
+            "totalRecords": TOTAL,
+            "totalPage": -(-TOTAL // size),
+            "currentPage": page,
+            "pageSize": size,
+            "data": rows,
+        }
+        return _reply({"result": {"success": True, "code": "200", "result": result}})
+
+    def _detail(self, form: dict[str, str]) -> httpx.Response:
+        offer_id = json.loads(form["offerDetailParam"])["offerId"]
+        detail = {
+            "offerId": offer_id,
+            "subject": "detail",
+            "minOrderQuantity": 10,
+            "productSaleInfo": {"priceRangeList": [{"startQuantity": 10, "price": "9.00"}]},
+        }
+        return _reply({"result": {"success": True, "result": detail}})
+
+    def _product(self, form: dict[str, str]) -> httpx.Response:
+        info = {
+            "productID": int(form["productID"]),
+            "bizType": 2,
+            "saleInfo": {"priceRanges": [{"startQuantity": 5, "price": "8.00"}]},
+        }
+        return _reply({"productInfo": info, "success": True})

@@ -1,0 +1,242 @@
+"""The search and detail flows against a scripted upstream: caching, paging, enrichment."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import httpx
+import pytest
+from factoryfinder.v1 import common_pb2
+
+from services.gateway import upstream_errors as errors
+from services.gateway.limits_errors import QuotaExhausted
+from services.gateway.runtime import GatewayRuntime, build_runtime
+from services.gateway.search_flow import (
+    InvalidSearch,
+    SearchFilters,
+    SearchImage,
+    SearchQuery,
+)
+from services.gateway.settings import load_gateway_settings
+from services.gateway.upstream_client import CallContext
+from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
+
+UPLOAD = "product.image.upload"
+QUERY = "product.search.imageQuery"
+DETAIL = "product.search.queryProductDetail"
+GET = "alibaba.product.get"
+
+
+def image(seed: bytes, phash: int | None = None) -> SearchImage:
+    jpeg = b"\xff\xd8fake-jpeg-" + seed
+    return SearchImage(jpeg, hashlib.sha256(jpeg).hexdigest(), phash)
+
+
+def ctx() -> CallContext:
+    return CallContext("acme", time.monotonic() + 10)
+
+
+@pytest.fixture
+def upstream() -> FakeUpstream:
+    return FakeUpstream()
+
+
+async def runtime_for(upstream: FakeUpstream, **env: str) -> GatewayRuntime:
+    settings = load_gateway_settings(
+        {
+            "FF_GATEWAY_APP_KEY": APP_KEY,
+            "FF_GATEWAY_APP_SECRET": SECRET,
+            "FF_GATEWAY_ACCESS_TOKEN": TOKEN,
+            "FF_GATEWAY_STORE_URL": "memory://",
+            "FF_GATEWAY_UPSTREAM_URL": "http://sandbox/openapi",
+            "FF_GATEWAY_THUMBNAILS": "false",
+            **env,
+        }
+    )
+    return build_runtime(settings, httpx.MockTransport(upstream.handle))
+
+
+@pytest.fixture
+async def runtime(upstream: FakeUpstream) -> AsyncIterator[GatewayRuntime]:
+    built = await runtime_for(upstream)
+    yield built
+    await built.close()
+
+
+async def test_first_page_then_paging_reuses_the_upload(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"a")
+    first_ctx = ctx()
+    first = await runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), first_ctx)
+    assert len(first.offers) == 20
+    assert first.total_results == 45
+    assert first.page == 1
+    assert not first.from_cache
+    assert dict(first.spent) == {UPLOAD: 1, QUERY: 1}
+    assert first.offers[0].repurchase_rate == pytest.approx(0.13)
+    second_ctx = ctx()
+    second = await runtime.flow.search(
+        SearchQuery(None, first.next_page_token, SearchFilters(), 0), second_ctx
+    )
+    assert second.page == 2
+    assert second.offers[0].offer_id == "500020"
+    assert dict(second.spent) == {QUERY: 1}
+    third = await runtime.flow.search(
+        SearchQuery(None, second.next_page_token, SearchFilters(), 0), ctx()
+    )
+    assert len(third.offers) == 5
+    assert third.next_page_token == ""
+    assert upstream.calls[UPLOAD] == 1
+
+
+async def test_a_repeat_search_spends_nothing(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"b")
+    await runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    before = sum(upstream.calls.values())
+    repeat = await runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    assert repeat.from_cache
+    assert sum(repeat.spent.values()) == 0
+    assert sum(upstream.calls.values()) == before
+    assert len(repeat.offers) == 20
+
+
+async def test_a_near_duplicate_photo_reuses_the_upload(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    await runtime.flow.search(SearchQuery(image(b"c", 0xF0F0), "", SearchFilters(), 0), ctx())
+    near = await runtime.flow.search(
+        SearchQuery(image(b"c2", 0xF0F1), "", SearchFilters(), 0), ctx()
+    )
+    assert dict(near.spent) == {QUERY: 1}
+    assert upstream.calls[UPLOAD] == 1
+
+
+async def test_concurrent_searches_of_one_new_photo_upload_once(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"d")
+    filters = [SearchFilters(page_size=size) for size in (10, 20, 30, 40)]
+    await asyncio.gather(
+        *(runtime.flow.search(SearchQuery(photo, "", f, 0), ctx()) for f in filters)
+    )
+    assert upstream.calls[UPLOAD] == 1
+    assert upstream.calls[QUERY] == 4
+
+
+async def test_a_token_only_works_with_its_filters(runtime: GatewayRuntime) -> None:
+    first = await runtime.flow.search(SearchQuery(image(b"e"), "", SearchFilters(), 0), ctx())
+    other = SearchFilters(certified_only=True)
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(SearchQuery(None, first.next_page_token, other, 0), ctx())
+    assert caught.value.page_token
+    with pytest.raises(InvalidSearch):
+        await runtime.flow.search(SearchQuery(None, "garbage", SearchFilters(), 0), ctx())
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        (SearchFilters(page_size=51), "page_size"),
+        (SearchFilters(category_id="shoes"), "category_id"),
+        (SearchFilters(sort="?"), "sort"),
+    ],
+)
+async def test_bad_filters(runtime: GatewayRuntime, filters: SearchFilters, field: str) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(SearchQuery(image(b"f"), "", filters, 0), ctx())
+    assert caught.value.field == field
+
+
+async def test_enrichment_falls_back_when_the_first_detail_api_is_refused(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.declined.add(DETAIL)
+    result = await runtime.flow.search(SearchQuery(image(b"g"), "", SearchFilters(), 3), ctx())
+    assert result.enriched_count == 3
+    assert result.enrich_limit == 3
+    details = [offer.detail for offer in result.offers[:3]]
+    assert all(d.status == common_pb2.DETAIL_STATUS_AVAILABLE for d in details)
+    assert {d.source_api for d in details} == {GET}
+    assert details[0].biz_type == 2
+    assert result.spent[GET] == 3
+    assert 1 <= result.spent[DETAIL] <= 3
+    assert not result.offers[3].HasField("detail")
+
+
+async def test_enrichment_with_every_detail_api_refused_degrades(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.declined.update({DETAIL, GET})
+    result = await runtime.flow.search(SearchQuery(image(b"h"), "", SearchFilters(), 2), ctx())
+    assert result.enriched_count == 0
+    statuses = {offer.detail.status for offer in result.offers[:2]}
+    assert statuses == {common_pb2.DETAIL_STATUS_ACL_DECLINED}
+    assert "may not call" in result.offers[0].detail.unavailable_reason
+
+
+async def test_enrichment_is_capped_by_configuration(upstream: FakeUpstream) -> None:
+    runtime = await runtime_for(upstream, FF_GATEWAY_ENRICH_CAP="2")
+    try:
+        result = await runtime.flow.search(SearchQuery(image(b"i"), "", SearchFilters(), 10), ctx())
+    finally:
+        await runtime.close()
+    assert result.enrich_limit == 2
+    assert result.enriched_count == 2
+    assert dict(result.spent)[DETAIL] == 2
+
+
+async def test_details_are_cached(runtime: GatewayRuntime, upstream: FakeUpstream) -> None:
+    first = await runtime.details.get("584051070147", "en", ctx())
+    again = await runtime.details.get("584051070147", "en", ctx())
+    assert not first.from_cache and again.from_cache
+    assert again.offer.detail.min_order == 10
+    assert upstream.calls[DETAIL] == 1
+
+
+async def test_a_spent_query_budget_burns_no_upload(upstream: FakeUpstream) -> None:
+    runtime = await runtime_for(upstream, FF_GATEWAY_BUDGETS=f"{QUERY}=1")
+    try:
+        await runtime.flow.search(SearchQuery(image(b"j"), "", SearchFilters(), 0), ctx())
+        with pytest.raises(QuotaExhausted):
+            await runtime.flow.search(SearchQuery(image(b"k"), "", SearchFilters(), 0), ctx())
+        app, _, _ = await runtime.ledger.usage("acme")
+    finally:
+        await runtime.close()
+    assert upstream.calls[UPLOAD] == 1
+    assert {line.api: line.used for line in app}[UPLOAD] == 1
+
+
+async def test_a_refused_photo_refunds_the_held_query(upstream: FakeUpstream) -> None:
+    upstream.refuse_images = True
+    runtime = await runtime_for(upstream)
+    try:
+        with pytest.raises(errors.UpstreamError) as caught:
+            await runtime.flow.search(SearchQuery(image(b"l"), "", SearchFilters(), 0), ctx())
+        app, _, _ = await runtime.ledger.usage("acme")
+    finally:
+        await runtime.close()
+    assert caught.value.reason == errors.IMAGE_REJECTED
+    used = {line.api: line.used for line in app}
+    assert used[QUERY] == 0
+    assert used[UPLOAD] == 1
+
+
+async def test_the_query_param_is_what_1688_expects(upstream: FakeUpstream) -> None:
+    filters = SearchFilters(
+        page_size=30,
+        category_id="1038378",
+        price_min=Decimal("10.5"),
+        certified_only=True,
+        sort="price_asc",
+    ).checked("en")
+    assert filters.query_param("img1", 2) == (
+        '{"imageId":"img1","beginPage":2,"pageSize":30,"country":"en","categoryId":1038378,'
+        '"priceStart":"10.5","filter":"certifiedFactory","sort":"{\\"price\\":\\"asc\\"}"}'
+    )
