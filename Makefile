@@ -16,7 +16,7 @@ export PATH := $(CURDIR)/$(BIN):$(TOOLS):$(PATH)
 export MALLOC_MMAP_THRESHOLD_ ?= 67108864
 export MALLOC_TRIM_THRESHOLD_ ?= 268435456
 
-.PHONY: help install gen check-gen lint proto-lint test unit run bench tools system-deps clean
+.PHONY: help install gen check-gen lint proto-lint test unit run bench tools system-deps clean interop-tools
 
 help:
 	@echo "make run    - install, start every service against the sandbox, show a real search"
@@ -59,7 +59,7 @@ system-deps:
 unit: install
 	$(BIN)/pytest -q tests/unit
 
-test: install system-deps lint tools
+test: install system-deps lint tools interop-tools
 	$(BIN)/pytest -q -p no:cacheprovider
 
 run: install
@@ -80,6 +80,10 @@ $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION):
 	else \
 		echo "warning: no Go toolchain: the kustomize manifest checks will be skipped" >&2; \
 	fi
+
+# Go tools (protoc plugins, grpcurl, grpc-health-probe) and Maven artifacts for tests/interop.
+interop-tools: install
+	@./tests/interop/install-tools.sh
 
 clean:
 	rm -rf $(VENV) $(GEN) .tools .mypy_cache .ruff_cache .pytest_cache
