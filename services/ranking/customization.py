@@ -11,9 +11,8 @@ that says it does not take the job.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from services.ranking import wording
 from services.ranking.domain import Customization, Evidence, Locale, Offer
@@ -45,65 +44,95 @@ _SAMPLE_FEE = re.compile(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    word: str
-    signal: str
-    negated: bool
+_WORDS = re.compile("|".join((*_TO_SAMPLE, *_CUSTOM)))  # longer phrases first: 来样定制 wins
+
+# (signal, word, negated) for the first time each word appears
+_Hit = tuple[str, str, bool]
+# (signal, the text that said it, the value read from it)
+_Stated = tuple[str, str, int]
+_Fee = tuple[str, str, Decimal]
 
 
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
-    texts = _texts(offer)
-    evidence: list[Evidence] = []
-    found = [hit for signal, text in texts for hit in _find_words(text, signal)]
+    texts = [("title_word", offer.title)]
+    if offer.detail is not None and offer.detail.description:
+        texts.append(("description_word", offer.detail.description))
+    hits = tuple(hit for signal, text in texts for hit in _find_words(text, signal))
     processing = offer.detail is not None and offer.detail.biz_type == 2
+    minimum = _custom_minimum(texts) if hits else None
+    fee = _sample_fee(offer, texts)
+    fast = any("样" in text and any(w in text for w in _FAST_SAMPLING) for _, text in texts)
+    return _conclude(hits, processing, minimum, fee, fast, locale)
+
+
+def _find_words(text: str, signal: str) -> list[_Hit]:
+    upper = text.upper()
+    hits: dict[str, _Hit] = {}
+    for match in _WORDS.finditer(upper):
+        word = match.group(0)
+        if word not in hits:
+            before = upper[max(0, match.start() - _NEGATION_REACH) : match.start()]
+            hits[word] = (signal, word, before.endswith(_NEGATIONS))
+    return list(hits.values())
+
+
+def _custom_minimum(texts: list[tuple[str, str]]) -> _Stated | None:
+    for signal, text in texts:
+        match = _CUSTOM_MINIMUM.search(text)
+        if match is not None and int(match.group(1)) > 0:
+            return signal, match.group(0), int(match.group(1))
+    return None
+
+
+def _sample_fee(offer: Offer, texts: list[tuple[str, str]]) -> _Fee | None:
+    if offer.detail is not None and offer.detail.sample_fee is not None:
+        fee = offer.detail.sample_fee
+        return "detail_field", str(fee), fee
+    for signal, text in texts:
+        match = _SAMPLE_FEE.search(text) if "样" in text else None
+        if match is not None:
+            return signal, match.group(0), Decimal(match.group(1) or match.group(2))
+    return None
+
+
+# The same few word combinations recur across offers and requests: build each answer once.
+@lru_cache(maxsize=4096)
+def _conclude(
+    hits: tuple[_Hit, ...],
+    processing: bool,
+    minimum: _Stated | None,
+    fee: _Fee | None,
+    fast: bool,
+    locale: Locale,
+) -> Customization:
+    evidence: list[Evidence] = []
     if processing:
         evidence.append(_evidence(locale, "biz_type", "2", 1.0, "processing"))
-    for hit in found:
-        meaning = "negated" if hit.negated else _meaning(hit.word)
-        weight = -1.0 if hit.negated else 1.0
-        evidence.append(_evidence(locale, hit.signal, hit.word, weight, meaning))
-    to_sample_denied = any(h.negated and h.word in _TO_SAMPLE for h in found)
-    custom_denied = any(h.negated and h.word in _CUSTOM for h in found)
+    for signal, word, negated in hits:
+        meaning = "negated" if negated else _meaning(word)
+        evidence.append(_evidence(locale, signal, word, -1.0 if negated else 1.0, meaning))
+    to_sample_denied = any(negated and word in _TO_SAMPLE for _, word, negated in hits)
+    custom_denied = any(negated and word in _CUSTOM for _, word, negated in hits)
     to_sample = not to_sample_denied and (
-        processing or any(not h.negated and h.word in _TO_SAMPLE for h in found)
+        processing or any(not negated and word in _TO_SAMPLE for _, word, negated in hits)
     )
-    supported = not custom_denied and (to_sample or any(not h.negated for h in found))
-    to_sample = to_sample and supported
-    minimum = _custom_minimum(texts, locale, evidence) if supported else 0
-    fee = _sample_fee(offer, texts, locale, evidence)
-    services = tuple(dict.fromkeys(h.word for h in found if not h.negated))
-    fast = any(word in text for _, text in texts for word in _FAST_SAMPLING)
+    supported = not custom_denied and (to_sample or any(not negated for _, _, negated in hits))
+    custom_minimum = 0
+    if supported and minimum is not None:
+        evidence.append(_evidence(locale, minimum[0], minimum[1], 1.0, "custom_minimum"))
+        custom_minimum = minimum[2]
+    if fee is not None:
+        evidence.append(_evidence(locale, fee[0], fee[1], 1.0, "sample_fee"))
     return Customization(
         supported=supported,
-        made_to_sample=to_sample,
-        custom_min_order=minimum,
-        sample_fee=fee,
-        services=services,
+        made_to_sample=to_sample and supported,
+        custom_min_order=custom_minimum,
+        sample_fee=fee[2] if fee is not None else None,
+        services=tuple(dict.fromkeys(word for _, word, negated in hits if not negated)),
         fast_sampling=fast,
         evidence=tuple(evidence),
     )
-
-
-def _texts(offer: Offer) -> tuple[tuple[str, str], ...]:
-    title = ("title_word", offer.title)
-    if offer.detail is not None and offer.detail.description:
-        return title, ("description_word", offer.detail.description)
-    return (title,)
-
-
-def _find_words(text: str, signal: str) -> Iterable[_Found]:
-    upper = text.upper()
-    for word in (*_TO_SAMPLE, *_CUSTOM):
-        start = upper.find(word)
-        if start < 0:
-            continue
-        # A word inside a longer made-to-sample phrase ("定制" in "来样定制") is not a second claim.
-        if word in _CUSTOM and any(word in phrase and phrase in upper for phrase in _TO_SAMPLE):
-            continue
-        before = upper[max(0, start - _NEGATION_REACH) : start]
-        yield _Found(word, signal, before.endswith(_NEGATIONS))
 
 
 def _meaning(word: str) -> str:
@@ -116,30 +145,3 @@ def _meaning(word: str) -> str:
 
 def _evidence(locale: Locale, signal: str, value: str, weight: float, meaning: str) -> Evidence:
     return Evidence(signal, value, weight, wording.customization_note(locale, meaning, value))
-
-
-def _custom_minimum(
-    texts: Iterable[tuple[str, str]], locale: Locale, evidence: list[Evidence]
-) -> int:
-    for signal, text in texts:
-        match = _CUSTOM_MINIMUM.search(text)
-        if match is not None and int(match.group(1)) > 0:
-            quantity = int(match.group(1))
-            evidence.append(_evidence(locale, signal, match.group(0), 1.0, "custom_minimum"))
-            return quantity
-    return 0
-
-
-def _sample_fee(
-    offer: Offer, texts: Iterable[tuple[str, str]], locale: Locale, evidence: list[Evidence]
-) -> Decimal | None:
-    if offer.detail is not None and offer.detail.sample_fee is not None:
-        fee = offer.detail.sample_fee
-        evidence.append(_evidence(locale, "detail_field", str(fee), 1.0, "sample_fee"))
-        return fee
-    for signal, text in texts:
-        match = _SAMPLE_FEE.search(text)
-        if match is not None:
-            evidence.append(_evidence(locale, signal, match.group(0), 1.0, "sample_fee"))
-            return Decimal(match.group(1) or match.group(2))
-    return None

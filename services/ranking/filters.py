@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from services.ranking.domain import Assessed, FilterReport, Filters, InvalidRequest
+from services.ranking.domain import Assessed, FilterReport, Filters, InvalidRequest, Offer
 from services.ranking.regions import RegionFilter
 
 FILTER_NAMES = (
@@ -21,8 +21,6 @@ FILTER_NAMES = (
     "supplier_kinds",
     "made_to_sample_only",
 )
-
-_Check = Callable[[Assessed], bool]
 
 
 def validate(filters: Filters) -> None:
@@ -45,14 +43,28 @@ def validate(filters: Filters) -> None:
 
 
 def apply_filters(
-    offers: Sequence[Assessed], filters: Filters, regions: RegionFilter | None
+    offers: Sequence[Offer],
+    filters: Filters,
+    regions: RegionFilter | None,
+    assess: Callable[[Offer], Assessed],
 ) -> tuple[list[Assessed], tuple[FilterReport, ...]]:
-    """The surviving offers (input order kept) and how many each filter removed."""
-    checks = _checks(filters, regions)
+    """The surviving offers, assessed (input order kept), and how many each filter removed.
+
+    Filters on published fields run first, so only their survivors pay for inference.
+    """
     removed = dict.fromkeys(FILTER_NAMES, 0)
+    published = _published_checks(filters, regions)
+    assessed: list[Assessed] = []
+    for offer in offers:
+        failed = next((name for name, check in published if not check(offer)), None)
+        if failed is None:
+            assessed.append(assess(offer))
+        else:
+            removed[failed] += 1
+    inferred = _inferred_checks(filters)
     kept: list[Assessed] = []
-    for item in offers:
-        failed = next((name for name, check in checks if not check(item)), None)
+    for item in assessed:
+        failed = next((name for name, check in inferred if not check(item)), None)
         if failed is None:
             kept.append(item)
         else:
@@ -60,27 +72,35 @@ def apply_filters(
     return kept, tuple(FilterReport(name, removed[name]) for name in FILTER_NAMES)
 
 
-def _checks(filters: Filters, regions: RegionFilter | None) -> list[tuple[str, _Check]]:
-    """Only the filters the buyer set, in FILTER_NAMES order."""
-    checks: list[tuple[str, _Check]] = []
+def _published_checks(
+    filters: Filters, regions: RegionFilter | None
+) -> list[tuple[str, Callable[[Offer], bool]]]:
+    """The filters on published fields the buyer set, in FILTER_NAMES order."""
+    checks: list[tuple[str, Callable[[Offer], bool]]] = []
     if filters.min_similarity > 0:
         floor = filters.min_similarity
-        checks.append(("min_similarity", lambda a: a.offer.similarity >= floor))
+        checks.append(("min_similarity", lambda o: o.similarity >= floor))
     limit = filters.max_min_order or filters.purchase_quantity
     if limit > 0:
-        checks.append(("max_min_order", lambda a: a.offer.effective_min_order <= limit))
+        checks.append(("max_min_order", lambda o: o.effective_min_order <= limit))
     if filters.price_min is not None or filters.price_max is not None:
         low, high = filters.price_min, filters.price_max
 
-        def in_range(a: Assessed) -> bool:
-            price = a.offer.price
+        def in_range(offer: Offer) -> bool:
+            price = offer.price
             if price is None:
                 return True
             return (low is None or price >= low) and (high is None or price <= high)
 
         checks.append(("price", in_range))
     if regions is not None:
-        checks.append(("regions", lambda a: regions.matches(a.offer.supplier)))
+        checks.append(("regions", lambda o: regions.matches(o.supplier)))
+    return checks
+
+
+def _inferred_checks(filters: Filters) -> list[tuple[str, Callable[[Assessed], bool]]]:
+    """The filters on inferred values the buyer set, in FILTER_NAMES order."""
+    checks: list[tuple[str, Callable[[Assessed], bool]]] = []
     if filters.supplier_kinds:
         kinds = filters.supplier_kinds
         checks.append(("supplier_kinds", lambda a: a.kind.kind in kinds))

@@ -13,15 +13,11 @@ else the cheapest manufacturer (long-standing ones first); members that are
 not makers are flagged as resellers with their mark-up over the source.
 
 Pairs are found without comparing every pair in Python: image hashes are
-compared all at once with numpy, titles through a prefix-filtered inverted
-index (a pair reaching the similarity threshold must share one of the rarest
-few bigrams of each title).
+compared all at once with numpy, titles in ``title_similarity.py``.
 """
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,17 +25,22 @@ from decimal import Decimal
 import numpy as np
 
 from services.ranking import wording
-from services.ranking.domain import MAKERS, Locale, OfferGroup, RankedOffer, SupplierKind
+from services.ranking.domain import (
+    MAKERS,
+    Assessed,
+    Locale,
+    Offer,
+    OfferGroup,
+    Score,
+    SupplierKind,
+)
+from services.ranking.title_similarity import similar_title_pairs
 
+_SOURCE_FACTORY = SupplierKind.SOURCE_FACTORY  # enum member lookups are slow in loops
+_MANUFACTURER = SupplierKind.MANUFACTURER
 IMAGE_HASH = "image_hash"
 TITLE_AND_PRICE = "title_and_price"
 _MARKUP_PLACES = Decimal("0.0001")
-
-# Words a reseller adds or drops without it being another product.
-_SELLING_WORDS = (
-    "厂家直销", "源头工厂", "源头厂家", "工厂直销", "工厂直供", "工厂店", "自产自销", "实体工厂",
-    "一件代发", "批发", "包邮", "现货", "爆款", "热销", "热卖", "新款", "代发", "厂家", "工厂",
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +59,12 @@ class Membership:
     markup: Decimal
 
 
+# An offer's assessment and score; a sequence of them is best first, so index + 1 = rank.
+Scored = tuple[Assessed, Score]
+
+
 def group_offers(
-    ranked: Sequence[RankedOffer], rules: GroupingRules, locale: Locale
+    ranked: Sequence[Scored], rules: GroupingRules, locale: Locale
 ) -> tuple[tuple[OfferGroup, ...], dict[str, Membership]]:
     """Groups of 2+ sellers, numbered by their best rank, and each member's role."""
     edges = list(_hash_edges(ranked, rules.phash_max_distance))
@@ -69,81 +74,41 @@ def group_offers(
     memberships: dict[str, Membership] = {}
     for members, basis in components:
         group_id = f"g{len(groups) + 1}"
-        group, roles = _describe(group_id, [ranked[i] for i in members], basis, rules, locale)
+        group, roles = _describe(group_id, [(i, ranked[i]) for i in members], basis, rules, locale)
         groups.append(group)
         memberships.update(roles)
     return tuple(groups), memberships
 
 
-def _hash_edges(ranked: Sequence[RankedOffer], max_distance: int) -> Iterable[tuple[int, int, str]]:
-    indices = [i for i, r in enumerate(ranked) if r.offer.image_phash is not None]
+def _hash_edges(ranked: Sequence[Scored], max_distance: int) -> Iterable[tuple[int, int, str]]:
+    indices = [i for i, (a, _) in enumerate(ranked) if a.offer.image_phash is not None]
     if len(indices) < 2:
         return
-    hashes = np.array([ranked[i].offer.image_phash for i in indices], dtype=np.uint64)
+    hashes = np.array([ranked[i][0].offer.image_phash for i in indices], dtype=np.uint64)
     # Same Hamming distance as shared.phash.hamming, for all pairs at once.
     close = np.bitwise_count(hashes[:, None] ^ hashes[None, :]) <= max_distance
     for a, b in zip(*np.nonzero(np.triu(close, 1)), strict=True):
         yield indices[int(a)], indices[int(b)], IMAGE_HASH
 
 
-def title_tokens(title: str) -> frozenset[str]:
-    """Character bigrams of the title without selling words, spaces or punctuation."""
-    text = title.lower()
-    for word in _SELLING_WORDS:
-        text = text.replace(word, "")
-    text = "".join(ch for ch in text if ch.isalnum())
-    if len(text) < 2:
-        return frozenset({text}) if text else frozenset()
-    return frozenset(text[i : i + 2] for i in range(len(text) - 1))
+def _title_edges(ranked: Sequence[Scored], rules: GroupingRules) -> list[tuple[int, int, str]]:
+    hashed = [a.offer.image_phash is not None for a, _ in ranked]
+    if all(hashed):
+        return []  # every pair is decided by the images
+    titles = [a.offer.title for a, _ in ranked]
+    pairs = similar_title_pairs(titles, rules.title_min_similarity, skip=hashed)
+    return [(a, b, TITLE_AND_PRICE) for a, b in pairs if _same(ranked[a], ranked[b], rules)]
 
 
-def dice(a: frozenset[str], b: frozenset[str]) -> float:
-    if not a or not b:
-        return 0.0
-    return 2 * len(a & b) / (len(a) + len(b))
-
-
-def _title_edges(ranked: Sequence[RankedOffer], rules: GroupingRules) -> list[tuple[int, int, str]]:
-    tokens = [title_tokens(r.offer.title) for r in ranked]
-    frequency = Counter(t for ts in tokens for t in ts)
-    # Dice ≥ d is Jaccard ≥ d / (2 - d); for Jaccard ≥ j two sets ordered rarest-first
-    # share a token within their first |x| - ceil(j·|x|) + 1 tokens.
-    jaccard = rules.title_min_similarity / (2 - rules.title_min_similarity)
-    index: dict[str, list[int]] = {}
-    edges: list[tuple[int, int, str]] = []
-    for i, ts in enumerate(tokens):
-        ordered = sorted(ts, key=lambda t: (frequency[t], t))
-        prefix = ordered[: len(ordered) - math.ceil(jaccard * len(ordered) - 1e-9) + 1]
-        candidates = {j for t in prefix for j in index.get(t, ())}
-        for t in prefix:
-            index.setdefault(t, []).append(i)
-        edges.extend(
-            (j, i, TITLE_AND_PRICE)
-            for j in sorted(candidates)
-            if _same(ranked, tokens, j, i, rules)
-        )
-    return edges
-
-
-def _same(
-    ranked: Sequence[RankedOffer],
-    tokens: Sequence[frozenset[str]],
-    a: int,
-    b: int,
-    rules: GroupingRules,
-) -> bool:
-    one, other = ranked[a], ranked[b]
-    if one.offer.image_phash is not None and other.offer.image_phash is not None:
-        return False  # both photos known: the image decides
-    categories = one.offer.category_id, other.offer.category_id
+def _same(one: Scored, other: Scored, rules: GroupingRules) -> bool:
+    """Titles already agree: the categories must not differ and the prices must be close."""
+    categories = one[0].offer.category_id, other[0].offer.category_id
     if all(categories) and categories[0] != categories[1]:
         return False
-    first, second = one.score.compared_unit_price, other.score.compared_unit_price
+    first, second = one[1].compared_unit_price, other[1].compared_unit_price
     if first is None or second is None or min(first, second) <= 0:
         return False
-    if max(first, second) > min(first, second) * rules.price_ratio_max:
-        return False
-    return dice(tokens[a], tokens[b]) >= rules.title_min_similarity
+    return max(first, second) <= min(first, second) * rules.price_ratio_max
 
 
 def _components(count: int, edges: Iterable[tuple[int, int, str]]) -> list[tuple[list[int], str]]:
@@ -174,25 +139,32 @@ def _components(count: int, edges: Iterable[tuple[int, int, str]]) -> list[tuple
     ]
 
 
-def _source(members: Sequence[RankedOffer], rules: GroupingRules) -> RankedOffer | None:
+@dataclass(frozen=True, slots=True)
+class _Member:
+    offer: Offer
+    kind: SupplierKind
+    price: Decimal | None
+    rank: int
+
+
+def _source(members: Sequence[_Member], rules: GroupingRules) -> _Member | None:
     """The best-ranked source factory, else the cheapest manufacturer (long-standing first)."""
     for member in members:
-        if member.kind.kind is SupplierKind.SOURCE_FACTORY:
+        if member.kind is _SOURCE_FACTORY:
             return member
-    makers = [m for m in members if m.kind.kind is SupplierKind.MANUFACTURER]
+    makers = [m for m in members if m.kind is _MANUFACTURER]
     if not makers:
         return None
 
-    def key(m: RankedOffer) -> tuple[bool, bool, Decimal, int]:
-        price = m.score.compared_unit_price
+    def key(m: _Member) -> tuple[bool, bool, Decimal, int]:
         young = m.offer.supplier.years_on_platform < rules.long_standing_years
-        return young, price is None, price or Decimal(0), m.rank
+        return young, m.price is None, m.price or Decimal(0), m.rank
 
     return min(makers, key=key)
 
 
-def _markup(member: RankedOffer, source: RankedOffer) -> Decimal | None:
-    price, base = member.score.compared_unit_price, source.score.compared_unit_price
+def _markup(member: _Member, source: _Member) -> Decimal | None:
+    price, base = member.price, source.price
     if price is None or base is None or base <= 0:
         return None
     return ((price - base) / base).quantize(_MARKUP_PLACES)
@@ -200,18 +172,21 @@ def _markup(member: RankedOffer, source: RankedOffer) -> Decimal | None:
 
 def _describe(
     group_id: str,
-    members: list[RankedOffer],
+    scored: list[tuple[int, Scored]],
     basis: str,
     rules: GroupingRules,
     locale: Locale,
 ) -> tuple[OfferGroup, dict[str, Membership]]:
+    members = [
+        _Member(a.offer, a.kind.kind, s.compared_unit_price, index + 1) for index, (a, s) in scored
+    ]
     source = _source(members, rules)
     roles: dict[str, Membership] = {}
     markups: list[Decimal] = []
     resellers = makers = 0
     for member in members:
         is_source = member is source
-        is_reseller = source is not None and not is_source and member.kind.kind not in MAKERS
+        is_reseller = source is not None and not is_source and member.kind not in MAKERS
         markup = _markup(member, source) if source is not None and not is_source else None
         resellers += is_reseller
         makers += source is not None and not is_source and not is_reseller
@@ -240,7 +215,7 @@ def _describe(
 def _summary(
     locale: Locale,
     count: int,
-    source: RankedOffer | None,
+    source: _Member | None,
     resellers: int,
     makers: int,
     markups: Sequence[Decimal],

@@ -8,8 +8,7 @@ once per result, not once per offer.
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
 
 from services.ranking import wording
@@ -59,10 +58,11 @@ def rank(
     validate(filters)
     regions = resolve_regions(filters.regions)
     _check_unique(offers)
-    assessed = [
-        Assessed(o, infer_kind(o, language), infer_customization(o, language)) for o in offers
-    ]
-    kept, reports = apply_filters(assessed, filters, regions)
+
+    def assess(offer: Offer) -> Assessed:
+        return Assessed(offer, infer_kind(offer, language), infer_customization(offer, language))
+
+    kept, reports = apply_filters(offers, filters, regions, assess)
     quantity = filters.purchase_quantity
     prices = [compared_price(a.offer, quantity) for a in kept]
     averages = price_averages(
@@ -75,12 +75,8 @@ def rank(
         ),
         key=_order,
     )
-    ranked = [
-        RankedOffer(a.offer, a.kind, a.customization, s, rank=i + 1)
-        for i, (a, s) in enumerate(scored)
-    ]
-    groups, roles = group_offers(ranked, rules or GroupingRules(), language)
-    ranked = [_with_role(r, roles) for r in ranked]
+    groups, roles = group_offers(scored, rules or GroupingRules(), language)
+    ranked = [_ranked(i + 1, a, s, roles.get(a.offer.offer_id)) for i, (a, s) in enumerate(scored)]
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
@@ -113,12 +109,15 @@ def _order(item: tuple[Assessed, Score]) -> tuple[Decimal, int, float, bool, Dec
     )
 
 
-def _with_role(ranked: RankedOffer, roles: Mapping[str, Membership]) -> RankedOffer:
-    role = roles.get(ranked.offer.offer_id)
+def _ranked(rank: int, assessed: Assessed, score: Score, role: Membership | None) -> RankedOffer:
     if role is None:
-        return ranked
-    return dataclasses.replace(
-        ranked,
+        return RankedOffer(assessed.offer, assessed.kind, assessed.customization, score, rank)
+    return RankedOffer(
+        assessed.offer,
+        assessed.kind,
+        assessed.customization,
+        score,
+        rank,
         group_id=role.group_id,
         is_group_source=role.is_source,
         is_reseller=role.is_reseller,

@@ -21,13 +21,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from services.ranking import wording
 from services.ranking.domain import (
     Assessed,
-    Customization,
     InvalidRequest,
-    KindInference,
     Locale,
     Offer,
     Score,
@@ -86,29 +85,50 @@ def compared_price(offer: Offer, quantity: int) -> ComparedPrice:
 
 
 @dataclass(frozen=True, slots=True)
+class Comparison:
+    """The prices an offer is compared with: their sum and count, and the band limits on
+    ``unit * count`` (the same as limits on ``unit / average``, without a rounded mean)."""
+
+    total: Decimal
+    count: int
+    average: Decimal
+    limits: tuple[Decimal, Decimal, Decimal]  # 90 %, 95 %, 100 %
+    average_text: str
+
+    @classmethod
+    def of(cls, total: Decimal, count: int) -> Comparison:
+        limits = (total * Decimal("0.90"), total * Decimal("0.95"), total)
+        average = total / count
+        return cls(total, count, average, limits, wording.yuan(average))
+
+
+@dataclass(frozen=True, slots=True)
 class PriceAverages:
-    """Sum and count of compared prices, per category and overall; built once per result."""
+    """What each category compares with; built once per result."""
 
-    by_category: Mapping[str, tuple[Decimal, int]]
-    overall: tuple[Decimal, int]
+    by_category: Mapping[str, Comparison]
+    overall: Comparison | None
 
-    def for_category(self, category: str) -> tuple[Decimal, int]:
-        found = self.by_category.get(category)
-        return found if found is not None and found[1] >= 2 else self.overall
+    def for_category(self, category: str) -> Comparison | None:
+        return self.by_category.get(category, self.overall)
 
 
 def price_averages(priced: Iterable[tuple[str, Decimal | None]]) -> PriceAverages:
-    """From (category, compared price) pairs; offers without a price are left out."""
-    by_category: dict[str, tuple[Decimal, int]] = {}
+    """From (category, compared price) pairs; offers without a price are left out.
+
+    A category with fewer than two priced offers is compared with all offers.
+    """
+    sums: dict[str, tuple[Decimal, int]] = {}
     total, count = _ZERO, 0
     for category, price in priced:
         if price is None:
             continue
         total, count = total + price, count + 1
         if category:
-            cat_total, cat_count = by_category.get(category, (_ZERO, 0))
-            by_category[category] = (cat_total + price, cat_count + 1)
-    return PriceAverages(by_category, (total, count))
+            cat_total, cat_count = sums.get(category, (_ZERO, 0))
+            sums[category] = (cat_total + price, cat_count + 1)
+    by_category = {c: Comparison.of(t, n) for c, (t, n) in sums.items() if n >= 2}
+    return PriceAverages(by_category, Comparison.of(total, count) if count else None)
 
 
 def score(
@@ -121,25 +141,38 @@ def score(
 ) -> Score:
     """The breakdown for one offer; ``total`` is exactly the sum of the components."""
     offer = assessed.offer
-    sum_count = averages.for_category(offer.category_id)
-    price_component, ratio = _price_component(price, sum_count, quantity, profile, locale)
-    components = (
-        _kind_component(assessed.kind, profile, locale),
-        _customization_component(assessed.customization, profile, locale),
-        price_component,
-        _min_order_component(offer.effective_min_order, profile, locale),
-        _similarity_component(offer.similarity, profile, locale),
+    comparison = averages.for_category(offer.category_id)
+    price_component, ratio = _price_component(
+        price, comparison, quantity, profile.price_scale, locale
     )
-    average = sum_count[0] / sum_count[1] if ratio is not None else None
+    kind, custom = assessed.kind, assessed.customization
+    name = profile.name  # cache key: a str hashes once, a Decimal every time
+    components = (
+        _kind_component(kind.kind, kind.factory_certified, name, locale),
+        _customization_component(
+            custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
+        ),
+        price_component,
+        _min_order_component(offer.effective_min_order, name, locale),
+        _similarity_component(offer.similarity, name, locale),
+    )
+    average = comparison.average if comparison is not None and ratio is not None else None
     return Score(
         components=components,
-        total=sum((c.points for c in components), _ZERO),
+        total=_total(components),
         profile=profile.name,
         price_basis=price.basis,
         compared_unit_price=price.unit_price,
         average_unit_price=average,
         price_ratio=ratio,
     )
+
+
+def _total(components: tuple[ScoreComponent, ...]) -> Decimal:
+    total = _ZERO
+    for component in components:
+        total += component.points
+    return total
 
 
 _KIND_POINTS = {
@@ -151,88 +184,93 @@ _OTHER_KIND_POINTS = 10
 _CERTIFIED_BONUS = 5
 
 
-def _kind_component(kind: KindInference, profile: Profile, locale: Locale) -> ScoreComponent:
-    points = _KIND_POINTS.get(kind.kind, _OTHER_KIND_POINTS)
-    name = wording.kind_name(locale, kind.kind)
+# Components other than price depend on a few small values: each is built once and shared
+# (they are frozen), which keeps scoring a thousand offers within a few milliseconds.
+@lru_cache(maxsize=1024)
+def _kind_component(
+    kind: SupplierKind, certified: bool, profile: str, locale: Locale
+) -> ScoreComponent:
+    scale = PROFILES[profile].kind_scale
+    points = _KIND_POINTS.get(kind, _OTHER_KIND_POINTS)
+    name = wording.kind_name(locale, kind)
     reason = wording.say(locale, "sc.kind", kind=name)
-    if kind.kind is SupplierKind.SOURCE_FACTORY and kind.factory_certified:
+    if kind is SupplierKind.SOURCE_FACTORY and certified:
         points += _CERTIFIED_BONUS
         reason = wording.say(locale, "sc.kind_certified", kind=name)
-    scale = profile.kind_scale
     return ScoreComponent("supplier_kind", points * scale, 45 * scale, reason)
 
 
+@lru_cache(maxsize=1024)
 def _customization_component(
-    custom: Customization, profile: Profile, locale: Locale
+    supported: bool, to_sample: bool, minimum: int, profile: str, locale: Locale
 ) -> ScoreComponent:
+    scale = PROFILES[profile].customization_scale
     points, reasons = 0, []
-    if custom.supported:
+    if supported:
         points += 10
         reasons.append(wording.say(locale, "sc.supported"))
-    if custom.made_to_sample:
+    if to_sample:
         points += 8
         reasons.append(wording.say(locale, "sc.to_sample"))
-    if custom.supported and custom.custom_min_order <= 0:
+    if supported and minimum <= 0:
         reasons.append(wording.say(locale, "sc.minimum_unknown"))
-    elif custom.supported and custom.custom_min_order < 500:
+    elif supported and minimum < 500:
         points += 7
-        reasons.append(wording.say(locale, "sc.minimum_low", minimum=custom.custom_min_order))
-    elif custom.supported:
-        reasons.append(wording.say(locale, "sc.minimum_high", minimum=custom.custom_min_order))
+        reasons.append(wording.say(locale, "sc.minimum_low", minimum=minimum))
+    elif supported:
+        reasons.append(wording.say(locale, "sc.minimum_high", minimum=minimum))
     reason = " + ".join(reasons) or wording.say(locale, "sc.no_customization")
-    scale = profile.customization_scale
     return ScoreComponent("customization", points * scale, 25 * scale, reason)
 
 
-_PRICE_BANDS = ((Decimal("0.90"), 20, "sc.band_20"), (Decimal("0.95"), 15, "sc.band_15"))
+_PRICE_BANDS = ((20, "sc.band_20"), (15, "sc.band_15"), (10, "sc.band_10"))
 
 
 def _price_component(
     price: ComparedPrice,
-    sum_count: tuple[Decimal, int],
+    comparison: Comparison | None,
     quantity: int,
-    profile: Profile,
+    scale: Decimal,
     locale: Locale,
 ) -> tuple[ScoreComponent, Decimal | None]:
-    scale = profile.price_scale
-    total, count = sum_count
     unit = price.unit_price
-    if unit is None or count == 0 or total <= 0:
+    if unit is None or comparison is None or comparison.total <= 0:
         reason = wording.say(locale, "sc.no_price")
         return ScoreComponent("price_advantage", _ZERO, 20 * scale, reason), None
-    scaled = unit * count  # compare unit/average with thresholds without dividing
+    scaled = unit * comparison.count
     points, band = 0, "sc.band_0"
-    for threshold, band_points, band_key in _PRICE_BANDS:
-        if scaled < total * threshold:
-            points, band = band_points, band_key
+    for index, limit in enumerate(comparison.limits):
+        # < 90 %, < 95 %, then ≤ 100 %
+        if scaled < limit or (index == 2 and scaled == limit):
+            points, band = _PRICE_BANDS[index]
             break
-    else:
-        if scaled <= total:
-            points, band = 10, "sc.band_10"
-    ratio = scaled / total
-    basis = (
-        wording.say(locale, "sc.basis_ladder", quantity=quantity)
-        if price.basis == LADDER
-        else wording.say(locale, "sc.basis_listed")
-    )
+    ratio = scaled / comparison.total
     reason = wording.say(
         locale,
         "sc.price",
-        basis=basis,
+        basis=_basis_text(price.basis, quantity, locale),
         price=wording.yuan(unit),
-        average=wording.yuan(total / count),
+        average=comparison.average_text,
         percent=wording.percent(ratio),
         band=wording.say(locale, band),
     )
     return ScoreComponent("price_advantage", points * scale, 20 * scale, reason), ratio
 
 
+@lru_cache(maxsize=1024)
+def _basis_text(basis: str, quantity: int, locale: Locale) -> str:
+    if basis == LADDER:
+        return wording.say(locale, "sc.basis_ladder", quantity=quantity)
+    return wording.say(locale, "sc.basis_listed")
+
+
 _MIN_ORDER_BANDS = ((50, 15, "≤ 50"), (100, 12, "≤ 100"), (500, 8, "≤ 500"))
 _MIN_ORDER_OTHER = 5
 
 
-def _min_order_component(min_order: int, profile: Profile, locale: Locale) -> ScoreComponent:
-    scale = profile.min_order_scale
+@lru_cache(maxsize=4096)
+def _min_order_component(min_order: int, profile: str, locale: Locale) -> ScoreComponent:
+    scale = PROFILES[profile].min_order_scale
     if min_order <= 0:
         reason = wording.say(locale, "sc.min_order_unknown")
         return ScoreComponent("min_order_fit", _MIN_ORDER_OTHER * scale, 15 * scale, reason)
@@ -245,12 +283,14 @@ def _min_order_component(min_order: int, profile: Profile, locale: Locale) -> Sc
     return ScoreComponent("min_order_fit", points * scale, 15 * scale, reason)
 
 
-def _similarity_component(similarity: float, profile: Profile, locale: Locale) -> ScoreComponent:
+@lru_cache(maxsize=4096)
+def _similarity_component(similarity: float, profile: str, locale: Locale) -> ScoreComponent:
+    weight = PROFILES[profile].similarity_points
     clamped = Decimal(repr(min(100.0, max(0.0, similarity))))
     shown = clamped.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    if profile.similarity_points == 0:
+    if weight == 0:
         reason = wording.say(locale, "sc.similarity_tie", similarity=shown)
         return ScoreComponent("similarity", _ZERO, _ZERO, reason)
-    points = (clamped / 100 * profile.similarity_points).quantize(_CENT, rounding=ROUND_HALF_UP)
+    points = (clamped / 100 * weight).quantize(_CENT, rounding=ROUND_HALF_UP)
     reason = wording.say(locale, "sc.similarity", similarity=shown)
-    return ScoreComponent("similarity", points, profile.similarity_points, reason)
+    return ScoreComponent("similarity", points, weight, reason)

@@ -11,10 +11,19 @@ otherwise a manufacturer. Every signal used is returned as evidence.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from services.ranking import wording
-from services.ranking.domain import Evidence, KindInference, Locale, Offer, SupplierKind
+from services.ranking.domain import (
+    MAKERS,
+    Evidence,
+    KindInference,
+    Locale,
+    Offer,
+    SupplierKind,
+)
 
 _S = SupplierKind.SOURCE_FACTORY
 _M = SupplierKind.MANUFACTURER
@@ -88,8 +97,43 @@ def is_factory_certificate(certificate: str) -> bool:
 
 def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     """The supplier's kind, its confidence (0-1) and the evidence behind it."""
-    signals = list(_signals(offer))
-    certified = any(is_factory_certificate(c) for c in offer.supplier.certifications)
+    supplier = offer.supplier
+    signals: list[_Signal] = [
+        ("seller_identity", identity, *_IDENTITIES[identity])
+        for identity in supplier.seller_identities
+        if identity in _IDENTITIES
+    ]
+    seen: set[SupplierKind] = set()
+    for word in _NAME_PATTERN.findall(supplier.company_name):
+        kind, weight = _NAME_WEIGHTS[word]
+        if kind not in seen:
+            seen.add(kind)
+            signals.append(("company_name", word, kind, weight))
+    if offer.detail is not None and offer.detail.biz_type in _BIZ_TYPES:
+        signals.append(("biz_type", str(offer.detail.biz_type), *_BIZ_TYPES[offer.detail.biz_type]))
+    title_word = _TITLE_PATTERN.search(offer.title)
+    if title_word is not None:
+        signals.append(("title_word", title_word.group(0), _S, _TITLE_WEIGHT))
+    if supplier.certifications:
+        signals.extend(_certificate_signals(supplier.certifications))
+    if supplier.years_on_platform >= _ESTABLISHED_YEARS:
+        signals.append(
+            ("years_on_platform", str(supplier.years_on_platform), _M, _ESTABLISHED_WEIGHT)
+        )
+    certified = any(is_factory_certificate(c) for c in supplier.certifications)
+    return _conclude(tuple(signals), certified, locale)
+
+
+_Signal = tuple[str, str, SupplierKind, float]
+_NAME_WEIGHTS = {word: (kind, weight) for word, kind, weight in _NAME_WORDS}
+_NAME_PATTERN = re.compile("|".join(word for word, _, _ in _NAME_WORDS))
+_TITLE_PATTERN = re.compile("|".join(_TITLE_WORDS))
+
+
+# Signals come from a small vocabulary, so the same few combinations recur across offers
+# and requests; caching the conclusion keeps the per-offer cost to the pattern matching.
+@lru_cache(maxsize=4096)
+def _conclude(signals: tuple[_Signal, ...], certified: bool, locale: Locale) -> KindInference:
     kind, confidence = _decide(signals)
     decided_camp = _CAMP.get(kind)
     evidence = tuple(
@@ -104,36 +148,6 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     return KindInference(kind, confidence, evidence, certified)
 
 
-_Signal = tuple[str, str, SupplierKind, float]
-
-
-def _signals(offer: Offer) -> Iterable[_Signal]:
-    supplier = offer.supplier
-    for identity in supplier.seller_identities:
-        if identity in _IDENTITIES:
-            kind, weight = _IDENTITIES[identity]
-            yield "seller_identity", identity, kind, weight
-    yield from _name_signals(supplier.company_name)
-    if offer.detail is not None and offer.detail.biz_type in _BIZ_TYPES:
-        kind, weight = _BIZ_TYPES[offer.detail.biz_type]
-        yield "biz_type", str(offer.detail.biz_type), kind, weight
-    for word in _TITLE_WORDS:
-        if word in offer.title:
-            yield "title_word", word, _S, _TITLE_WEIGHT
-            break
-    yield from _certificate_signals(supplier.certifications)
-    if supplier.years_on_platform >= _ESTABLISHED_YEARS:
-        yield "years_on_platform", str(supplier.years_on_platform), _M, _ESTABLISHED_WEIGHT
-
-
-def _name_signals(name: str) -> Iterable[_Signal]:
-    seen: set[SupplierKind] = set()
-    for word, kind, weight in _NAME_WORDS:
-        if kind not in seen and word in name:
-            seen.add(kind)
-            yield "company_name", word, kind, weight
-
-
 def _certificate_signals(certificates: Iterable[str]) -> Iterable[_Signal]:
     factory = next((c for c in certificates if c.strip().lower() in _FACTORY_CERTIFICATES), None)
     if factory is not None:
@@ -144,26 +158,25 @@ def _certificate_signals(certificates: Iterable[str]) -> Iterable[_Signal]:
         yield "certification", quality, _M, 0.5
 
 
-def _decide(signals: list[_Signal]) -> tuple[SupplierKind, float]:
-    per_kind = dict.fromkeys(SupplierKind, 0.0)
+def _decide(signals: tuple[_Signal, ...]) -> tuple[SupplierKind, float]:
+    source = maker = trader = brand = 0.0
     for _, _, kind, weight in signals:
-        per_kind[kind] += weight
-    camps = {
-        "maker": per_kind[_S] + per_kind[_M],
-        "trader": per_kind[_T],
-        "brand": per_kind[_B],
-    }
-    total = sum(camps.values())
-    best = max(camps.values())
-    winners = [camp for camp, weight in camps.items() if weight == best]
-    if best < _DECISIVE or len(winners) > 1:
+        if kind is _S:
+            source += weight
+        if kind in MAKERS:
+            maker += weight
+        elif kind is _T:
+            trader += weight
+        else:
+            brand += weight
+    best = max(maker, trader, brand)
+    if best < _DECISIVE or [maker, trader, brand].count(best) > 1:
         return SupplierKind.UNKNOWN, 0.0
-    confidence = best / total * min(1.0, best / _FULL_CONFIDENCE)
-    camp = winners[0]
-    if camp == "trader":
+    confidence = best / (maker + trader + brand) * min(1.0, best / _FULL_CONFIDENCE)
+    if best == trader:
         return _T, round(confidence, 2)
-    if camp == "brand":
+    if best == brand:
         return _B, round(confidence, 2)
-    if per_kind[_S] >= _SOURCE_MIN:
-        return _S, round(confidence * min(1.0, per_kind[_S] / _SOURCE_FULL), 2)
+    if source >= _SOURCE_MIN:
+        return _S, round(confidence * min(1.0, source / _SOURCE_FULL), 2)
     return _M, round(confidence, 2)

@@ -162,9 +162,12 @@ def yuan(amount: Decimal) -> str:
     return f"¥{round_fen(amount)}"
 
 
-def percent(fraction: Decimal, places: str = "0.1") -> str:
+_TENTH = Decimal("0.1")
+
+
+def percent(fraction: Decimal) -> str:
     """0.8995 → "90.0" (shown rounded; the rule itself compares exactly)."""
-    return str((fraction * 100).quantize(Decimal(places), rounding=ROUND_HALF_UP))
+    return str((fraction * 100).quantize(_TENTH, rounding=ROUND_HALF_UP))
 
 
 def markup_range(low: Decimal, high: Decimal) -> str:

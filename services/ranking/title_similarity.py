@@ -1,0 +1,162 @@
+"""Pairs of near-identical offer titles, found without comparing every pair.
+
+Similarity is the Dice coefficient of the titles' character bigrams after
+selling words (厂家直销, 一件代发 ...), spaces and punctuation are removed:
+resellers copy a factory's title and add or drop such words.
+
+A thousand titles make half a million pairs, far too many to compare in
+Python. Instead (prefix filtering, as in set-similarity joins): a title x
+with Jaccard ≥ j to a title y (Dice d ⇔ Jaccard d / (2 - d)) has all but
+``|x| - ceil(j·|x|)`` of its bigrams in y, so y holds one of any
+``|x| - ceil(j·|x|) + 1`` of them. Each title asks only for its rarest few
+bigrams, which few other titles hold; those candidates are then checked on
+the full bigram sets. Everything runs on numpy arrays built from the code
+points of one joined string, and sorts packed integer keys (sorting values
+is many times faster than numpy's indirect sorts).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+# Words a reseller adds or drops without it being another product.
+SELLING_WORDS = (
+    "厂家直销", "源头工厂", "源头厂家", "工厂直销", "工厂直供", "工厂店", "自产自销", "实体工厂",
+    "一件代发", "批发", "包邮", "现货", "爆款", "热销", "热卖", "新款", "代发", "厂家", "工厂",
+)  # fmt: skip
+
+_SEPARATOR = "\n"
+_NOT_WORD = re.compile(r"[^\w\n]+|_+")
+_POINT_BITS = 21  # every Unicode code point fits
+
+_Ints = npt.NDArray[np.int64]
+
+
+def normalize(titles: Sequence[str]) -> str:
+    """All titles, lower-cased and stripped of selling words and punctuation, one per line."""
+    text = _SEPARATOR.join(title.replace(_SEPARATOR, " ") for title in titles).lower()
+    for word in SELLING_WORDS:
+        text = text.replace(word, "")
+    return _NOT_WORD.sub("", text)
+
+
+def similar_title_pairs(
+    titles: Sequence[str], min_dice: float, skip: Sequence[bool]
+) -> list[tuple[int, int]]:
+    """Index pairs (a < b) of titles with Dice ≥ ``min_dice``, except pairs where both
+    ``skip[a]`` and ``skip[b]`` are true. Titles under two characters pair with nothing."""
+    codes, title_of, frequency = _bigrams(titles)
+    if len(codes) == 0:
+        return []
+    prefix_titles, prefix_codes = _rarest(title_of, codes, frequency, len(titles), min_dice)
+    a, b = _candidates(prefix_titles, prefix_codes, ~np.asarray(skip, dtype=bool))
+    if len(a) == 0:
+        return []
+    sizes = np.bincount(title_of, minlength=len(titles))
+    shared = _shared_counts(codes, title_of, a, b)
+    similar = 2 * shared >= min_dice * (sizes[a] + sizes[b])
+    return list(zip(a[similar].tolist(), b[similar].tolist(), strict=True))
+
+
+def _bigrams(titles: Sequence[str]) -> tuple[_Ints, _Ints, _Ints]:
+    """(bigram code, title, titles holding that bigram) for every distinct bigram of every
+    title, sorted by code then title."""
+    points = np.frombuffer(normalize(titles).encode("utf-32-le"), dtype=np.uint32)
+    points = points.astype(np.int64)
+    breaks = points == ord(_SEPARATOR)
+    title_of = np.cumsum(breaks)[:-1]
+    valid = ~(breaks[:-1] | breaks[1:])
+    codes = (points[:-1] << _POINT_BITS) | points[1:]
+    codes, title_of = _sorted_columns(codes[valid], title_of[valid])
+    distinct = np.ones(len(codes), dtype=bool)
+    distinct[1:] = (codes[1:] != codes[:-1]) | (title_of[1:] != title_of[:-1])
+    codes, title_of = codes[distinct], title_of[distinct]
+    run_starts = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    run_lengths = np.diff(np.append(run_starts, len(codes)))
+    return codes, title_of, np.repeat(run_lengths, run_lengths)
+
+
+def _rarest(
+    title_of: _Ints, codes: _Ints, frequency: _Ints, count: int, min_dice: float
+) -> tuple[_Ints, _Ints]:
+    """(title, bigram) for the ``|x| - ceil(j·|x|) + 1`` rarest bigrams of every title."""
+    # Rarest first within each title; ties by code, so the order is the same for every title.
+    titles, _, ordered = _sorted_columns(title_of, frequency, codes)
+    sizes = np.bincount(titles, minlength=count)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    jaccard = min_dice / (2 - min_dice)
+    prefix = sizes - np.ceil(jaccard * sizes - 1e-9).astype(np.int64) + 1
+    keep = np.arange(len(titles)) - starts[titles] < prefix[titles]
+    return titles[keep], ordered[keep]
+
+
+def _candidates(titles: _Ints, codes: _Ints, asking: npt.NDArray[np.bool_]) -> tuple[_Ints, _Ints]:
+    """Distinct pairs (a < b) of an asking title and another title sharing a rarest bigram.
+
+    Two titles with Jaccard ≥ j share a bigram among the rarest ``|x| - ceil(j·|x|) + 1``
+    of each (the prefix-filtering principle), so only those are matched.
+    """
+    codes, titles = _sorted_columns(codes, titles)
+    asks = asking[titles]
+    query_codes, query_titles = codes[asks], titles[asks]
+    low = np.searchsorted(codes, query_codes, side="left")
+    holders = np.searchsorted(codes, query_codes, side="right") - low
+    first = np.repeat(query_titles, holders)
+    second = titles[_ranges(low, holders)]
+    keep = first != second
+    a, b = np.minimum(first, second)[keep], np.maximum(first, second)[keep]
+    count = len(asking)
+    keys = np.unique(a * count + b)
+    return keys // count, keys % count
+
+
+def _shared_counts(codes: _Ints, title_of: _Ints, a: _Ints, b: _Ints) -> _Ints:
+    """How many bigrams titles a[i] and b[i] have in common, for every i.
+
+    Both titles' bigrams are tagged with the pair number and sorted together: a bigram
+    the two share shows up twice in a row.
+    """
+    by_title, title_codes = _sorted_columns(title_of, codes)
+    sizes = np.bincount(by_title, minlength=int(max(a.max(), b.max())) + 1)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    numbers = np.arange(len(a))
+    # a's bigrams for every pair, then b's
+    members = np.concatenate([title_codes[_ranges(starts[t], sizes[t])] for t in (a, b)])
+    tags = np.concatenate((np.repeat(numbers, sizes[a]), np.repeat(numbers, sizes[b])))
+    pairs, tagged_codes = _sorted_columns(tags, members)
+    twice = (tagged_codes[1:] == tagged_codes[:-1]) & (pairs[1:] == pairs[:-1])
+    return np.bincount(pairs[1:][twice], minlength=len(a))
+
+
+def _sorted_columns(*columns: _Ints) -> tuple[_Ints, ...]:
+    """Sort non-negative columns together, the first the most significant.
+
+    When all fit in 63 bits they are packed into one key and sorted by value,
+    else numpy's lexsort does it.
+    """
+    widths = [int(c.max(initial=0)).bit_length() for c in columns]
+    if sum(widths) > 63:
+        order = np.lexsort(tuple(reversed(columns)))
+        return tuple(c[order] for c in columns)
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column, width in zip(columns, widths, strict=True):
+        key = (key << width) | column
+    key.sort()
+    unpacked: list[_Ints] = []
+    for width in reversed(widths):
+        unpacked.append(key & ((1 << width) - 1))
+        key = key >> width
+    return tuple(reversed(unpacked))
+
+
+def _ranges(starts: _Ints, lengths: _Ints) -> _Ints:
+    """Concatenation of range(start, start + length) for each pair, without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return offsets + np.arange(total, dtype=np.int64)
