@@ -1,0 +1,76 @@
+"""``product.search.queryProductDetail`` and ``alibaba.product.get``.
+
+Unknown offers are business errors (HTTP 200): ``OFFER_NOT_FOUND`` inside
+``result`` for the detail API, ``errorCode: "PRODUCT_NOT_EXIST"`` for the
+older product API (whose ``webSite`` must be ``1688``).
+"""
+
+from __future__ import annotations
+
+import json
+
+from services.sandbox import errors, offer_json
+from services.sandbox.api_call import Call, Reply, ok
+from services.sandbox.sandbox_state import SandboxState
+
+
+def query_product_detail(state: SandboxState, call: Call) -> Reply:
+    try:
+        param = json.loads(call.params["offerDetailParam"])
+        offer_id = int(param["offerId"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+        body = errors.business_failure(
+            "PARAM_INVALID",
+            "offerDetailParam must be JSON with a numeric offerId",
+            state.failure(True),
+        )
+        return ok(body)
+    catalog = state.loaded.catalog
+    offer = catalog.offer(offer_id)
+    if offer is None:
+        return ok(
+            errors.business_failure(
+                "OFFER_NOT_FOUND", f"offer {offer_id} does not exist", state.failure(True)
+            )
+        )
+    return ok(
+        {
+            "result": {
+                "success": state.success(True),
+                "code": "200",
+                "message": None,
+                "result": offer_json.detail(catalog, offer, call.base_url),
+            }
+        }
+    )
+
+
+def product_get(state: SandboxState, call: Call) -> Reply:
+    if call.params["webSite"] != "1688":
+        return ok(
+            errors.product_get_failure(
+                "WEBSITE_NOT_SUPPORTED", "webSite must be 1688", state.failure(False)
+            )
+        )
+    try:
+        offer_id = int(call.params["productID"])
+    except ValueError:
+        return ok(
+            errors.product_get_failure(
+                "PARAM_INVALID", "productID must be a number", state.failure(False)
+            )
+        )
+    catalog = state.loaded.catalog
+    offer = catalog.offer(offer_id)
+    if offer is None:
+        return ok(
+            errors.product_get_failure(
+                "PRODUCT_NOT_EXIST", f"product {offer_id} does not exist", state.failure(False)
+            )
+        )
+    return ok(
+        {
+            "success": state.success(False),
+            "productInfo": offer_json.product_info(catalog, offer, call.base_url),
+        }
+    )

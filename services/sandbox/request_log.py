@@ -1,0 +1,64 @@
+"""Exact call counts per app key and API, and a log of every API request.
+
+Counts include every request that named an app key and an API, refused or
+not; tests of other services use them to prove caching and retries. The log
+keeps, for the last ``capacity`` requests, the API, app key, outcome and the
+sandbox process's ``time.monotonic()`` at arrival and at reply, which is how a
+test proves that requests overlapped in time.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections import Counter, deque
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class LoggedRequest:
+    seq: int
+    app_key: str
+    api: str
+    method: str
+    start: float
+    end: float | None = None
+    status: int | None = None
+    error_code: str | None = None
+
+
+class RequestLog:
+    def __init__(self, capacity: int) -> None:
+        self._entries: deque[LoggedRequest] = deque(maxlen=capacity)
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._seq = itertools.count(1)
+
+    def begin(self, app_key: str, api: str, method: str) -> LoggedRequest:
+        entry = LoggedRequest(next(self._seq), app_key, api, method, time.monotonic())
+        self._entries.append(entry)
+        self._counts[(app_key, api)] += 1
+        return entry
+
+    @staticmethod
+    def finish(entry: LoggedRequest, status: int, error_code: str | None) -> None:
+        entry.end = time.monotonic()
+        entry.status = status
+        entry.error_code = error_code
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        report: dict[str, dict[str, int]] = {}
+        for (app_key, api), count in sorted(self._counts.items()):
+            report.setdefault(app_key, {})[api] = count
+        return report
+
+    def entries(self, since_seq: int = 0, api: str | None = None) -> list[dict[str, Any]]:
+        return [
+            asdict(entry)
+            for entry in self._entries
+            if entry.seq > since_seq and (api is None or entry.api == api)
+        ]
+
+    def reset(self) -> None:
+        self._entries.clear()
+        self._counts.clear()
