@@ -28,6 +28,7 @@ from shared.money import PriceTier, fen_to_yuan, to_money
 QUERY_DETAIL_API = "product.search.queryProductDetail"
 PRODUCT_GET_API = "alibaba.product.get"
 _DESCRIPTION_LIMIT = 4000
+PRICE_NOTE = "价格说明"
 _OFFER_URL = "https://detail.1688.com/offer/{}.html"
 
 
@@ -327,6 +328,16 @@ def _weight_kg(*values: Any) -> float:
     return 0.0
 
 
+def _attribute(attributes: Any, name: str) -> str:
+    """The value of a product attribute by its (Chinese) name, e.g. 价格说明 (price note)."""
+    if not isinstance(attributes, list):
+        return ""
+    for item in attributes:
+        if isinstance(item, Mapping) and _str(item.get("attributeName")) == name:
+            return _str(item.get("value"))
+    return ""
+
+
 def _detail_offer(
     api: str, info: Mapping[str, Any], sale: Mapping[str, Any], shipping: Mapping[str, Any]
 ) -> common_pb2.Offer:
@@ -334,6 +345,10 @@ def _detail_offer(
     if offer is None:
         raise UpstreamMalformed(api, "detail has no offer id")
     tiers = _ladder(_first(sale, "priceRangeList", "priceRanges") or info.get("priceRangeList"))
+    if not tiers:
+        # Sellers who price per SKU often publish the ladder as text in a "price note".
+        note = _attribute(_first(info, "productAttribute", "attributes"), PRICE_NOTE)
+        tiers = _ladder(note) if note else []
     min_order = _whole(_first(sale, "minOrderQuantity") or info.get("minOrderQuantity")) or 0
     quote = _whole(sale.get("quoteType"))
     detail = common_pb2.OfferDetail(
@@ -357,6 +372,8 @@ def _detail_offer(
         offer.price.CopyFrom(to_money(min(tier.unit_price for tier in tiers)))
     if not offer.image_url:
         offer.image_url = _main_image(info)
+    if not offer.supplier.address:
+        offer.supplier.address = _str(shipping.get("sendGoodsAddressText"))
     return offer
 
 

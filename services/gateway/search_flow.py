@@ -31,7 +31,7 @@ from factoryfinder.v1 import common_pb2, gateway_pb2
 from services.gateway import offer_parsing, page_token, upstream_metrics
 from services.gateway.caches import Caches, search_key
 from services.gateway.offer_details import OfferDetails
-from services.gateway.quota_ledger import QuotaLedger
+from services.gateway.quota_ledger import QuotaLedger, Reservation
 from services.gateway.thumbnails import ThumbnailFetcher
 from services.gateway.upstream_client import (
     IMAGE_QUERY,
@@ -262,11 +262,13 @@ class SearchFlow:
             except BaseException:
                 await self._ledger.refund(IMAGE_QUERY.name, ctx.tenant, held)
                 raise
-        params = {"offerQueryParam": filters.query_param(image_id, page)}
-        body = await self._client.call(IMAGE_QUERY, params, ctx, held=held)
-        result = offer_parsing.parse_search_page(
-            IMAGE_QUERY.name, offer_parsing.unwrap_result(IMAGE_QUERY.name, body)
-        )
+        try:
+            payload = await self._query(image_id, filters, page, ctx, held)
+        except UpstreamError as exc:
+            if not exc.image_expired:
+                raise
+            payload = await self._query_again(sha, image, filters, page, image_id, ctx)
+        result = offer_parsing.parse_search_page(IMAGE_QUERY.name, payload)
         if filters.certified_only:
             for offer in result.offers:
                 if "certified_factory" not in offer.supplier.certifications:
@@ -284,6 +286,37 @@ class SearchFlow:
             total_results=result.total_records,
             page=page,
         )
+
+    async def _query_again(
+        self,
+        sha: str,
+        image: SearchImage | None,
+        filters: SearchFilters,
+        page: int,
+        stale_id: str,
+        ctx: CallContext,
+    ) -> Any:
+        """The upstream forgot our imageId: upload the photo again (if we have it)."""
+        if image is None or not image.jpeg:
+            raise InvalidSearch(
+                "image",
+                "the photo's upload expired upstream: send the photo with the page token",
+                page_token=True,
+            )
+        image_id = await self._upload(sha, image, ctx, stale_id=stale_id)
+        return await self._query(image_id, filters, page, ctx, None)
+
+    async def _query(
+        self,
+        image_id: str,
+        filters: SearchFilters,
+        page: int,
+        ctx: CallContext,
+        held: Reservation | None,
+    ) -> Any:
+        params = {"offerQueryParam": filters.query_param(image_id, page)}
+        body = await self._client.call(IMAGE_QUERY, params, ctx, held=held)
+        return offer_parsing.unwrap_result(IMAGE_QUERY.name, body)
 
     async def _cached_image_id(self, sha: str, image: SearchImage | None) -> str | None:
         image_id = await self._caches.get_image_id(sha)
@@ -305,14 +338,16 @@ class SearchFlow:
             )
         return None
 
-    async def _upload(self, sha: str, image: SearchImage | None, ctx: CallContext) -> str:
+    async def _upload(
+        self, sha: str, image: SearchImage | None, ctx: CallContext, stale_id: str = ""
+    ) -> str:
         """One upload per image at a time: later callers wait and reuse its imageId."""
         assert image is not None
         lock = self._upload_locks.setdefault(sha, asyncio.Lock())
         try:
             async with lock:
                 cached = await self._caches.get_image_id(sha)
-                if cached is not None:
+                if cached is not None and cached != stale_id:
                     return cached
                 encoded = base64.b64encode(image.jpeg).decode("ascii")
                 param = json.dumps({"imageBase64": encoded}, separators=(",", ":"))

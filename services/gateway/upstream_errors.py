@@ -30,6 +30,7 @@ OFFER_NOT_FOUND = "OFFER_NOT_FOUND"
 CIRCUIT_OPEN = "CIRCUIT_OPEN"
 DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 
+DETAIL_APIS = ("product.search.queryProductDetail", "alibaba.product.get")
 FREQUENCY_LIMIT_CODE = "gw.QosAppFrequencyLimit"
 NO_USAGE_LEFT_CODE = "gw.NoUsageLeftError"
 
@@ -70,6 +71,16 @@ class UpstreamError(Exception):
         self.transient = transient
         self.reached = reached
         self.retry_after = retry_after
+
+    @property
+    def image_expired(self) -> bool:
+        """imageQuery does not know the imageId (any more): upload the photo again."""
+        text = f"{self.upstream_code} {self.upstream_message}".lower()
+        return (
+            self.reason == REQUEST_INVALID
+            and "image" in text
+            and ("not_found" in text or "not found" in text or "expired" in text)
+        )
 
     @property
     def stale_timestamp(self) -> bool:
@@ -118,7 +129,7 @@ def business_error(api: str, code: str, message: str, image_api: bool) -> Upstre
     lowered = f"{code} {message}".lower()
     if image_api:
         reason = IMAGE_REJECTED
-    elif any(word in lowered for word in _NOT_FOUND_WORDS):
+    elif api in DETAIL_APIS and any(word in lowered for word in _NOT_FOUND_WORDS):
         reason = OFFER_NOT_FOUND
     else:
         reason = _GATEWAY_CODES.get(code, REQUEST_INVALID)

@@ -30,7 +30,7 @@ class FakeUpstream:
     calls: Counter[str] = field(default_factory=Counter)
     declined: set[str] = field(default_factory=set)
     refuse_images: bool = False
-    uploads: dict[str, str] = field(default_factory=dict)
+    image_ids: set[str] = field(default_factory=set)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/openapi/")
@@ -55,19 +55,21 @@ class FakeUpstream:
         }[api]
         return handler(form)
 
+    def forget_uploads(self) -> None:
+        """As after the upstream's imageId store expired."""
+        self.image_ids.clear()
+
     def _upload(self, form: dict[str, str]) -> httpx.Response:
-        image = json.loads(form["uploadImageParam"])["imageBase64"]
-        image_id = (
-            "0"
-            if self.refuse_images
-            else self.uploads.setdefault(image, str(1000 + len(self.uploads)))
-        )
+        json.loads(form["uploadImageParam"])["imageBase64"]
+        image_id = "0" if self.refuse_images else str(1000 + self.calls["product.image.upload"])
+        self.image_ids.add(image_id)
         return _reply({"result": {"success": "true", "code": "200", "result": image_id}})
 
     def _query(self, form: dict[str, str]) -> httpx.Response:
         param = json.loads(form["offerQueryParam"])
-        if param["imageId"] not in self.uploads.values():
-            return _reply({"result": {"success": False, "code": "400", "message": "bad imageId"}})
+        if param["imageId"] not in self.image_ids:
+            failure = {"success": False, "code": "IMAGE_NOT_FOUND", "message": "imageId not found"}
+            return _reply({"result": failure})
         page, size = param["beginPage"], param["pageSize"]
         first = (page - 1) * size
         rows = [

@@ -327,3 +327,59 @@ def test_server_time(reply: Any, expected: int) -> None:
 def test_unreadable_server_time_is_malformed() -> None:
     with pytest.raises(errors.UpstreamMalformed):
         parsing.parse_server_time_ms("currentTime", {"result": "soon"})
+
+
+def test_a_text_ladder_in_the_price_note_attribute() -> None:
+    payload = {
+        "offerId": 8,
+        "productSaleInfo": {"priceRangeList": [], "quoteType": 1},
+        "productAttribute": [
+            {"attributeName": "材质", "value": "棉"},
+            {
+                "attributeName": "价格说明",
+                "value": "2~9件 ¥20.50, 10~99件 ¥19.00, 100件以上 ¥18.00",
+            },
+        ],
+        "productShippingInfo": {"sendGoodsAddressText": "浙江省金华市永康市工业路88号"},
+    }
+    offer = parsing.parse_query_detail(payload)
+    ladder = [
+        (t.min_quantity, t.max_quantity, from_money(t.unit_price))
+        for t in offer.detail.price_ladder
+    ]
+    assert ladder == [
+        (2, 9, Decimal("20.50")),
+        (10, 99, Decimal("19.00")),
+        (100, 0, Decimal("18.00")),
+    ]
+    assert offer.detail.quote_type == 1
+    assert offer.supplier.address == "浙江省金华市永康市工业路88号"
+
+
+def test_product_get_price_note_in_attributes() -> None:
+    payload = {
+        "productInfo": {
+            "productID": 9,
+            "saleInfo": {"priceRanges": [], "quoteType": 1},
+            "attributes": [
+                {"attributeName": "价格说明", "value": "1-9个:12.50元;10个以上:10.90元"}
+            ],
+        },
+        "success": "true",
+    }
+    offer = parsing.parse_product_get(payload)
+    assert [t.min_quantity for t in offer.detail.price_ladder] == [1, 10]
+
+
+def test_an_unknown_image_id_is_not_an_unknown_offer() -> None:
+    payload = {
+        "result": {
+            "success": "false",
+            "code": "IMAGE_NOT_FOUND",
+            "message": "imageId 5 not found or expired",
+        }
+    }
+    with pytest.raises(errors.UpstreamError) as caught:
+        parsing.unwrap_result(API, payload)
+    assert caught.value.reason == errors.REQUEST_INVALID
+    assert caught.value.image_expired

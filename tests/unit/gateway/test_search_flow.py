@@ -240,3 +240,22 @@ async def test_the_query_param_is_what_1688_expects(upstream: FakeUpstream) -> N
         '{"imageId":"img1","beginPage":2,"pageSize":30,"country":"en","categoryId":1038378,'
         '"priceStart":"10.5","filter":"certifiedFactory","sort":"{\\"price\\":\\"asc\\"}"}'
     )
+
+
+async def test_an_expired_upload_is_uploaded_again(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"m")
+    first = await runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    upstream.forget_uploads()
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(
+            SearchQuery(None, first.next_page_token, SearchFilters(), 0), ctx()
+        )
+    assert caught.value.page_token
+    second = await runtime.flow.search(
+        SearchQuery(photo, first.next_page_token, SearchFilters(), 0), ctx()
+    )
+    assert second.page == 2
+    assert dict(second.spent) == {QUERY: 2, UPLOAD: 1}
+    assert upstream.calls[UPLOAD] == 2
