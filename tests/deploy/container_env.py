@@ -4,6 +4,7 @@ Secret references kept as references) or Compose ``environment``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
@@ -17,8 +18,10 @@ class ContainerEnv:
 
     values: dict[str, str] = field(default_factory=dict)
     from_secrets: dict[str, str] = field(default_factory=dict)
-    secret_dirs: list[PurePosixPath] = field(default_factory=list)  # Kubernetes secret volumes
-    secret_files: list[PurePosixPath] = field(default_factory=list)  # Compose secrets
+    # Where a credential file may come from: secret volumes and read-only mounts (Kubernetes,
+    # Compose volumes), Compose secrets.
+    secret_dirs: list[PurePosixPath] = field(default_factory=list)
+    secret_files: list[PurePosixPath] = field(default_factory=list)
 
     def names(self) -> set[str]:
         return set(self.values) | set(self.from_secrets)
@@ -58,15 +61,31 @@ def kubernetes_env(
     env.secret_dirs = [
         PurePosixPath(m["mountPath"])
         for m in container.get("volumeMounts", [])
-        if m["name"] in secret_volumes
+        if m["name"] in secret_volumes or m.get("readOnly")
     ]
     return env
+
+
+_DEFAULTED = re.compile(r"\$\{(\w+):?-([^}]*)\}")
+
+
+def interpolate(value: str) -> str:
+    """Compose's ``${NAME:-default}`` as it resolves with NAME unset; a bare ``${NAME}`` would
+    leave a required value to whoever runs compose, which these files never do."""
+    resolved = _DEFAULTED.sub(lambda m: m.group(2), value)
+    assert "${" not in resolved, f"{value!r} needs a variable without a default"
+    return resolved
 
 
 def compose_env(service: dict[str, Any], image_env: dict[str, str]) -> ContainerEnv:
     environment = service.get("environment", {})
     assert isinstance(environment, dict), "use the mapping form of `environment`"
-    env = ContainerEnv(values={**image_env, **{k: str(v) for k, v in environment.items()}})
+    given = {k: interpolate(str(v)) for k, v in environment.items()}
+    env = ContainerEnv(values={**image_env, **given})
+    for volume in service.get("volumes", []):
+        parts = volume.split(":") if isinstance(volume, str) else []
+        if len(parts) == 3 and parts[2] == "ro":
+            env.secret_dirs.append(PurePosixPath(parts[1]))
     for secret in service.get("secrets", []):
         if isinstance(secret, str):
             env.secret_files.append(PurePosixPath("/run/secrets") / secret)

@@ -71,8 +71,10 @@ def plain_secrets(service: str, env: ContainerEnv) -> set[str]:
     return secret_names(service) & set(env.values)
 
 
-def address_targets(value: str) -> list[tuple[str, int]]:
+def address_targets(name: str, value: str) -> list[tuple[str, int]]:
     """(host, port) pairs named by an address list or URL setting; external hosts left out."""
+    if not name.endswith(("_ADDRESSES", "_URL")):
+        return []
     found = []
     for item in value.split(","):
         item = item.strip().removeprefix("dns:///")
@@ -110,7 +112,7 @@ def test_kubernetes_env_matches_the_settings(
         assert plain_secrets(service, env) == set(), service
         load_with_files(service, env, tmp_path / service)
         for name, value in env.values.items():
-            for host, port in address_targets(value):
+            for host, port in address_targets(name, value):
                 assert port in services.get(host, set()), (
                     f"{service} {name}: no Service {host}:{port}"
                 )
@@ -140,5 +142,5 @@ def test_compose_env_matches_the_settings(tmp_path: Path) -> None:
         assert plain_secrets(service, env) == set(), service
         load_with_files(service, env, tmp_path / service)
         for name, value in env.values.items():
-            for host, port in address_targets(value):
+            for host, port in address_targets(name, value):
                 assert port in ports.get(host, set()), f"{service} {name}: nothing on {host}:{port}"
