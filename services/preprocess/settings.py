@@ -1,0 +1,90 @@
+"""Preprocess settings, from ``FF_PREPROCESS_*`` environment variables.
+
+The geometry and byte limits are the upstream's rules (1688 image search:
+at least 800x800, at most 2 MB); the input limits protect the service from
+photos that would cost too much memory or time to decode.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from shared.config import ConfigError, ServerSettings, float_range, int_range, parse_bool, setting
+
+MB = 1_000_000
+
+
+def effective_cpu_count() -> int:
+    """Cores this process may really use: CPU affinity, capped by a cgroup v2 quota (Kubernetes)."""
+    cores = len(os.sched_getaffinity(0))
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text(encoding="ascii").split()[:2]
+    except (OSError, ValueError):
+        return cores
+    if quota == "max":
+        return cores
+    return max(1, min(cores, int(quota) // int(period)))
+
+
+@dataclass(frozen=True)
+class PreprocessSettings(ServerSettings):
+    """Everything the preprocess service reads from its environment."""
+
+    ENV_PREFIX: ClassVar[str] = "FF_PREPROCESS"
+
+    # --- the upstream's geometry and size rules ---
+    long_side_max: int = setting("{prefix}_LONG_SIDE_MAX", 1200, parse=int_range(64, 8192))
+    short_side_min: int = setting("{prefix}_SHORT_SIDE_MIN", 800, parse=int_range(1, 8192))
+    min_side_floor: int = setting("{prefix}_MIN_SIDE_FLOOR", 64, parse=int_range(1, 8192))
+    target_bytes: int = setting("{prefix}_TARGET_BYTES", 500_000, parse=int_range(10_000))
+    max_output_bytes: int = setting("{prefix}_MAX_OUTPUT_BYTES", 2 * MB, parse=int_range(10_000))
+    jpeg_quality: int = setting("{prefix}_JPEG_QUALITY", 90, parse=int_range(30, 95))
+    # Below this quality the target is given up (with a warning); the hard limit never is.
+    jpeg_min_quality: int = setting("{prefix}_JPEG_MIN_QUALITY", 70, parse=int_range(10, 95))
+
+    # --- what the service accepts ---
+    max_input_bytes: int = setting("{prefix}_MAX_INPUT_BYTES", 25 * MB, parse=int_range(1024))
+    # 100 MP covers 108-MP phone sensors; above it a photo is treated as a decompression bomb.
+    max_pixels: int = setting("{prefix}_MAX_PIXELS", 100_000_000, parse=int_range(1))
+    # Progressive JPEGs with thousands of scans decode for minutes (libjpeg-turbo advises 500).
+    max_jpeg_scans: int = setting("{prefix}_MAX_JPEG_SCANS", 500, parse=int_range(1))
+
+    # --- worker processes (0 = one per usable core) ---
+    workers: int = setting("{prefix}_WORKERS", 0, parse=int_range(0, 256))
+
+    # --- fetching a photo by URL ---
+    fetch_max_bytes: int = setting("{prefix}_FETCH_MAX_BYTES", 25 * MB, parse=int_range(1024))
+    fetch_timeout_seconds: float = setting(
+        "{prefix}_FETCH_TIMEOUT_SECONDS", 10.0, parse=float_range(0.1, 300)
+    )
+    fetch_max_redirects: int = setting("{prefix}_FETCH_MAX_REDIRECTS", 3, parse=int_range(0, 10))
+    # Only for the sandbox and tests: lets URLs point at loopback and private networks.
+    allow_private_urls: bool = setting("{prefix}_ALLOW_PRIVATE_URLS", False, parse=parse_bool)
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.short_side_min <= self.long_side_max, "SHORT_SIDE_MIN must be <= LONG_SIDE_MAX"),
+            (
+                self.min_side_floor <= self.short_side_min,
+                "MIN_SIDE_FLOOR must be <= SHORT_SIDE_MIN",
+            ),
+            (
+                self.target_bytes <= self.max_output_bytes,
+                "TARGET_BYTES must be <= MAX_OUTPUT_BYTES",
+            ),
+            (
+                self.jpeg_min_quality <= self.jpeg_quality,
+                "JPEG_MIN_QUALITY must be <= JPEG_QUALITY",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ConfigError(f"{self.ENV_PREFIX}_{message}")
+
+    @property
+    def worker_count(self) -> int:
+        """Worker processes to start: the setting, or one per usable core."""
+        return self.workers or effective_cpu_count()
