@@ -81,7 +81,7 @@ _BIZ_TYPES = {2: (_S, 1.5), 3: (_T, 1.5)}
 _ESTABLISHED_YEARS = 5
 _ESTABLISHED_WEIGHT = 0.5
 
-_DECISIVE = 1.0  # a camp needs at least this much to decide anything
+_DECISIVE = 1.5  # a camp needs this much to decide: a title word alone does not
 _SOURCE_MIN = 1.0  # source-factory weight needed for a maker to count as the source
 _FULL_CONFIDENCE = 4.0  # camp weight at which the signals are strong enough to be sure
 _SOURCE_FULL = 2.0

@@ -23,11 +23,16 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-# Words a reseller adds or drops without it being another product.
+# Words a seller adds or drops without it being another product: how it sells (厂家直销,
+# 一件代发) and what else it offers (来样加工, OEM); longer phrases first.
 SELLING_WORDS = (
     "厂家直销", "源头工厂", "源头厂家", "工厂直销", "工厂直供", "工厂店", "自产自销", "实体工厂",
     "一件代发", "批发", "包邮", "现货", "爆款", "热销", "热卖", "新款", "代发", "厂家", "工厂",
+    "跨境", "外贸", "来样加工", "来图加工", "来样定制", "来图定制", "定制", "订制", "定做",
+    "oem", "odm", "贴牌", "打样", "支持",
 )  # fmt: skip
+# "300件起", "50个起批": the seller's minimum, not the product.
+_MINIMUM = re.compile(r"\d+\s*(?:件|个|套|双|条|只|pcs)\s*起[订批做定]?")
 
 _SEPARATOR = "\n"
 _NOT_WORD = re.compile(r"[^\w\n]+|_+")
@@ -41,7 +46,7 @@ def normalize(titles: Sequence[str]) -> str:
     text = _SEPARATOR.join(title.replace(_SEPARATOR, " ") for title in titles).lower()
     for word in SELLING_WORDS:
         text = text.replace(word, "")
-    return _NOT_WORD.sub("", text)
+    return _NOT_WORD.sub("", _MINIMUM.sub("", text))
 
 
 def similar_title_pairs(

@@ -1,0 +1,100 @@
+"""Customization inferred from bizType, title and description words, with evidence."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.ranking.customization import infer_customization
+from tests.unit.ranking.offers import detail, offer
+
+
+def test_processing_biz_type_takes_custom_orders_and_makes_to_sample() -> None:
+    custom = infer_customization(offer(title="短袖", details=detail(biz_type=2)), "en")
+    assert custom.supported and custom.made_to_sample
+    assert [(e.signal, e.value, e.weight) for e in custom.evidence] == [("biz_type", "2", 1.0)]
+
+
+@pytest.mark.parametrize("word", ["来样加工", "来图加工", "来样定制", "来图定制"])
+def test_made_to_sample_words_in_the_title(word: str) -> None:
+    custom = infer_customization(offer(title=f"纯棉T恤{word}"), "en")
+    assert custom.supported and custom.made_to_sample
+    assert custom.services == (word,)
+    assert custom.evidence[0].signal == "title_word"
+
+
+@pytest.mark.parametrize("word", ["定制", "订制", "定做", "OEM", "ODM", "贴牌"])
+def test_custom_order_words_mean_supported_but_not_made_to_sample(word: str) -> None:
+    custom = infer_customization(offer(title=f"纯棉T恤 支持{word}"), "en")
+    assert custom.supported and not custom.made_to_sample
+    assert custom.services == (word,)
+
+
+def test_description_words_count_and_are_case_insensitive() -> None:
+    custom = infer_customization(
+        offer(title="短袖", details=detail(description="可接oem订单")), "en"
+    )
+    assert custom.supported
+    assert [(e.signal, e.value) for e in custom.evidence] == [("description_word", "OEM")]
+
+
+def test_plain_title_is_not_customizable() -> None:
+    custom = infer_customization(offer(title="纯棉T恤男短袖"), "en")
+    assert not custom.supported and not custom.made_to_sample
+    assert custom.evidence == ()
+
+
+def test_a_refusal_wins_over_a_claim() -> None:
+    custom = infer_customization(offer(title="现货 OEM 不支持定制"), "en")
+    assert not custom.supported
+    refused = next(e for e in custom.evidence if e.value == "定制")
+    assert refused.weight == -1.0
+    assert "negated" in refused.note
+
+
+def test_a_negation_elsewhere_in_the_title_is_not_a_refusal() -> None:
+    custom = infer_customization(offer(title="不起球不掉色定制logo卫衣"), "en")
+    assert custom.supported
+
+
+def test_refusing_samples_still_allows_other_custom_orders() -> None:
+    custom = infer_customization(offer(title="支持OEM 不接来样加工"), "en")
+    assert custom.supported and not custom.made_to_sample
+
+
+@pytest.mark.parametrize(("text", "minimum"), [("定制499件起", 499), ("来样定制，500件起订", 500)])
+def test_custom_minimum_next_to_a_customization_word(text: str, minimum: int) -> None:
+    custom = infer_customization(offer(title=text), "en")
+    assert custom.custom_min_order == minimum
+    assert any(e.note.startswith("custom minimum stated") for e in custom.evidence)
+
+
+def test_an_ordinary_minimum_order_is_not_a_custom_minimum() -> None:
+    assert infer_customization(offer(title="纯棉T恤 100件起批"), "en").custom_min_order == 0
+
+
+def test_sample_fee_from_the_detail_wins_over_the_text() -> None:
+    custom = infer_customization(
+        offer(title="定制 打样费80元", details=detail(sample_fee="50.00")), "en"
+    )
+    assert custom.sample_fee == Decimal("50.00")
+    assert ("detail_field", "50.00") in [(e.signal, e.value) for e in custom.evidence]
+
+
+@pytest.mark.parametrize(("text", "fee"), [("打样费80元", "80"), ("样品费 ¥35.5", "35.5")])
+def test_sample_fee_from_the_text(text: str, fee: str) -> None:
+    assert infer_customization(offer(title=text), "en").sample_fee == Decimal(fee)
+
+
+def test_sampling_days_are_not_a_fee() -> None:
+    assert infer_customization(offer(title="定制 打样3天"), "en").sample_fee is None
+
+
+def test_fast_sampling_and_the_services_named() -> None:
+    custom = infer_customization(
+        offer(title="来样加工 OEM 贴牌", details=detail(description="支持快速打样")), "zh"
+    )
+    assert custom.fast_sampling
+    assert custom.services == ("来样加工", "OEM", "贴牌", "打样")
+    assert custom.evidence[0].note == "「来样加工」：支持来样/来图加工"
