@@ -1,0 +1,52 @@
+"""FF_RANKING_* settings and the grouping rules they make."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from services.ranking.grouping import GroupingRules
+from services.ranking.settings import RankingSettings
+from shared.config import ConfigError, env_names, load
+
+
+def test_defaults_are_the_documented_grouping_rules() -> None:
+    settings = load(RankingSettings, {})
+    assert settings.grouping_rules() == GroupingRules()
+    assert settings.port == 0
+
+
+def test_every_value_comes_from_its_variable() -> None:
+    settings = load(
+        RankingSettings,
+        {
+            "FF_RANKING_PORT": "50061",
+            "FF_RANKING_PHASH_MAX_DISTANCE": "6",
+            "FF_RANKING_TITLE_MIN_SIMILARITY": "0.9",
+            "FF_RANKING_GROUP_PRICE_RATIO_MAX": "1.5",
+            "FF_RANKING_LONG_STANDING_YEARS": "5",
+        },
+    )
+    assert settings.port == 50061
+    assert settings.grouping_rules() == GroupingRules(6, 0.9, Decimal("1.5"), 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("FF_RANKING_PHASH_MAX_DISTANCE", "65"),
+        ("FF_RANKING_TITLE_MIN_SIMILARITY", "0.2"),
+        ("FF_RANKING_GROUP_PRICE_RATIO_MAX", "0.9"),
+        ("FF_RANKING_GROUP_PRICE_RATIO_MAX", "lots"),
+    ],
+)
+def test_bad_values_stop_the_service_naming_the_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load(RankingSettings, {name: value})
+
+
+def test_variables_are_listed_for_the_deployment_checks() -> None:
+    names = env_names(RankingSettings)
+    assert "FF_RANKING_PHASH_MAX_DISTANCE" in names
+    assert "FF_RANKING_HOST" in names
