@@ -1,0 +1,166 @@
+"""Upstream trouble, injected through the sandbox's admin API: the gateway's answers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from factoryfinder.v1 import gateway_pb2
+
+from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from tests.integration.gateway.harness import (
+    GET_TOKEN,
+    QUERY,
+    UPLOAD,
+    Sandbox,
+    gateway_env,
+    photo,
+    rpc_error,
+    running_gateway,
+)
+
+
+async def wait_for_calls(admin: SandboxAdmin, app_key: str, api: str, count: int) -> None:
+    async with asyncio.timeout(15):
+        while await admin.call_count(app_key, api) < count:
+            await asyncio.sleep(0.02)
+
+
+async def test_an_expired_token_is_refreshed_once_for_all_callers(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    async with running_gateway(gateway_env(sandbox, tokens)) as gateway:
+        await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(10)), timeout=30
+        )
+        await admin.advance_clock(36_001)
+        replies = await asyncio.gather(
+            *(
+                gateway.stub.SearchOffers(
+                    gateway_pb2.SearchOffersRequest(image=photo(11 + i)), timeout=30
+                )
+                for i in range(8)
+            )
+        )
+        assert all(len(reply.offers) == 20 for reply in replies)
+        assert await admin.call_count(sandbox.app_key, GET_TOKEN) == 1
+        assert gateway.runtime.tokens.refreshes == 1
+
+
+async def test_injected_5xx_are_retried_within_the_deadline(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(
+        sandbox, tokens, FF_GATEWAY_MAX_ATTEMPTS="8", FF_GATEWAY_BREAKER_FAILURES="20"
+    )
+    async with running_gateway(env) as gateway:
+        await admin.set_faults(fault_5xx_rate=1.0, apis=[QUERY])
+        search = asyncio.ensure_future(
+            gateway.stub.SearchOffers(gateway_pb2.SearchOffersRequest(image=photo(20)), timeout=20)
+        )
+        await wait_for_calls(admin, sandbox.app_key, QUERY, 2)
+        await admin.set_faults(fault_5xx_rate=0.0)
+        reply = await search
+        assert len(reply.offers) == 20
+        queries = await admin.call_count(sandbox.app_key, QUERY)
+        assert queries >= 3
+        assert {line.api: line.calls for line in reply.quota_spent}[QUERY] == queries
+
+
+async def test_persistent_5xx_give_up_after_the_attempts(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_MAX_ATTEMPTS="3")
+    async with running_gateway(env) as gateway:
+        await admin.set_faults(fault_5xx_rate=1.0, apis=[QUERY])
+        error = await rpc_error(
+            gateway.stub.SearchOffers(gateway_pb2.SearchOffersRequest(image=photo(21)), timeout=20)
+        )
+    assert (error.code.value, error.reason) == ("UNAVAILABLE", "UPSTREAM_UNAVAILABLE")
+    assert await admin.call_count(sandbox.app_key, QUERY) == 3
+
+
+async def test_a_hang_is_cut_by_the_read_timeout_and_retried(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_READ_TIMEOUT_S="0.5")
+    async with running_gateway(env) as gateway:
+        await admin.set_faults(fault_hang_rate=1.0, apis=[QUERY])
+        search = asyncio.ensure_future(
+            gateway.stub.SearchOffers(gateway_pb2.SearchOffersRequest(image=photo(22)), timeout=10)
+        )
+        await wait_for_calls(admin, sandbox.app_key, QUERY, 1)
+        await admin.set_faults(fault_hang_rate=0.0)
+        started = time.monotonic()
+        reply = await search
+        assert len(reply.offers) == 20
+        assert time.monotonic() - started < 2.5
+        assert await admin.call_count(sandbox.app_key, QUERY) >= 2
+
+
+async def test_a_hang_never_outlives_the_callers_deadline(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_READ_TIMEOUT_S="0.4")
+    async with running_gateway(env) as gateway:
+        await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(23)), timeout=20
+        )
+        await admin.set_faults(fault_hang_rate=1.0, apis=[QUERY])
+        started = time.monotonic()
+        error = await rpc_error(
+            gateway.stub.SearchOffers(
+                gateway_pb2.SearchOffersRequest(image=photo(23), page_size=10), timeout=1.5
+            )
+        )
+        elapsed = time.monotonic() - started
+    assert error.code.value in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+    assert elapsed < 2.0
+    assert await admin.call_count(sandbox.app_key, QUERY) >= 3
+
+
+async def test_signature_errors_are_not_retried(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_APP_SECRET="not-the-secret")
+    async with running_gateway(env) as gateway:
+        error = await rpc_error(
+            gateway.stub.SearchOffers(gateway_pb2.SearchOffersRequest(image=photo(24)), timeout=20)
+        )
+    assert (error.code.value, error.reason) == ("INTERNAL", "UPSTREAM_SIGNATURE_INVALID")
+    assert error.metadata["upstream_code"] == "gw.SignatureInvalid"
+    assert await admin.call_count(sandbox.app_key, UPLOAD) == 1
+    assert await admin.call_count(sandbox.app_key, QUERY) == 0
+
+
+async def test_the_breaker_opens_and_recovers(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(
+        sandbox,
+        tokens,
+        FF_GATEWAY_MAX_ATTEMPTS="1",
+        FF_GATEWAY_BREAKER_FAILURES="3",
+        FF_GATEWAY_BREAKER_RESET_S="1.0",
+    )
+    async with running_gateway(env) as gateway:
+        await admin.set_faults(fault_5xx_rate=1.0, apis=[QUERY])
+        request = gateway_pb2.SearchOffersRequest(image=photo(25))
+        for _ in range(3):
+            failed = await rpc_error(gateway.stub.SearchOffers(request, timeout=10))
+            assert failed.reason == "UPSTREAM_UNAVAILABLE"
+        opened = await rpc_error(gateway.stub.SearchOffers(request, timeout=10))
+        assert (opened.code.value, opened.reason) == ("UNAVAILABLE", "CIRCUIT_OPEN")
+        assert opened.retry_after_seconds is not None and 0 < opened.retry_after_seconds <= 1.0
+        assert await admin.call_count(sandbox.app_key, QUERY) == 3
+        usage = await gateway.stub.GetQuotaUsage(gateway_pb2.GetQuotaUsageRequest(), timeout=10)
+        breakers = {b.api: b for b in usage.breakers}
+        assert breakers[QUERY].state == gateway_pb2.BREAKER_STATE_OPEN
+        assert breakers[QUERY].consecutive_failures == 3
+
+        await admin.set_faults(fault_5xx_rate=0.0)
+        await asyncio.sleep(1.05)
+        reply = await gateway.stub.SearchOffers(request, timeout=10)
+        assert len(reply.offers) == 20
+        usage = await gateway.stub.GetQuotaUsage(gateway_pb2.GetQuotaUsageRequest(), timeout=10)
+        assert {b.api: b.state for b in usage.breakers}[QUERY] == gateway_pb2.BREAKER_STATE_CLOSED
