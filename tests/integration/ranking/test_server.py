@@ -1,0 +1,174 @@
+"""RankingService on a real server (port 0, loopback): ranking over the wire and rich errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from decimal import Decimal
+
+import grpc
+import pytest
+from factoryfinder.v1 import common_pb2, ranking_pb2, ranking_pb2_grpc
+from google.rpc import error_details_pb2, status_pb2
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_status import rpc_status
+
+from services.ranking.server import SERVICE_NAME, create_server
+from services.ranking.settings import RankingSettings
+from shared.config import load
+from shared.grpc_server import RunningServer
+from shared.money import from_money, to_money
+
+D = Decimal
+PHOTO = 0x9F3A_5C71_0E2B_D486
+TITLE = "纯棉圆领短袖T恤男夏季宽松打底衫"
+
+
+@pytest.fixture
+async def stub() -> AsyncIterator[ranking_pb2_grpc.RankingServiceStub]:
+    settings = load(RankingSettings, {}, drain_delay_seconds=0.0)
+    running: RunningServer = await create_server(settings)
+    try:
+        async with grpc.aio.insecure_channel(running.address) as channel:
+            health = await health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
+            )
+            assert health.status == health_pb2.HealthCheckResponse.SERVING
+            yield ranking_pb2_grpc.RankingServiceStub(channel)
+    finally:
+        await running.shutdown(grace=0)
+
+
+def seller(
+    offer_id: str, company: str, price: str, similarity: float, bits: int, title: str = TITLE
+) -> common_pb2.Offer:
+    return common_pb2.Offer(
+        offer_id=offer_id,
+        title=title,
+        similarity=similarity,
+        price=to_money(D(price)),
+        min_order=2,
+        category_id="1008003",
+        supplier=common_pb2.Supplier(company_name=company, province="广东", city="广州"),
+        image_phash=PHOTO ^ ((1 << bits) - 1),
+        has_image_phash=True,
+    )
+
+
+def factory_and_traders() -> list[common_pb2.Offer]:
+    return [
+        seller("9001", "广州市潮流商贸有限公司", "21.00", 96, 2),
+        seller("9002", "义乌市优品贸易有限公司", "25.00", 94, 4, "厂家直销" + TITLE),
+        seller("9003", "深圳市优选电子商务有限公司", "28.00", 92, 6),
+        seller("1001", "广州市白云区永盛服装厂", "20.00", 88, 0, TITLE + " 来样加工"),
+    ]
+
+
+async def failure(
+    stub: ranking_pb2_grpc.RankingServiceStub, request: ranking_pb2.RankOffersRequest
+) -> tuple[grpc.StatusCode, error_details_pb2.ErrorInfo, error_details_pb2.BadRequest]:
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await stub.RankOffers(request, timeout=5)
+    status: status_pb2.Status | None = rpc_status.from_call(failed.value)
+    assert status is not None
+    info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
+    for detail in status.details:
+        if not detail.Unpack(info):
+            detail.Unpack(bad)
+    return failed.value.code(), info, bad
+
+
+async def test_the_factory_ranks_first_and_the_traders_are_grouped_under_it(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    request = ranking_pb2.RankOffersRequest(
+        offers=factory_and_traders(), filters=common_pb2.Filters(purchase_quantity=100), locale="en"
+    )
+    reply = await stub.RankOffers(request, timeout=5)
+    first = reply.offers[0]
+    assert first.offer.offer_id == "1001"
+    assert first.offer.supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert first.is_group_source and first.rank == 1
+    assert first.offer.customization.made_to_sample
+    assert first.score.total == sum(c.points for c in first.score.components)
+    assert from_money(first.score.compared_unit_price) == D("20.00")
+    (group,) = reply.groups
+    assert group.source_offer_id == "1001"
+    assert group.offer_ids[0] == "1001" and set(group.offer_ids) == {
+        "1001",
+        "9001",
+        "9002",
+        "9003",
+    }
+    assert group.basis == "image_hash"
+    assert (round(group.min_markup, 4), round(group.max_markup, 4)) == (0.05, 0.4)
+    assert group.summary == (
+        "4 sellers, the source is 广州市白云区永盛服装厂, the others are traders at +5–40 %"
+    )
+    traders = [r for r in reply.offers if r.offer.offer_id != "1001"]
+    assert all(r.is_reseller and r.group_id == group.group_id for r in traders)
+    assert all(r.offer.supplier.kind == common_pb2.SUPPLIER_KIND_TRADING_COMPANY for r in traders)
+    assert reply.analysis.top_factory_offer_id == "1001"
+    assert reply.analysis.conclusions[0].startswith(
+        "Source factories found: 1. Contact 广州市白云区永盛服装厂"
+    )
+    assert reply.profile == "default"
+    assert len(reply.filter_reports) == 6
+
+
+async def test_unknown_region_lists_the_known_names(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    request = ranking_pb2.RankOffersRequest(
+        offers=factory_and_traders(), filters=common_pb2.Filters(regions=["广州", "火星"])
+    )
+    code, info, bad = await failure(stub, request)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert (info.reason, info.domain, info.metadata["unknown"]) == (
+        "UNKNOWN_REGION",
+        "factoryfinder",
+        "火星",
+    )
+    assert {"虎门", "义乌", "柯桥", "永康"} <= set(info.metadata["known"].split(","))
+    assert [v.field for v in bad.field_violations] == ["filters.regions"]
+
+
+async def test_unknown_profile_is_invalid_argument(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    request = ranking_pb2.RankOffersRequest(offers=factory_and_traders(), profile="fastest")
+    code, info, bad = await failure(stub, request)
+    assert code == grpc.StatusCode.INVALID_ARGUMENT
+    assert info.reason == "INVALID_REQUEST"
+    assert [v.field for v in bad.field_violations] == ["profile"]
+    assert "default, similarity, price" in bad.field_violations[0].description
+
+
+async def test_negative_quantity_is_invalid_quantity(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    request = ranking_pb2.RankOffersRequest(filters=common_pb2.Filters(purchase_quantity=-3))
+    code, info, bad = await failure(stub, request)
+    assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_QUANTITY")
+    assert bad.field_violations[0].field == "filters.purchase_quantity"
+
+
+async def test_similarity_profile_and_chinese_over_the_wire(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    request = ranking_pb2.RankOffersRequest(offers=factory_and_traders(), profile="similarity")
+    reply = await stub.RankOffers(request, timeout=5)
+    assert reply.profile == "similarity"
+    similarity = [c for c in reply.offers[0].score.components if c.name == "similarity"]
+    assert similarity[0].max_points == 40 and similarity[0].points > 0
+    assert reply.groups[0].summary.startswith("4家在售，源头为广州市白云区永盛服装厂")
+
+
+async def test_repeated_offers_are_ranked_once_and_reported(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    offers = factory_and_traders()
+    request = ranking_pb2.RankOffersRequest(offers=[*offers, offers[0]])
+    reply = await stub.RankOffers(request, timeout=5)
+    assert len(reply.offers) == 4
+    assert reply.filter_reports[-1].filter == "duplicate_offer_id"
+    assert reply.filter_reports[-1].removed == 1
