@@ -17,7 +17,7 @@ SEARCH_PHOTO = "phone_rotated.jpg"
 VERIFY_PHOTOS = ("phone_rotated.jpg", "detail_closeup.jpg", "cutout.png")
 
 
-def _photo(name: str, role: int) -> common_pb2.Photo:
+def _photo(name: str, role: common_pb2.PhotoRole.ValueType) -> common_pb2.Photo:
     return common_pb2.Photo(image_data=(SAMPLES / name).read_bytes(), role=role)
 
 
