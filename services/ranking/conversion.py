@@ -109,18 +109,22 @@ def unique_offers(offers: Iterable[common_pb2.Offer]) -> tuple[list[common_pb2.O
     The kept copy is the most similar, then one with detail, then the larger
     serialized form, so which copy wins never depends on the input order.
     """
-    best: dict[str, tuple[tuple[float, bool, bytes], common_pb2.Offer]] = {}
+    best: dict[str, common_pb2.Offer] = {}
     total = 0
     for index, offer in enumerate(offers):
         total += 1
         if not offer.offer_id:
             raise InvalidRequest(f"offers[{index}].offer_id", "every offer needs its offer_id")
-        available = offer.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
-        key = (offer.similarity, available, offer.SerializeToString(deterministic=True))
         current = best.get(offer.offer_id)
-        if current is None or key > current[0]:
-            best[offer.offer_id] = (key, offer)
-    return [offer for _, offer in best.values()], total - len(best)
+        if current is None or _preference(offer) > _preference(current):
+            best[offer.offer_id] = offer
+    return list(best.values()), total - len(best)
+
+
+def _preference(offer: common_pb2.Offer) -> tuple[float, bool, bytes]:
+    """Serialized only for the rare repeated id, so unique offers cost nothing here."""
+    available = offer.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
+    return offer.similarity, available, offer.SerializeToString(deterministic=True)
 
 
 def _evidence(items: Iterable[Evidence]) -> list[common_pb2.Evidence]:
