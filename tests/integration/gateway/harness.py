@@ -169,7 +169,16 @@ async def rpc_error(call: object) -> ServiceError:
     raise AssertionError("the call succeeded")
 
 
-def subprocess_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The environment of a gateway process: ours minus stray FF_GATEWAY_*, plus ``env``."""
+def spawn_gateway(env: Mapping[str, str], log: Path) -> tuple[subprocess.Popen[str], str]:
+    """``factoryfinder serve gateway`` as its own process; returns it and its address.
+
+    stdout is kept (the test may read it), stderr (the JSON log) goes to ``log``.
+    """
     base = {k: v for k, v in os.environ.items() if not k.startswith("FF_GATEWAY_")}
-    return {**base, **env}
+    command = [sys.executable, "-m", "shared.cli.main", "serve", "gateway"]
+    with log.open("a") as sink:
+        process = subprocess.Popen(
+            command, env={**base, **env}, stdout=subprocess.PIPE, stderr=sink, text=True
+        )
+    line = read_line(process, "listening on", START_TIMEOUT_S)
+    return process, line.rsplit(" ", 1)[-1]
