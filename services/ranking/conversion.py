@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from factoryfinder.v1 import common_pb2, ranking_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.message import Message
 
 from services.ranking.domain import (
@@ -20,7 +21,6 @@ from services.ranking.domain import (
     Evidence,
     Filters,
     InvalidRequest,
-    KindInference,
     Offer,
     RankedOffer,
     RankingResult,
@@ -127,71 +127,60 @@ def _preference(offer: common_pb2.Offer) -> tuple[float, bool, bytes]:
     return offer.similarity, available, offer.SerializeToString(deterministic=True)
 
 
-def _evidence(items: Iterable[Evidence]) -> list[common_pb2.Evidence]:
-    return [
-        common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
-        for e in items
-    ]
+# The response is filled in place: building sub-messages and passing them to a
+# constructor would copy every offer twice.
 
 
-def _customization(custom: Customization) -> common_pb2.Customization:
-    message = common_pb2.Customization(
-        supported=custom.supported,
-        made_to_sample=custom.made_to_sample,
-        custom_min_order=custom.custom_min_order,
-        services=custom.services,
-        fast_sampling=custom.fast_sampling,
-        evidence=_evidence(custom.evidence),
-    )
+def _fill_evidence(
+    target: RepeatedCompositeFieldContainer[common_pb2.Evidence], items: Iterable[Evidence]
+) -> None:
+    del target[:]
+    for e in items:
+        target.add(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+
+
+def _fill_customization(message: common_pb2.Customization, custom: Customization) -> None:
+    message.Clear()
+    message.supported = custom.supported
+    message.made_to_sample = custom.made_to_sample
+    message.custom_min_order = custom.custom_min_order
+    message.services.extend(custom.services)
+    message.fast_sampling = custom.fast_sampling
+    _fill_evidence(message.evidence, custom.evidence)
     if custom.sample_fee is not None:
         message.sample_fee.CopyFrom(to_money(custom.sample_fee))
-    return message
 
 
-def _score(score: Score) -> common_pb2.ScoreBreakdown:
-    message = common_pb2.ScoreBreakdown(
-        components=[
-            common_pb2.ScoreComponent(
-                name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
-            )
-            for c in score.components
-        ],
-        total=float(score.total),
-        profile=score.profile,
-        price_basis=score.price_basis,
-        price_ratio=float(score.price_ratio) if score.price_ratio is not None else 0.0,
-    )
+def _fill_score(message: common_pb2.ScoreBreakdown, score: Score) -> None:
+    for c in score.components:
+        message.components.add(
+            name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
+        )
+    message.total = float(score.total)
+    message.profile = score.profile
+    message.price_basis = score.price_basis
+    message.price_ratio = float(score.price_ratio) if score.price_ratio is not None else 0.0
     if score.compared_unit_price is not None:
         message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
     if score.average_unit_price is not None:
         message.average_unit_price.CopyFrom(to_money(score.average_unit_price))
-    return message
 
 
-def _offer(
-    original: common_pb2.Offer, kind: KindInference, custom: Customization
-) -> common_pb2.Offer:
-    message = common_pb2.Offer()
-    message.CopyFrom(original)
-    supplier = message.supplier
-    supplier.kind = common_pb2.SupplierKind.ValueType(kind.kind)
-    supplier.kind_confidence = kind.confidence
-    del supplier.kind_evidence[:]
-    supplier.kind_evidence.extend(_evidence(kind.evidence))
-    message.customization.CopyFrom(_customization(custom))
-    return message
-
-
-def _ranked(ranked: RankedOffer, original: common_pb2.Offer) -> common_pb2.RankedOffer:
-    return common_pb2.RankedOffer(
-        offer=_offer(original, ranked.kind, ranked.customization),
-        score=_score(ranked.score),
-        rank=ranked.rank,
-        group_id=ranked.group_id,
-        is_group_source=ranked.is_group_source,
-        is_reseller=ranked.is_reseller,
-        markup_over_source=float(ranked.markup_over_source),
-    )
+def _fill_ranked(
+    message: common_pb2.RankedOffer, ranked: RankedOffer, original: common_pb2.Offer
+) -> None:
+    message.offer.CopyFrom(original)
+    supplier = message.offer.supplier
+    supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
+    supplier.kind_confidence = ranked.kind.confidence
+    _fill_evidence(supplier.kind_evidence, ranked.kind.evidence)
+    _fill_customization(message.offer.customization, ranked.customization)
+    _fill_score(message.score, ranked.score)
+    message.rank = ranked.rank
+    message.group_id = ranked.group_id
+    message.is_group_source = ranked.is_group_source
+    message.is_reseller = ranked.is_reseller
+    message.markup_over_source = float(ranked.markup_over_source)
 
 
 def response_to_proto(
@@ -203,8 +192,7 @@ def response_to_proto(
     ]
     if duplicates:
         reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))
-    return ranking_pb2.RankOffersResponse(
-        offers=[_ranked(r, originals[r.offer.offer_id]) for r in result.offers],
+    response = ranking_pb2.RankOffersResponse(
         groups=[
             common_pb2.OfferGroup(
                 group_id=g.group_id,
@@ -229,3 +217,6 @@ def response_to_proto(
         filter_reports=reports,
         profile=result.profile,
     )
+    for ranked in result.offers:
+        _fill_ranked(response.offers.add(), ranked, originals[ranked.offer.offer_id])
+    return response
