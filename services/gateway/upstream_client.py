@@ -189,6 +189,8 @@ class UpstreamClient:
                     if wait is None:
                         raise
                     upstream_metrics.UPSTREAM_RETRIES.labels(api.name, error.reason).inc()
+                    fields = {"api": api.name, "error": str(error), "attempt": state.made}
+                    log.info("upstream call failed, retrying", extra={"fields": fields})
                     await self._sleep(wait)
         finally:
             if state.held is not None:
