@@ -8,6 +8,7 @@ Prices of zero or less are "not published", as 1688 shows them.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -41,6 +42,11 @@ def _amount(message: Message, field: str) -> Decimal | None:
     return value if value > 0 else None
 
 
+def _similarity(value: float) -> float:
+    """0 to 100; a NaN would make the order of offers undefined."""
+    return min(100.0, max(0.0, value)) if math.isfinite(value) else 0.0
+
+
 def _ladder(tiers: Iterable[common_pb2.PriceTier]) -> tuple[PriceTier, ...]:
     return tuple(
         PriceTier(t.min_quantity, t.max_quantity or None, from_money(t.unit_price))
@@ -67,7 +73,7 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
     return Offer(
         offer_id=message.offer_id,
         title=message.title,
-        similarity=message.similarity,
+        similarity=_similarity(message.similarity),
         price=_amount(message, "price"),
         price_ladder=_ladder(message.price_ladder),
         min_order=max(0, message.min_order),

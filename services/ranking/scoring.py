@@ -223,9 +223,6 @@ def _customization_component(
     return ScoreComponent("customization", points * scale, 25 * scale, reason)
 
 
-_PRICE_BANDS = ((20, "sc.band_20"), (15, "sc.band_15"), (10, "sc.band_10"))
-
-
 def _price_component(
     price: ComparedPrice,
     comparison: Comparison | None,
@@ -238,12 +235,15 @@ def _price_component(
         reason = wording.say(locale, "sc.no_price")
         return ScoreComponent("price_advantage", _ZERO, 20 * scale, reason), None
     scaled = unit * comparison.count
-    points, band = 0, "sc.band_0"
-    for index, limit in enumerate(comparison.limits):
-        # < 90 %, < 95 %, then ≤ 100 %
-        if scaled < limit or (index == 2 and scaled == limit):
-            points, band = _PRICE_BANDS[index]
-            break
+    under_90, under_95, average = comparison.limits
+    if scaled < under_90:
+        points, band = 20, "sc.band_20"
+    elif scaled < under_95:
+        points, band = 15, "sc.band_15"
+    elif scaled <= average:
+        points, band = 10, "sc.band_10"
+    else:
+        points, band = 0, "sc.band_0"
     ratio = scaled / comparison.total
     reason = wording.say(
         locale,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 import pytest
@@ -63,6 +64,13 @@ def test_offer_fields_are_read_exactly() -> None:
     assert offer.supplier.years_on_platform == 9
     assert offer.image_phash == 2**64 - 1
     assert offer.detail is None
+
+
+@pytest.mark.parametrize(
+    ("given", "read"), [(87.5, 87.5), (-3.0, 0.0), (130.0, 100.0), (math.nan, 0.0), (math.inf, 0.0)]
+)
+def test_similarity_is_kept_between_0_and_100(given: float, read: float) -> None:
+    assert offer_from_proto(wire_offer(similarity=given)).similarity == read
 
 
 def test_a_hash_of_zero_counts_only_when_flagged() -> None:
