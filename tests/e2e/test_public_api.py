@@ -1,0 +1,215 @@
+"""The whole job through the public API, against the full stack and the sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import grpc
+import pytest
+from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
+from google.rpc import error_details_pb2, status_pb2
+
+from services.sandbox.admin_client import SandboxAdmin
+from tests.e2e.photos import manifest, sample, variant
+from tests.e2e.stack import Stack, running_stack
+
+UPLOAD = "product.image.upload"
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    # Distance 0: only byte-identical photos share an upload, so each variant uploads.
+    with running_stack({"FF_GATEWAY_PHASH_DISTANCE": "0"}) as running:
+        yield running
+
+
+@pytest.fixture
+async def stub(stack: Stack) -> AsyncIterator[search_pb2_grpc.SearchServiceStub]:
+    async with grpc.aio.insecure_channel(stack.target) as channel:
+        yield search_pb2_grpc.SearchServiceStub(channel)
+
+
+def _photo(
+    data: bytes, role: common_pb2.PhotoRole.ValueType = common_pb2.PHOTO_ROLE_PRODUCT
+) -> common_pb2.Photo:
+    return common_pb2.Photo(image_data=data, role=role)
+
+
+def _reason(status: status_pb2.Status) -> str:
+    for detail in status.details:
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return str(info.reason)
+    return ""
+
+
+async def test_factory_first_and_traders_grouped_under_it(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    truth = manifest()
+    request = search_pb2.SearchByImageRequest(
+        photo=_photo(sample("phone_rotated.jpg")),
+        options=search_pb2.SearchOptions(filters=common_pb2.Filters(purchase_quantity=100)),
+    )
+    response = await stub.SearchByImage(request, metadata=stack.metadata, timeout=60)
+    top = response.offers[0]
+    assert top.offer.offer_id == truth.source_offer_id, stack.logs()
+    assert top.offer.supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert top.is_group_source
+    group = next(g for g in response.groups if g.source_offer_id == truth.source_offer_id)
+    resellers = set(group.offer_ids) - {group.source_offer_id}
+    assert len(resellers) >= 2
+    assert resellers <= set(truth.offer_ids)
+    flagged = {r.offer.offer_id for r in response.offers if r.is_reseller}
+    assert resellers <= flagged
+    assert response.analysis.top_factory_offer_id == truth.source_offer_id
+    assert [t.stage for t in response.timings][-1] == "total"
+    assert {s.api for s in response.quota_spent} >= {UPLOAD, "product.search.imageQuery"}
+
+
+async def test_verify_searches_photos_concurrently(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    async with SandboxAdmin(stack.sandbox_url) as admin:
+        before = max((c.seq for c in await admin.requests()), default=0)
+        await admin.set_faults(latency_ms=300)
+        try:
+            photos = [
+                _photo(variant("phone_rotated.jpg", 1)),
+                _photo(variant("detail_closeup.jpg", 1), common_pb2.PHOTO_ROLE_DETAIL),
+                _photo(variant("low_contrast.jpg", 1)),
+            ]
+            response = await stub.VerifyByImages(
+                search_pb2.VerifyByImagesRequest(photos=photos),
+                metadata=stack.metadata,
+                timeout=60,
+            )
+        finally:
+            await admin.set_faults(latency_ms=0)
+        uploads = await admin.requests(since=before, api=UPLOAD)
+    assert len(uploads) == 3
+    # Structural proof of concurrency: every upload began before any had finished.
+    assert max(u.start for u in uploads) < min(u.end or 0 for u in uploads)
+    assert all(o.ok for o in response.photos)
+    assert response.min_photos == 2
+    assert response.offers, "the three photos agree on at least one offer"
+    assert response.offers[0].found_by >= 2
+    truth = manifest()
+    assert truth.source_offer_id in {v.ranked.offer.offer_id for v in response.offers}
+
+
+async def test_verify_survives_one_corrupt_photo(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    photos = [
+        _photo(variant("phone_rotated.jpg", 2)),
+        _photo(variant("product.webp", 2)),
+        _photo(b"this is not an image at all"),
+    ]
+    response = await stub.VerifyByImages(
+        search_pb2.VerifyByImagesRequest(photos=photos), metadata=stack.metadata, timeout=60
+    )
+    assert [o.ok for o in response.photos] == [True, True, False]
+    failed = response.photos[2]
+    assert failed.error.code == grpc.StatusCode.INVALID_ARGUMENT.value[0]
+    assert _reason(failed.error) == "NOT_AN_IMAGE"
+    assert response.offers
+
+
+async def test_verify_with_too_few_good_photos_fails_precondition(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    photos = [_photo(variant("phone_rotated.jpg", 3)), _photo(b"junk"), _photo(b"more junk")]
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await stub.VerifyByImages(
+            search_pb2.VerifyByImagesRequest(photos=photos), metadata=stack.metadata, timeout=60
+        )
+    assert failed.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+async def test_batch_streams_thirty_results_with_progress(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    names = [
+        "phone_rotated.jpg",
+        "low_contrast.jpg",
+        "product.webp",
+        "cutout.png",
+        "detail_closeup.jpg",
+    ]
+
+    async def requests() -> AsyncIterator[search_pb2.BatchSearchRequest]:
+        for i in range(30):
+            data = b"\x89PNG broken" if i % 6 == 5 else variant(names[i % 5], 100 + i)
+            yield search_pb2.BatchSearchRequest(
+                item_id=f"item-{i}", photo=_photo(data), expected_total=30
+            )
+
+    replies = [r async for r in stub.BatchSearch(requests(), metadata=stack.metadata, timeout=240)]
+    assert len(replies) == 30
+    assert sorted(r.item_id for r in replies) == sorted(f"item-{i}" for i in range(30))
+    errors = {r.item_id for r in replies if r.HasField("error")}
+    assert errors == {f"item-{i}" for i in range(30) if i % 6 == 5}
+    assert all(r.result.offers for r in replies if r.HasField("result"))
+    assert [r.progress.done for r in replies] == list(range(1, 31))
+    assert replies[-1].progress.failed == 5
+    assert replies[-1].progress.total == 30
+    assert replies[-1].progress.quota_spent >= 25 * 2
+
+
+async def test_plan_custom_order_uses_the_offers_detail(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    truth = manifest()
+    order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_STANDARD)
+    offer_ids = truth.offer_ids[:3]
+    response = await stub.PlanCustomOrder(
+        search_pb2.PlanCustomOrderRequest(offer_ids=offer_ids, order=order),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    assert len(response.plans) + len(response.refusals) == 3
+    assert response.plans, "at least one of the product's sellers can customize"
+    totals = [p.grand_total.units * 10**9 + p.grand_total.nanos for p in response.plans]
+    assert totals == sorted(totals)
+    assert {s.api for s in response.quota_spent} & {
+        "product.search.queryProductDetail",
+        "alibaba.product.get",
+    }
+
+
+async def test_quota_view_and_authentication(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    quota = await stub.GetQuota(search_pb2.GetQuotaRequest(), metadata=stack.metadata, timeout=10)
+    lines = {line.api: line for line in quota.usage}
+    assert lines[UPLOAD].used >= 1
+    assert lines[UPLOAD].remaining == lines[UPLOAD].limit - lines[UPLOAD].used
+    assert quota.resets_at.seconds > time.time()
+    with pytest.raises(grpc.aio.AioRpcError) as missing:
+        await stub.GetQuota(search_pb2.GetQuotaRequest(), timeout=10)
+    assert missing.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_deadline_is_enforced_and_upstream_call_cancelled(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    async with SandboxAdmin(stack.sandbox_url) as admin:
+        await admin.set_faults(latency_ms=2000)
+        before = max((c.seq for c in await admin.requests()), default=0)
+        try:
+            request = search_pb2.SearchByImageRequest(photo=_photo(variant("product.webp", 7)))
+            started = time.monotonic()
+            with pytest.raises(grpc.aio.AioRpcError) as late:
+                await stub.SearchByImage(request, metadata=stack.metadata, timeout=0.2)
+            elapsed = time.monotonic() - started
+            assert late.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            assert elapsed < 0.2 + 1.0
+            await asyncio.sleep(2.5)
+            uploads = await admin.requests(since=before, api=UPLOAD)
+        finally:
+            await admin.set_faults(latency_ms=0)
+    assert len(uploads) == 1
+    assert uploads[0].status == 499, "the gateway hung up on the upstream when the deadline passed"
