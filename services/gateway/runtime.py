@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from services.gateway import upstream_metrics
 from services.gateway.caches import Caches
 from services.gateway.circuit_breaker import CircuitBreaker
 from services.gateway.offer_details import OfferDetails
@@ -129,6 +130,8 @@ def build_runtime(
         api.name: CircuitBreaker(api.name, settings.breaker_failures, settings.breaker_reset_s)
         for api in BREAKER_APIS
     }
+    for name, breaker in breakers.items():
+        upstream_metrics.watch_breaker(name, breaker)
     client = UpstreamClient(
         http,
         settings.upstream_url,

@@ -271,14 +271,12 @@ class UpstreamClient:
         ).inc()
         if breaker is None:
             return
-        # Only failures of the upstream itself count; a refusal proves it is up.
-        if error is not None and error.transient:
+        # Only failures of the upstream itself count; a refusal (even "too frequent")
+        # proves it is up.
+        if error is not None and error.transient and error.reason != RATE_LIMITED:
             breaker.record_failure()
         else:
             breaker.record_success()
-        upstream_metrics.BREAKER_STATE.labels(api.name).set(
-            {"closed": 0, "open": 1, "half_open": 2}[breaker.state]
-        )
 
     # --- one HTTP exchange -------------------------------------------------------------
 

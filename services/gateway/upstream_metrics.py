@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from services.gateway.circuit_breaker import CircuitBreaker
+
 UPSTREAM_CALLS = Counter(
     "factoryfinder_gateway_upstream_calls_total",
     "Upstream HTTP attempts by API and outcome (ok or an ErrorInfo reason).",
@@ -25,6 +27,7 @@ BREAKER_STATE = Gauge(
     "Circuit breaker per upstream API: 0 closed, 1 open, 2 half-open.",
     ["api"],
 )
+_BREAKER_VALUES = {"closed": 0, "open": 1, "half_open": 2}
 CACHE_LOOKUPS = Counter(
     "factoryfinder_gateway_cache_lookups_total",
     "Cache lookups by cache (image_id, search, detail) and result (hit, near_hit, miss).",
@@ -52,3 +55,8 @@ THUMBNAILS = Counter(
     "Offer thumbnails fetched for perceptual hashes, by result.",
     ["result"],
 )
+
+
+def watch_breaker(api: str, breaker: CircuitBreaker) -> None:
+    """Export ``breaker``'s state, read live at every scrape (it changes with time alone)."""
+    BREAKER_STATE.labels(api).set_function(lambda: _BREAKER_VALUES[breaker.state])

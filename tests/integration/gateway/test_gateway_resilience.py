@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from factoryfinder.v1 import gateway_pb2
+from prometheus_client import REGISTRY
 
 from services.sandbox.admin_client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
@@ -18,6 +19,8 @@ from tests.integration.gateway.harness import (
     rpc_error,
     running_gateway,
 )
+
+BREAKER_METRIC = "factoryfinder_gateway_breaker_state"
 
 
 async def wait_for_calls(admin: SandboxAdmin, app_key: str, api: str, count: int) -> None:
@@ -160,6 +163,7 @@ async def test_the_breaker_opens_and_recovers(
         breakers = {b.api: b for b in usage.breakers}
         assert breakers[QUERY].state == gateway_pb2.BREAKER_STATE_OPEN
         assert breakers[QUERY].consecutive_failures == 3
+        assert REGISTRY.get_sample_value(BREAKER_METRIC, {"api": QUERY}) == 1
 
         await admin.set_faults(fault_5xx_rate=0.0)
         await asyncio.sleep(1.05)
@@ -167,3 +171,22 @@ async def test_the_breaker_opens_and_recovers(
         assert len(reply.offers) == 20
         usage = await gateway.stub.GetQuotaUsage(gateway_pb2.GetQuotaUsageRequest(), timeout=10)
         assert {b.api: b.state for b in usage.breakers}[QUERY] == gateway_pb2.BREAKER_STATE_CLOSED
+        assert REGISTRY.get_sample_value(BREAKER_METRIC, {"api": QUERY}) == 0
+
+
+async def test_a_frequency_limit_storm_is_waited_out(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_FREQUENCY_BACKOFF_S="0.25")
+    async with running_gateway(env) as gateway:
+        await admin.set_faults(fault_storm_rate=1.0, storm_seconds=0.4, apis=[QUERY])
+        search = asyncio.ensure_future(
+            gateway.stub.SearchOffers(gateway_pb2.SearchOffersRequest(image=photo(26)), timeout=10)
+        )
+        await wait_for_calls(admin, sandbox.app_key, QUERY, 1)
+        await admin.set_faults(fault_storm_rate=0.0)
+        reply = await search
+    assert len(reply.offers) == 20
+    logged = await admin.requests(api=QUERY)
+    assert logged[0].error_code == "gw.QosAppFrequencyLimit"
+    assert logged[-1].status == 200

@@ -375,3 +375,11 @@ async def test_an_expired_deadline_sends_nothing(rig_factory: Callable[..., Rig]
     assert caught.value.reason == errors.DEADLINE_EXCEEDED
     assert rig.upstream.requests == []
     assert await used(rig.ledger) == 0
+
+
+async def test_frequency_limits_do_not_open_the_breaker(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"), breaker_failures=2)
+    for _ in range(3):
+        with pytest.raises(errors.UpstreamError):
+            await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=1.0))
+    assert state(rig.breaker) == "closed"
