@@ -157,3 +157,40 @@ async def test_bad_requests_name_the_field(
     assert (error.code.value, error.reason) == ("INVALID_ARGUMENT", reason)
     assert [v.field for v in error.field_violations] == [field]
     assert await admin.call_count(sandbox.app_key, UPLOAD) == 0
+
+
+async def test_tenant_shares_and_usage(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_TENANT_SHARES=f"small@{QUERY}=1")
+    async with running_gateway(env) as gateway:
+        await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(30)), metadata=tenant("small"), timeout=30
+        )
+        error = await rpc_error(
+            gateway.stub.SearchOffers(
+                gateway_pb2.SearchOffersRequest(image=photo(31)), metadata=tenant("small")
+            )
+        )
+        other = await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(31)), metadata=tenant("big"), timeout=30
+        )
+        usage = await gateway.stub.GetQuotaUsage(
+            gateway_pb2.GetQuotaUsageRequest(), metadata=tenant("small")
+        )
+        bad_tenant = await rpc_error(
+            gateway.stub.GetQuotaUsage(
+                gateway_pb2.GetQuotaUsageRequest(), metadata=tenant("no spaces please")
+            )
+        )
+    assert (error.code.value, error.reason) == ("RESOURCE_EXHAUSTED", "TENANT_QUOTA_EXHAUSTED")
+    assert error.quota_violations[0].subject == f"tenant:small:{QUERY}"
+    assert error.retry_after_seconds is not None and error.retry_after_seconds > 0
+    assert len(other.offers) == 20
+    assert usage.tenant == "small"
+    assert [(u.api, u.used, u.limit, u.remaining) for u in usage.tenant_usage] == [(QUERY, 1, 1, 0)]
+    assert {u.api: u.used for u in usage.app_usage}[QUERY] == 2
+    assert usage.resets_at.seconds > 0
+    assert (bad_tenant.code.value, bad_tenant.reason) == ("INVALID_ARGUMENT", "INVALID_REQUEST")
+    # The refused search burned no upload.
+    assert await admin.call_count(sandbox.app_key, UPLOAD) == 2
