@@ -54,6 +54,8 @@ class PreprocessSettings(ServerSettings):
 
     # --- worker processes (0 = one per usable core) ---
     workers: int = setting("{prefix}_WORKERS", 0, parse=int_range(0, 256))
+    # CPU seconds one photo may use before its worker is killed (a hang inside a decoder).
+    task_cpu_seconds: int = setting("{prefix}_TASK_CPU_SECONDS", 30, parse=int_range(1, 3600))
 
     # --- fetching a photo by URL ---
     fetch_max_bytes: int = setting("{prefix}_FETCH_MAX_BYTES", 25 * MB, parse=int_range(1024))

@@ -13,7 +13,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pillow_heif
 from PIL import Image, ImageDraw
+
+pillow_heif.register_heif_opener()  # so tests can write HEIC
 
 
 def _pink_field(

@@ -213,7 +213,7 @@ def test_animated_gif_uses_first_frame_with_warning() -> None:
 
 
 def test_heic_is_decoded() -> None:
-    source = photo(1000, 800, seed=5)
+    source = photo(480, 360, seed=5)
     result = prepare(encoded(source, "HEIF", quality=90), PhotoRole.SCENE, SETTINGS)
     assert result.source_format == "HEIF"
     assert hamming(result.phash, phash(source)) <= 6

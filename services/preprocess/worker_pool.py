@@ -1,0 +1,117 @@
+"""Photos prepared in worker processes, one per core, so the event loop never blocks.
+
+Decoding and resampling hold the GIL for tens of milliseconds; in the gRPC
+process they would stall every other call (health checks included) and use
+one core. Workers run :func:`prepare` instead, each single-threaded.
+
+A worker can die: a decoder crash on hostile bytes, the per-photo CPU limit
+(``task_cpu_seconds``, enforced with RLIMIT_CPU so even a hang inside C code
+ends), or the kernel's OOM killer. The pool is then rebuilt and the calls
+that were in flight are retried once; a photo that kills a worker twice is
+refused as IMAGE_CORRUPT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from services.preprocess.enhancement import PhotoRole
+from services.preprocess.pipeline import PreparedPhoto, prepare
+from services.preprocess.rejections import Reason, reject
+from services.preprocess.settings import PreprocessSettings
+
+# Workers come from a fork server started before any gRPC thread exists, with the
+# pipeline's libraries already imported: safe to start, and quick to replace.
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["services.preprocess.pipeline"])
+_WARM_UP_SECONDS = 0.2
+
+
+def _start_worker() -> None:
+    # Ctrl-C and SIGTERM are the parent's to handle; it shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _prepare_within_cpu_limit(
+    data: bytes, role: PhotoRole, settings: PreprocessSettings
+) -> PreparedPhoto:
+    """``prepare`` with the worker killed (SIGXCPU) if this photo uses more than its CPU time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(usage.ru_utime + usage.ru_stime) + 1
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (spent + settings.task_cpu_seconds, hard))
+    return prepare(data, role, settings)
+
+
+def _warm_up() -> int:
+    """Held long enough that each warm-up call lands on its own worker."""
+    time.sleep(_WARM_UP_SECONDS)
+    return os.getpid()
+
+
+class WorkerPool:
+    """A process pool that survives its workers' deaths."""
+
+    def __init__(self, settings: PreprocessSettings) -> None:
+        self._settings = settings
+        self._executor = self._new_executor()
+        self.rebuilds = 0
+
+    @property
+    def size(self) -> int:
+        return self._settings.worker_count
+
+    def _new_executor(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._settings.worker_count,
+            mp_context=_CONTEXT,
+            initializer=_start_worker,
+        )
+
+    async def start(self) -> list[int]:
+        """Start every worker now, so the first photos do not pay for process start-up; their pids."""
+        loop = asyncio.get_running_loop()
+        pids = await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _warm_up) for _ in range(self.size))
+        )
+        return sorted(set(pids))
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the current workers (the executor keys its processes by pid)."""
+        return sorted(self._executor._processes or {})
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        # Several calls see the same broken pool; only the first replaces it.
+        if self._executor is broken:
+            self._executor = self._new_executor()
+            self.rebuilds += 1
+            broken.shutdown(wait=False, cancel_futures=True)
+
+    async def run(self, data: bytes, role: PhotoRole) -> PreparedPhoto:
+        """Prepare one photo in a worker; raises ImageRejected like :func:`prepare`."""
+        loop = asyncio.get_running_loop()
+        for attempt in range(2):
+            executor = self._executor
+            try:
+                return await loop.run_in_executor(
+                    executor, _prepare_within_cpu_limit, data, role, self._settings
+                )
+            except BrokenProcessPool:
+                self._replace(executor)
+                if attempt == 1:
+                    break
+        raise reject(
+            Reason.IMAGE_CORRUPT,
+            "the photo could not be decoded within the service's memory and time limits",
+        )
+
+    async def close(self) -> None:
+        """Stop the workers, letting photos in progress finish."""
+        await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)

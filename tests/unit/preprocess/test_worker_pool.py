@@ -1,0 +1,83 @@
+"""The worker pool: results equal in-process ones, rejections cross over, crashes are survived."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.preprocess.enhancement import PhotoRole
+from services.preprocess.pipeline import prepare
+from services.preprocess.rejections import ImageRejected
+from services.preprocess.settings import PreprocessSettings
+from services.preprocess.worker_pool import WorkerPool
+from tests.unit.preprocess.sample_images import encoded, photo
+
+SETTINGS = dataclasses.replace(PreprocessSettings(), workers=2)
+PHOTO = encoded(photo(3000, 2000, seed=21), "JPEG", quality=92)
+
+
+@pytest.fixture
+async def pool() -> AsyncIterator[WorkerPool]:
+    workers = WorkerPool(SETTINGS)
+    await workers.start()
+    yield workers
+    await workers.close()
+
+
+async def _workers_after(pool: WorkerPool, rebuilds: int) -> list[int]:
+    """The worker pids once the pool has been rebuilt ``rebuilds`` times and has workers."""
+    for _ in range(4000):  # polled: the pool has no event for "rebuilt"
+        if pool.rebuilds == rebuilds and pool.worker_pids():
+            return pool.worker_pids()
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"the pool was not rebuilt {rebuilds} times")
+
+
+async def test_workers_start_and_give_the_in_process_result(pool: WorkerPool) -> None:
+    assert len(pool.worker_pids()) == 2
+    assert os.getpid() not in pool.worker_pids()
+    result = await pool.run(PHOTO, PhotoRole.PRODUCT)
+    assert result == prepare(PHOTO, PhotoRole.PRODUCT, SETTINGS)
+
+
+async def test_rejections_cross_the_process_boundary(pool: WorkerPool) -> None:
+    with pytest.raises(ImageRejected) as caught:
+        await pool.run(b"definitely not a photo", PhotoRole.PRODUCT)
+    assert caught.value.reason == "NOT_AN_IMAGE"
+
+
+async def test_many_concurrent_photos(pool: WorkerPool) -> None:
+    base = photo(1300, 900, seed=3)
+    photos = [encoded(base.crop((0, 0, 900 + 50 * i, 900)), "PNG") for i in range(8)]
+    results = await asyncio.gather(*(pool.run(data, PhotoRole.SCENE) for data in photos))
+    assert [r.width for r in results] == [min(1200, 900 + 50 * i) for i in range(8)]
+    assert len({r.sha256 for r in results}) == 8
+
+
+async def test_a_killed_worker_is_replaced_and_the_call_retried(pool: WorkerPool) -> None:
+    call = asyncio.create_task(pool.run(PHOTO, PhotoRole.PRODUCT))
+    await asyncio.sleep(0.02)
+    for pid in pool.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    result = await call
+    follow_up = await pool.run(PHOTO, PhotoRole.PRODUCT)
+    assert result == follow_up
+    assert pool.rebuilds == 1
+
+
+async def test_a_photo_that_kills_workers_twice_is_refused(pool: WorkerPool) -> None:
+    call = asyncio.create_task(pool.run(PHOTO, PhotoRole.PRODUCT))
+    for rebuilds in (0, 1):
+        pids = await _workers_after(pool, rebuilds)
+        await asyncio.sleep(0.02)
+        for pid in pids:
+            os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ImageRejected) as caught:
+        await call
+    assert caught.value.reason == "IMAGE_CORRUPT"
+    assert (await pool.run(PHOTO, PhotoRole.PRODUCT)).width == 1200
