@@ -25,7 +25,7 @@ from services.gateway import upstream_errors as upstream
 from services.gateway.limits_errors import QuotaExhausted
 from services.gateway.offer_details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
-from services.gateway.search_flow import InvalidSearch, SearchFilters, SearchImage, SearchQuery
+from services.gateway.search_request import InvalidSearch, SearchFilters, SearchImage, SearchQuery
 from services.gateway.settings import GatewaySettings, load_gateway_settings
 from services.gateway.upstream_client import CallContext
 from services.gateway.upstream_errors import UpstreamError

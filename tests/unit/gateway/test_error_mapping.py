@@ -10,7 +10,7 @@ from factoryfinder.v1 import common_pb2
 from services.gateway import upstream_errors as upstream
 from services.gateway.limits_errors import QuotaExhausted
 from services.gateway.offer_details import DetailUnavailable
-from services.gateway.search_flow import InvalidSearch
+from services.gateway.search_request import InvalidSearch
 from services.gateway.server import to_service_error
 from shared.errors import REASONS, Code
 

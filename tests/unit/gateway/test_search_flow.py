@@ -15,7 +15,7 @@ from factoryfinder.v1 import common_pb2
 from services.gateway import upstream_errors as errors
 from services.gateway.limits_errors import QuotaExhausted
 from services.gateway.runtime import GatewayRuntime, build_runtime
-from services.gateway.search_flow import (
+from services.gateway.search_request import (
     InvalidSearch,
     SearchFilters,
     SearchImage,
