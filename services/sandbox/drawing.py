@@ -130,12 +130,22 @@ def _pattern_mix(spec: PhotoSpec, side: int) -> Field:
     return _smooth_noise(spec.texture_seed, 7, side)
 
 
+_PATTERN_SIDE = 400
+
+
 def _surface(spec: PhotoSpec, side: int) -> Image.Image:
-    """The main surface: main colour, accent colour or a mix of both."""
+    """The main surface: main colour, accent colour or a mix of both.
+
+    The mix is computed at most 400 px wide and scaled up: big photos look
+    the same and cost a fraction.
+    """
     main = _solid(spec.main, side)
     if spec.pattern == "solid":
         return main
-    mix = Image.fromarray((_pattern_mix(spec, side) * 255).astype(np.uint8), "L")
+    small = min(side, _PATTERN_SIDE)
+    mix = Image.fromarray((_pattern_mix(spec, small) * 255).astype(np.uint8), "L")
+    if small != side:
+        mix = mix.resize((side, side), Image.Resampling.BILINEAR)
     return Image.composite(_solid(spec.accent, side), main, mix)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 from services.sandbox.catalog_loader import LoadedCatalog, load_catalog
 from services.sandbox.clock import SandboxClock
@@ -27,6 +28,8 @@ class SandboxState:
     log: RequestLog
     apps: dict[str, str]
     declined: set[tuple[str, str]] = field(default_factory=set)
+    # imageQuery rows without imageUrl/similarity, built once per offer.
+    search_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: SandboxSettings) -> SandboxState:

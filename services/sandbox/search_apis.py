@@ -131,10 +131,15 @@ def image_query(state: SandboxState, call: Call) -> Reply:
 
 
 def _search_row(state: SandboxState, index: int, score: float, base_url: str) -> dict[str, Any]:
-    catalog = state.loaded.catalog
-    offer = catalog.offers[index]
-    row = offer_json.search_row(catalog, offer, state.settings.search_address)
-    row["imageUrl"] = base_url + offer_json.image_path(offer.offer_id)
+    static = state.search_rows.get(index)
+    if static is None:
+        catalog = state.loaded.catalog
+        static = offer_json.search_row(
+            catalog, catalog.offers[index], state.settings.search_address
+        )
+        state.search_rows[index] = static
+    row = dict(static)
+    row["imageUrl"] = base_url + offer_json.image_path(row["offerId"])
     if state.settings.emit_similarity:
         row["similarity"] = round(score, 1)
     return row

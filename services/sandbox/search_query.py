@@ -138,9 +138,9 @@ def parse_search(text: str, page_size_limit: int, clamp: bool) -> SearchRequest:
     image_id = str(data.get("imageId") or "")
     if not image_id:
         raise QueryError("PARAM_INVALID", "imageId is required")
-    page_size = _int(data.get("pageSize"), "pageSize", 20) or 20
-    begin_page = _int(data.get("beginPage"), "beginPage", 1) or 1
-    if page_size < 1 or begin_page < 1:
+    page_size = _int(data.get("pageSize"), "pageSize", 20)
+    begin_page = _int(data.get("beginPage"), "beginPage", 1)
+    if page_size is None or begin_page is None or page_size < 1 or begin_page < 1:
         raise QueryError("PARAM_INVALID", "beginPage and pageSize must be >= 1")
     large = page_size > page_size_limit
     if large and not clamp:
