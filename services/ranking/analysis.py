@@ -2,8 +2,10 @@
 
 Conclusions, in this order: whom to contact first (the best-ranked source
 factory, else manufacturer, else advice to widen the search), a low average
-similarity (→ add a detail photo), how many make to sample, and how many
-products several sellers offer. When filters removed everything, the one
+similarity (→ add a detail photo), how many make to sample, how many
+products several sellers offer, and, when offers that barely match the photo
+outrank the best match on supplier points alone (the seed's weights ignore
+similarity), where that best match is and how to put matches first. When filters removed everything, the one
 that removed most is named so the buyer knows what to loosen.
 """
 
@@ -29,6 +31,7 @@ def analyse(
     groups: Sequence[OfferGroup],
     reports: Sequence[FilterReport],
     locale: Locale,
+    match_similarity: float = 70.0,
 ) -> MatchAnalysis:
     factories = [r for r in ranked if r.kind.kind is SupplierKind.SOURCE_FACTORY]
     makers = factories or [r for r in ranked if r.kind.kind is SupplierKind.MANUFACTURER]
@@ -40,6 +43,18 @@ def analyse(
         if ranked
         else [_empty(locale, reports)]
     )
+    outranked = _outranked_match(ranked, match_similarity)
+    if outranked is not None:
+        conclusions.append(
+            wording.say(
+                locale,
+                "an.outranked",
+                name=_name(outranked),
+                similarity=round(outranked.offer.similarity, 1),
+                rank=outranked.rank,
+                floor=round(match_similarity),
+            )
+        )
     return MatchAnalysis(
         source_factory_count=len(factories),
         average_similarity=average,
@@ -49,6 +64,17 @@ def analyse(
         made_to_sample_count=to_sample,
         conclusions=tuple(conclusions),
     )
+
+
+def _outranked_match(ranked: Sequence[RankedOffer], match_similarity: float) -> RankedOffer | None:
+    """The best match for the photo when weak matches rank above it on the default weights."""
+    if not ranked:
+        return None
+    best = max(ranked, key=lambda r: (r.offer.similarity, -r.rank))
+    if best.offer.similarity < match_similarity:
+        return None
+    above = ranked[: best.rank - 1]
+    return best if any(r.offer.similarity < match_similarity for r in above) else None
 
 
 def _name(offer: RankedOffer) -> str:

@@ -3,7 +3,12 @@
 Two offers are the same product when
 - both main images have a perceptual hash and the hashes differ in at most
   ``phash_max_distance`` bits (traders reuse the factory's photos), or
-- otherwise, their titles are near-identical once selling words are removed
+- the hashes differ in at most ``phash_loose_distance`` bits, both offers
+  match the buyer's photo well (similarity ≥ ``match_similarity``), and the
+  categories and prices agree as below: resellers crop, tint, watermark and
+  banner the factory's photo, which moves a pHash by 10-25 bits, while a
+  merely similar product rarely matches the buyer's photo that well, or
+- when a hash is missing, their titles are near-identical once selling words are removed
   (厂家直销, 一件代发 ... differ between a factory and its resellers), their
   categories agree when both are known, and their compared prices are within
   ``price_ratio_max`` of each other.
@@ -46,6 +51,8 @@ _MARKUP_PLACES = Decimal("0.0001")
 @dataclass(frozen=True, slots=True)
 class GroupingRules:
     phash_max_distance: int = 8
+    phash_loose_distance: int = 24
+    match_similarity: float = 70.0
     title_min_similarity: float = 0.8
     price_ratio_max: Decimal = Decimal("1.6")
     long_standing_years: int = 3
@@ -67,7 +74,7 @@ def group_offers(
     ranked: Sequence[Scored], rules: GroupingRules, locale: Locale
 ) -> tuple[tuple[OfferGroup, ...], dict[str, Membership]]:
     """Groups of 2+ sellers, numbered by their best rank, and each member's role."""
-    edges = list(_hash_edges(ranked, rules.phash_max_distance))
+    edges = list(_hash_edges(ranked, rules))
     edges += _title_edges(ranked, rules)
     components = _components(len(ranked), edges)
     groups: list[OfferGroup] = []
@@ -80,15 +87,23 @@ def group_offers(
     return tuple(groups), memberships
 
 
-def _hash_edges(ranked: Sequence[Scored], max_distance: int) -> Iterable[tuple[int, int, str]]:
+def _hash_edges(ranked: Sequence[Scored], rules: GroupingRules) -> Iterable[tuple[int, int, str]]:
     indices = [i for i, (a, _) in enumerate(ranked) if a.offer.image_phash is not None]
     if len(indices) < 2:
         return
     hashes = np.array([ranked[i][0].offer.image_phash for i in indices], dtype=np.uint64)
     # Same Hamming distance as shared.phash.hamming, for all pairs at once.
-    close = np.bitwise_count(hashes[:, None] ^ hashes[None, :]) <= max_distance
-    for a, b in zip(*np.nonzero(np.triu(close, 1)), strict=True):
+    distances = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
+    pairs = np.triu(np.ones(distances.shape, dtype=bool), 1)
+    for a, b in zip(*np.nonzero(pairs & (distances <= rules.phash_max_distance)), strict=True):
         yield indices[int(a)], indices[int(b)], IMAGE_HASH
+    matches = np.array([ranked[i][0].offer.similarity >= rules.match_similarity for i in indices])
+    loose = (distances > rules.phash_max_distance) & (distances <= rules.phash_loose_distance)
+    loose &= pairs & matches[:, None] & matches[None, :]
+    for a, b in zip(*np.nonzero(loose), strict=True):
+        one, other = indices[int(a)], indices[int(b)]
+        if _same(ranked[one], ranked[other], rules):
+            yield one, other, IMAGE_HASH
 
 
 def _title_edges(ranked: Sequence[Scored], rules: GroupingRules) -> list[tuple[int, int, str]]:
@@ -101,7 +116,7 @@ def _title_edges(ranked: Sequence[Scored], rules: GroupingRules) -> list[tuple[i
 
 
 def _same(one: Scored, other: Scored, rules: GroupingRules) -> bool:
-    """Titles already agree: the categories must not differ and the prices must be close."""
+    """Titles or photos already agree: categories must not differ and prices must be close."""
     categories = one[0].offer.category_id, other[0].offer.category_id
     if all(categories) and categories[0] != categories[1]:
         return False

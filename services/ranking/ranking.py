@@ -75,12 +75,13 @@ def rank(
         ),
         key=_order,
     )
-    groups, roles = group_offers(scored, rules or GroupingRules(), language)
+    rules = rules or GroupingRules()
+    groups, roles = group_offers(scored, rules, language)
     ranked = [_ranked(i + 1, a, s, roles.get(a.offer.offer_id)) for i, (a, s) in enumerate(scored)]
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
-        analysis=analyse(ranked, groups, reports, language),
+        analysis=analyse(ranked, groups, reports, language, rules.match_similarity),
         filter_reports=reports,
         profile=chosen.name,
     )

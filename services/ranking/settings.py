@@ -28,6 +28,10 @@ class RankingSettings(ServerSettings):
 
     # Bits two main-image hashes may differ by and still be the same photo.
     phash_max_distance: int = setting("{prefix}_PHASH_MAX_DISTANCE", 8, parse=int_range(0, 32))
+    # Bits they may differ by when both offers match the buyer's photo well (edited copies).
+    phash_loose_distance: int = setting("{prefix}_PHASH_LOOSE_DISTANCE", 24, parse=int_range(0, 64))
+    # Similarity to the buyer's photo (0-100) at which an offer counts as a good match.
+    match_similarity: float = setting("{prefix}_MATCH_SIMILARITY", 70.0, parse=float_range(0, 100))
     # Dice similarity of title bigrams for the same product when a photo hash is missing.
     title_min_similarity: float = setting(
         "{prefix}_TITLE_MIN_SIMILARITY", 0.8, parse=float_range(0.5, 1.0)
@@ -42,6 +46,8 @@ class RankingSettings(ServerSettings):
     def grouping_rules(self) -> GroupingRules:
         return GroupingRules(
             phash_max_distance=self.phash_max_distance,
+            phash_loose_distance=self.phash_loose_distance,
+            match_similarity=self.match_similarity,
             title_min_similarity=self.title_min_similarity,
             price_ratio_max=self.group_price_ratio_max,
             long_standing_years=self.long_standing_years,

@@ -112,6 +112,13 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{count}款商品有多家在售，已标出源头和转售商",
         "Products sold by several sellers: {count}; sources and resellers are marked",
     ),
+    "an.outranked": (
+        "与照片最相似的是{name}（相似度{similarity}%），排第{rank}：相似度低于{floor}%的商品凭供应商得分排在它前面；"
+        "选用similarity排序或设置相似度下限可让匹配的商品优先",
+        "The best match for the photo is {name} (similarity {similarity} %), ranked {rank}: "
+        "offers below {floor} % similarity rank above it on supplier points; the similarity "
+        "profile or a similarity floor puts matches first",
+    ),
     "an.nothing": (
         "没有可推荐的商品：建议换一张更清晰的照片",
         "No offers to rank: try a clearer photo",

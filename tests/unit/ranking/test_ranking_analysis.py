@@ -68,3 +68,20 @@ def test_everything_filtered_names_the_filter_that_removed_most() -> None:
 def test_no_offers_at_all() -> None:
     analysis = rank([], Filters(), locale="zh").analysis
     assert analysis.conclusions == ("没有可推荐的商品：建议换一张更清晰的照片",)
+
+
+def test_a_best_match_outranked_by_weak_matches_is_pointed_out() -> None:
+    offers = [
+        offer("1", company=FACTORY, similarity=31),  # another product, but a factory
+        offer("2", company=MANUFACTURER, similarity=92, title="纯棉T恤"),
+        offer("3", company=TRADER, similarity=80),
+    ]
+    result = rank(offers, Filters(), locale="en")
+    assert [r.offer.offer_id for r in result.offers] == ["1", "2", "3"]
+    assert result.analysis.conclusions[-1] == (
+        f"The best match for the photo is {MANUFACTURER} (similarity 92 %), ranked 2: offers "
+        "below 70 % similarity rank above it on supplier points; the similarity profile or a "
+        "similarity floor puts matches first"
+    )
+    matches_first = rank(offers, Filters(), profile="similarity", locale="en")
+    assert not any("best match" in c for c in matches_first.analysis.conclusions)

@@ -87,14 +87,32 @@ def test_near_identical_titles_group_when_there_are_no_photo_hashes() -> None:
 
 
 def test_hash_distance_threshold() -> None:
-    offers = [offer("1", phash=HASH, company=FACTORY), offer("2", phash=flip(9), company=TRADER)]
+    # Weak matches for the buyer's photo: only the strict distance counts.
+    offers = [
+        offer("1", phash=HASH, company=FACTORY, similarity=50),
+        offer("2", phash=flip(9), company=TRADER, similarity=50),
+    ]
     assert rank(offers, Filters()).groups == ()
     assert len(rank(offers, Filters(), rules=GroupingRules(phash_max_distance=9)).groups) == 1
 
 
 def test_when_both_photos_are_known_the_image_decides_even_for_identical_titles() -> None:
-    offers = [offer("1", title=TITLE, phash=HASH), offer("2", title=TITLE, phash=flip(20))]
+    offers = [offer("1", title=TITLE, phash=HASH), offer("2", title=TITLE, phash=flip(25))]
     assert rank(offers, Filters()).groups == ()
+
+
+def test_an_edited_copy_groups_when_both_match_the_buyers_photo_well() -> None:
+    def pair(similarity: float, price: str, category: str = "c1") -> list[Offer]:
+        return [
+            offer("1", similarity=90, price="20", phash=HASH, company=FACTORY),
+            offer("2", similarity=similarity, price=price, phash=flip(20), category=category),
+        ]
+
+    grouped = rank(pair(70, "28"), Filters()).groups
+    assert [(g.offer_ids, g.basis) for g in grouped] == [(("1", "2"), "image_hash")]
+    assert rank(pair(69.9, "28"), Filters()).groups == ()  # a weaker match: only similar
+    assert rank(pair(85, "33"), Filters()).groups == ()  # 65 % dearer: another product
+    assert rank(pair(85, "28", category="c2"), Filters()).groups == ()
 
 
 def test_one_photo_missing_falls_back_to_the_title() -> None:

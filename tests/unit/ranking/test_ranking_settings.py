@@ -23,13 +23,22 @@ def test_every_value_comes_from_its_variable() -> None:
         {
             "FF_RANKING_PORT": "50061",
             "FF_RANKING_PHASH_MAX_DISTANCE": "6",
+            "FF_RANKING_PHASH_LOOSE_DISTANCE": "20",
+            "FF_RANKING_MATCH_SIMILARITY": "75",
             "FF_RANKING_TITLE_MIN_SIMILARITY": "0.9",
             "FF_RANKING_GROUP_PRICE_RATIO_MAX": "1.5",
             "FF_RANKING_LONG_STANDING_YEARS": "5",
         },
     )
     assert settings.port == 50061
-    assert settings.grouping_rules() == GroupingRules(6, 0.9, Decimal("1.5"), 5)
+    assert settings.grouping_rules() == GroupingRules(
+        phash_max_distance=6,
+        phash_loose_distance=20,
+        match_similarity=75.0,
+        title_min_similarity=0.9,
+        price_ratio_max=Decimal("1.5"),
+        long_standing_years=5,
+    )
 
 
 @pytest.mark.parametrize(
