@@ -14,7 +14,7 @@ Every server gets:
   RESOURCE_EXHAUSTED);
 - keepalive settings that service meshes and load balancers expect;
 - an interceptor that gives each call a request id (``x-request-id`` from
-  metadata, or a new one, sent back as initial metadata), turns
+  metadata, or a new one, sent back as trailing metadata), turns
   :class:`~shared.errors.ServiceError` into a rich status, turns anything
   unexpected into INTERNAL without losing the log, logs one JSON line per call
   and records Prometheus metrics;
@@ -98,14 +98,18 @@ class _CallObserver:
         self._token = json_logging.request_id_var.set(self.request_id)
 
     async def begin(self) -> None:
-        await self.context.send_initial_metadata(((REQUEST_ID_HEADER, self.request_id),))
+        # Trailing, not initial, metadata: response headers commit a call, and a
+        # committed call is never retried by the client's retry policy (a replica
+        # killed mid-call must leave its calls retryable elsewhere).
+        self.context.set_trailing_metadata(((REQUEST_ID_HEADER, self.request_id),))
 
     async def fail(self, exc: BaseException) -> None:
         """Record ``exc`` and abort the call with the right status (re-raises aborts)."""
         if isinstance(exc, ServiceError):
             self.code, self.reason = exc.code.value, exc.reason
             status = to_status(exc)
-            await self.context.abort(status.code, status.details, status.trailing_metadata)
+            trailers = (*status.trailing_metadata, (REQUEST_ID_HEADER, self.request_id))
+            await self.context.abort(status.code, status.details, trailers)
         if isinstance(exc, asyncio.CancelledError):
             self.code = "CANCELLED"
             raise exc

@@ -42,7 +42,7 @@ class Child:
     log_path: Path = field(default_factory=Path)
 
 
-async def _spawn(name: str, env: Mapping[str, str], log_dir: Path, *args: str) -> Child:
+async def spawn_service(name: str, env: Mapping[str, str], log_dir: Path, *args: str) -> Child:
     log_path = log_dir / f"{name}.log"
     log_file = log_path.open("ab")
     process = await asyncio.create_subprocess_exec(
@@ -114,7 +114,7 @@ async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child],
     children: list[Child] = []
     try:
         app = provisioning.SandboxApp.fresh()
-        sandbox = await _spawn("sandbox", app.sandbox_env(), log_dir, "--port", "0")
+        sandbox = await spawn_service("sandbox", app.sandbox_env(), log_dir, "--port", "0")
         children.append(sandbox)
         gateway_env = await provisioning.gateway_env_for_sandbox(
             f"http://{sandbox.address}", app, log_dir, os.environ
@@ -126,7 +126,7 @@ async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child],
             "gateway": gateway_env,
         }
         spawned = await asyncio.gather(
-            *(_spawn(name, env, log_dir) for name, env in internal.items()),
+            *(spawn_service(name, env, log_dir) for name, env in internal.items()),
             return_exceptions=True,
         )
         children += [c for c in spawned if isinstance(c, Child)]
@@ -136,7 +136,7 @@ async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child],
         api_key = "ff-dev-" + secrets.token_hex(12)
         by_name = {child.name: child.address for child in children}
         aggregator_env = provisioning.aggregator_env(by_name, aggregator_port, api_key, DEV_TENANT)
-        children.append(await _spawn("aggregator", aggregator_env, log_dir))
+        children.append(await spawn_service("aggregator", aggregator_env, log_dir))
         await asyncio.gather(*(wait_serving(c.address) for c in children if c.name != "sandbox"))
         return children, api_key
     except BaseException:

@@ -119,7 +119,7 @@ async def test_unexpected_exception_is_internal_with_request_id(running: Running
             await call
         assert failed.value.code() == grpc.StatusCode.INTERNAL
         assert "req-42" in (failed.value.details() or "")
-        assert ("x-request-id", "req-42") in tuple(await call.initial_metadata())
+        assert ("x-request-id", "req-42") in tuple(await call.trailing_metadata())
         # The server survived: the next call works.
         assert await _echo_stub(channel)(b"ok", timeout=5) == (2).to_bytes(8, "big")
 
