@@ -37,11 +37,12 @@ def offer_jpeg(catalog: Catalog, offer: Offer, side: int) -> bytes:
 
 def feature_thumbnails(catalog: Catalog) -> npt.NDArray[np.uint8]:
     """(n_offers, 64, 64, 3) thumbnails in catalog order."""
-    out = np.empty((len(catalog.offers), features.SIDE, features.SIDE, 3), dtype=np.uint8)
+    pictures: list[Image.Image] = [Image.new("RGB", (1, 1))] * len(catalog.offers)
     for product in catalog.products:
         photo = drawing.render_image(product.look, FEATURE_RENDER_SIDE)
         for offer_id in product.offer_ids:
             offer = catalog.offers[catalog.index_of[offer_id]]
-            picture = photo if offer.edit is None else apply_edit(photo, offer.edit)
-            out[catalog.index_of[offer_id]] = features.thumbnail(picture)
-    return out
+            pictures[catalog.index_of[offer_id]] = (
+                photo if offer.edit is None else apply_edit(photo, offer.edit)
+            )
+    return features.thumbnails(pictures)

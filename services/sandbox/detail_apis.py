@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from services.sandbox import errors, offer_json
+from services.sandbox import detail_json, errors
 from services.sandbox.api_call import Call, Reply, ok
 from services.sandbox.sandbox_state import SandboxState
 
@@ -39,7 +39,7 @@ def query_product_detail(state: SandboxState, call: Call) -> Reply:
                 "success": state.success(True),
                 "code": "200",
                 "message": None,
-                "result": offer_json.detail(catalog, offer, call.base_url),
+                "result": detail_json.detail(catalog, offer, call.base_url),
             }
         }
     )
@@ -71,6 +71,6 @@ def product_get(state: SandboxState, call: Call) -> Reply:
     return ok(
         {
             "success": state.success(False),
-            "productInfo": offer_json.product_info(catalog, offer, call.base_url),
+            "productInfo": detail_json.product_info(catalog, offer, call.base_url),
         }
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from services.sandbox import offer_json
+from services.sandbox import detail_json, offer_json
 from services.sandbox.catalog_loader import LoadedCatalog
 
 BASE = "http://127.0.0.1:1"
@@ -49,7 +49,7 @@ def test_search_row_shape(loaded: LoadedCatalog) -> None:
 def test_detail_and_product_get_carry_the_ladder(loaded: LoadedCatalog) -> None:
     catalog = loaded.catalog
     structured = next(o for o in catalog.offers if o.text_ladder_style is None)
-    detail = offer_json.detail(catalog, structured, BASE)
+    detail = detail_json.detail(catalog, structured, BASE)
     assert detail["productSaleInfo"]["priceRangeList"] == [
         {"startQuantity": t.start, "price": f"{t.price_fen / 100:.2f}", "promotionPrice": None}
         for t in structured.tiers
@@ -60,7 +60,7 @@ def test_detail_and_product_get_carry_the_ladder(loaded: LoadedCatalog) -> None:
     assert detail["productShippingInfo"]["sendGoodsAddressText"].startswith(
         structured.seller.province
     )
-    info = offer_json.product_info(catalog, structured, BASE)
+    info = detail_json.product_info(catalog, structured, BASE)
     assert info["saleInfo"]["priceRanges"][0] == {
         "startQuantity": structured.tiers[0].start,
         "price": structured.tiers[0].price_fen / 100,
@@ -78,7 +78,7 @@ def test_text_ladders_are_parseable_and_exact(loaded: LoadedCatalog) -> None:
     texts = [o for o in catalog.offers if o.text_ladder_style is not None]
     assert {o.text_ladder_style for o in texts} == {0, 1, 2}
     for offer in texts[:200]:
-        detail = offer_json.detail(catalog, offer, BASE)
+        detail = detail_json.detail(catalog, offer, BASE)
         assert detail["productSaleInfo"]["priceRangeList"] == []
         assert detail["productSaleInfo"]["quoteType"] == 1
         note = next(a for a in detail["productAttribute"] if a["attributeName"] == "价格说明")[
@@ -88,7 +88,7 @@ def test_text_ladders_are_parseable_and_exact(loaded: LoadedCatalog) -> None:
         assert _parse_text_ladder(note) == [
             (t.start, f"{t.price_fen / 100:.2f}") for t in offer.tiers
         ]
-        info = offer_json.product_info(catalog, offer, BASE)
+        info = detail_json.product_info(catalog, offer, BASE)
         assert info["saleInfo"]["priceRanges"] == [] and info["saleInfo"]["quoteType"] == 1
 
 
