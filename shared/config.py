@@ -77,6 +77,15 @@ def env_names(cls: type[Any]) -> list[str]:
     ]
 
 
+def secret_env_names(cls: type[Any]) -> list[str]:
+    """The variables of ``cls`` declared ``secret=True`` (never echoed, never in manifests as values)."""
+    return [
+        _resolve(cls, f.metadata[_META].name)
+        for f in dataclasses.fields(cls)
+        if _META in f.metadata and f.metadata[_META].secret
+    ]
+
+
 def load(cls: type[S], environ: Mapping[str, str] | None = None, **overrides: Any) -> S:
     """Build ``cls`` from ``environ`` (default ``os.environ``); ``overrides`` win."""
     env = os.environ if environ is None else environ

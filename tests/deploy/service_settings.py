@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from shared.config import _META, env_names, load
+from shared.config import env_names, load, secret_env_names
 
 Loader = Callable[[Mapping[str, str]], Any]
 
@@ -62,12 +62,6 @@ def names_read(service: str) -> set[str]:
 
 
 def secret_names(service: str) -> set[str]:
-    """The variables declared with ``setting(..., secret=True)`` (shared.config keeps that flag
-    in the field's metadata and has no public accessor for it)."""
+    """The variables declared with ``setting(..., secret=True)``."""
     settings_class, _ = settings_for(service)
-    declared = [f for f in dataclasses.fields(settings_class) if _META in f.metadata]
-    return {
-        name
-        for f, name in zip(declared, env_names(settings_class), strict=True)
-        if f.metadata[_META].secret
-    }
+    return set(secret_env_names(settings_class))
