@@ -77,6 +77,24 @@ def env_names(cls: type[Any]) -> list[str]:
     ]
 
 
+def describe(cls: type[Any]) -> list[tuple[str, str, bool]]:
+    """``(variable, default shown as text, secret)`` for every setting of ``cls``;
+    required settings show ``"(required)"``, secrets never show their default."""
+    rows = []
+    for f in dataclasses.fields(cls):
+        spec: _Spec | None = f.metadata.get(_META)
+        if spec is None:
+            continue
+        if f.default is not dataclasses.MISSING:
+            default = "" if spec.secret else str(f.default)
+        elif f.default_factory is not dataclasses.MISSING:
+            default = str(f.default_factory())
+        else:
+            default = "(required)"
+        rows.append((_resolve(cls, spec.name), default, spec.secret))
+    return rows
+
+
 def secret_env_names(cls: type[Any]) -> list[str]:
     """The variables of ``cls`` declared ``secret=True`` (never echoed, never in manifests as values)."""
     return [

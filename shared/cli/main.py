@@ -49,6 +49,35 @@ def serve(
     raise typer.Exit(module.main(list(ctx.args)))
 
 
+_SETTINGS_CLASS = {
+    Service.preprocess: "PreprocessSettings",
+    Service.gateway: "GatewaySettings",
+    Service.ranking: "RankingSettings",
+    Service.planning: "PlanningSettings",
+    Service.aggregator: "AggregatorSettings",
+    Service.sandbox: "SandboxSettings",
+}
+
+
+@app.command()
+def settings(
+    service: Annotated[Service, typer.Argument(help="Whose settings to list.")],
+) -> None:
+    """List a service's environment variables and their defaults."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from shared.config import describe
+
+    module = importlib.import_module(f"services.{service.value}.settings")
+    table = Table(title=f"{service.value} settings")
+    for column in ("variable", "default", "secret"):
+        table.add_column(column)
+    for name, default, secret in describe(getattr(module, _SETTINGS_CLASS[service])):
+        table.add_row(name, default, "yes" if secret else "")
+    Console().print(table)
+
+
 @app.command()
 def up(
     aggregator_port: Annotated[
