@@ -108,7 +108,9 @@ def _check_limits(image: Image.Image, data: bytes, fmt: str, settings: Preproces
             Reason.IMAGE_TOO_MANY_PIXELS,
             f"{width}x{height} is {width * height} pixels; at most {settings.max_pixels} are accepted",
         )
-    if fmt == "JPEG" and data.count(b"\xff\xda") > settings.max_jpeg_scans:
+    # Only progressive JPEGs decode scan after scan; sequential ones have one scan per component.
+    progressive = fmt == "JPEG" and image.info.get("progressive")
+    if progressive and data.count(b"\xff\xda") > settings.max_jpeg_scans:
         raise reject(Reason.IMAGE_CORRUPT, "the JPEG has more scans than any real photo")
 
 

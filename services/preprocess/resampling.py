@@ -26,4 +26,7 @@ def resize_lanczos(image: Image.Image, size: tuple[int, int]) -> Image.Image:
         image.tobytes(), image.width, image.height, _MODES[image.mode], "uchar"
     )
     resized = source.resize(size[0] / image.width, vscale=size[1] / image.height, kernel="lanczos3")
-    return Image.frombytes(image.mode, (resized.width, resized.height), resized.write_to_memory())
+    pixels = resized.write_to_memory()
+    return Image.frombuffer(
+        image.mode, (resized.width, resized.height), pixels, "raw", image.mode, 0, 1
+    )

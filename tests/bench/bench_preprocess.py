@@ -1,0 +1,261 @@
+"""Preprocess speed and quality, against the seed article's pipeline measured in the same run.
+
+Photos (made in code, with natural-image texture and noise, see sample_images):
+a 12-MP photo JPEG, a 12-MP phone JPEG stored sideways with EXIF orientation 6,
+a 2000x2000 RGBA PNG cut-out and a 1000x1000 WebP.
+
+Pipelines, all on one core (libvips is set to one thread by our resampling module):
+- seed: the seed article's code, re-implemented from its description (open,
+  flatten, LANCZOS to 1200, ImageEnhance contrast 1.2, JPEG q90): the baseline;
+- ours: ``prepare()`` (role product);
+- other libraries' fastest equivalents: libvips ``thumbnail`` + jpegsave,
+  Pillow ``draft`` + LANCZOS, simplejpeg scaled decode + Pillow LANCZOS + simplejpeg encode.
+
+Printed: median ms per photo (with the interquartile range) and the ratio to
+the seed; PSNR against a careful reference (full decode, orientation,
+straight-alpha flatten, Pillow LANCZOS from full size to our size, the same
+enhancement) two ways: like for like (the reference encoded as ours was, so
+the number measures what our shortcuts cost) and strict (our JPEG against the
+unencoded reference, shown with the ceiling that JPEG encoding alone allows);
+images per second through the worker pool with 1 and with all workers.
+Targets on the 12-MP photo: ours <= 0.25x seed, no slower than the fastest
+other library, PSNR >= 38 dB; all workers >= 1.8x one. The load average is
+printed too: on a shared machine the ratios move with it.
+
+Run: python -m tests.bench.bench_preprocess
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+import pyvips
+import simplejpeg
+from PIL import Image, ImageEnhance, ImageOps
+
+from services.preprocess.enhancement import PhotoRole, enhance
+from services.preprocess.geometry import pad_onto_white, plan_geometry
+from services.preprocess.pipeline import PreparedPhoto, prepare
+from services.preprocess.settings import PreprocessSettings, effective_cpu_count
+from services.preprocess.worker_pool import WorkerPool
+from tests.unit.preprocess.sample_images import cut_out, encoded, photo
+
+SETTINGS = PreprocessSettings()
+ROUNDS = 15
+THROUGHPUT_PHOTOS = 24
+Pipeline = Callable[[bytes], bytes]
+
+
+def _jpeg(image: Image.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def seed_pipeline(data: bytes) -> bytes:
+    """The seed article's _preprocess_image, as described (its LA branch bug aside)."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image: Image.Image = opened
+        if image.mode in ("RGBA", "LA"):
+            background = Image.new(image.mode[:-1], image.size, (255, 255, 255))
+            background.paste(image, mask=image.split()[-1])
+            image = background
+        elif image.mode == "P":
+            image = image.convert("RGB")
+        width, height = image.size
+        if max(width, height) > 1200:
+            ratio = 1200 / max(width, height)
+            size = (int(width * ratio), int(height * ratio))
+            image = image.resize(size, Image.Resampling.LANCZOS)
+        image = ImageEnhance.Contrast(image).enhance(1.2)
+        return _jpeg(image)
+
+
+def ours(data: bytes) -> bytes:
+    return prepare(data, PhotoRole.PRODUCT, SETTINGS).jpeg
+
+
+def vips_thumbnail(data: bytes) -> bytes:
+    image = pyvips.Image.thumbnail_buffer(data, 1200, height=1200, size="down")
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    return bytes(image.jpegsave_buffer(Q=90, keep="none"))
+
+
+def pillow_draft(data: bytes) -> bytes:
+    with Image.open(io.BytesIO(data)) as opened:
+        opened.draft("RGB", (1200, 1200))
+        image = ImageOps.exif_transpose(opened.convert("RGB"))
+    image.thumbnail((1200, 1200), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return _jpeg(image)
+
+
+def simplejpeg_pillow(data: bytes) -> bytes:
+    width, height = simplejpeg.decode_jpeg_header(data)[:2]
+    scale = 1200 / max(width, height)
+    size = (round(width * scale), round(height * scale))
+    pixels = simplejpeg.decode_jpeg(data, "RGB", min_width=size[0], min_height=size[1])
+    image = Image.fromarray(pixels).resize(size, Image.Resampling.LANCZOS)
+    return bytes(simplejpeg.encode_jpeg(np.asarray(image), 90, "RGB", "420"))
+
+
+OTHERS: dict[str, Pipeline] = {
+    "libvips thumbnail": vips_thumbnail,
+    "Pillow draft": pillow_draft,
+    "simplejpeg+Pillow": simplejpeg_pillow,
+}
+
+
+def photos() -> dict[str, bytes]:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    phone = photo(3024, 4032, seed=2).transpose(Image.Transpose.ROTATE_90)  # stored sideways
+    return {
+        "12-MP photo JPEG": encoded(photo(4000, 3000, seed=1), "JPEG", quality=92),
+        "12-MP phone JPEG, EXIF 6": encoded(phone, "JPEG", quality=92, exif=exif),
+        "2000x2000 RGBA PNG cut-out": encoded(cut_out(2000, seed=3), "PNG"),
+        "1000x1000 WebP": encoded(photo(1000, 1000, seed=4), "WEBP", quality=85),
+    }
+
+
+def _times(pipelines: dict[str, Pipeline], data: bytes) -> dict[str, list[float]]:
+    """Milliseconds per run, the pipelines interleaved round by round so load affects all alike."""
+    for pipeline in pipelines.values():
+        pipeline(data)  # warm-up: imports, caches, first allocations
+    runs: dict[str, list[float]] = {name: [] for name in pipelines}
+    for _ in range(ROUNDS):
+        for name, pipeline in pipelines.items():
+            started = time.perf_counter()
+            pipeline(data)
+            runs[name].append((time.perf_counter() - started) * 1000)
+    return runs
+
+
+def careful_reference(data: bytes, result: PreparedPhoto) -> np.ndarray:
+    """The same photo made the slow way: full decode, LANCZOS from full size, same enhancement."""
+    with Image.open(io.BytesIO(data)) as opened:
+        image = ImageOps.exif_transpose(opened)
+        if image.mode in ("RGBA", "LA", "P"):
+            rgba = image.convert("RGBA")
+            image = Image.new("RGB", rgba.size, (255, 255, 255))
+            image.paste(rgba, (0, 0), rgba.getchannel("A"))
+        image = image.convert("RGB")
+    plan = plan_geometry(
+        image.size,
+        long_side_max=SETTINGS.long_side_max,
+        short_side_min=SETTINGS.short_side_min,
+        min_side_floor=SETTINGS.min_side_floor,
+    )
+    image = enhance(image.resize(plan.content, Image.Resampling.LANCZOS), PhotoRole.PRODUCT, [])
+    if image.size != (result.width, result.height):
+        image = pad_onto_white(image, (result.width, result.height))
+    return np.asarray(image, dtype=np.float64)
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(((a - b) ** 2).mean())
+    return float("inf") if mse == 0 else 10 * np.log10(255**2 / mse)
+
+
+def _pixels(jpeg: bytes) -> np.ndarray:
+    with Image.open(io.BytesIO(jpeg)) as image:
+        return np.asarray(image.convert("RGB"), dtype=np.float64)
+
+
+def _verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def _report_photo(name: str, data: bytes) -> dict[str, float]:
+    pipelines: dict[str, Pipeline] = {"seed": seed_pipeline, "ours": ours, **OTHERS}
+    if not name.endswith("JPEG") and "JPEG," not in name:
+        pipelines.pop("simplejpeg+Pillow")  # JPEG only
+    runs = _times(pipelines, data)
+    medians = {label: statistics.median(ms) for label, ms in runs.items()}
+    print(f"\n== {name}: {len(data) / 1e6:.2f} MB")
+    for label, ms in runs.items():
+        q1, _, q3 = statistics.quantiles(ms, n=4)
+        ratio = medians[label] / medians["seed"]
+        print(
+            f"  {label:20s} {medians[label]:7.1f} ms  (IQR {q1:6.1f}-{q3:6.1f})  {ratio:5.2f}x seed"
+        )
+    result = prepare(data, PhotoRole.PRODUCT, SETTINGS)
+    reference = careful_reference(data, result)
+    ours_pixels = _pixels(result.jpeg)
+    encoded_reference = _pixels(
+        _jpeg(Image.fromarray(reference.astype(np.uint8)), result.jpeg_quality)
+    )
+    like_for_like = psnr(ours_pixels, encoded_reference)
+    strict, ceiling = psnr(ours_pixels, reference), psnr(encoded_reference, reference)
+    print(
+        f"  ours: {result.width}x{result.height}, {result.byte_size / 1e3:.0f} KB, {list(result.steps)}"
+    )
+    print(
+        f"  PSNR vs careful reference: like for like {like_for_like:.2f} dB; strict {strict:.2f} dB"
+        f" (the reference's own q{result.jpeg_quality} JPEG: {ceiling:.2f} dB)"
+    )
+    fastest = min(medians[label] for label in OTHERS if label in medians)
+    return {
+        "seed": medians["seed"],
+        "ours": medians["ours"],
+        "fastest_other": fastest,
+        "psnr": like_for_like,
+        "strict_psnr": strict,
+        "ceiling": ceiling,
+    }
+
+
+async def _images_per_second(workers: int, data: bytes) -> float:
+    pool = WorkerPool(dataclasses.replace(SETTINGS, workers=workers))
+    await pool.start()
+    try:
+        await asyncio.gather(*(pool.run(data, PhotoRole.PRODUCT) for _ in range(workers)))
+        started = time.perf_counter()
+        await asyncio.gather(*(pool.run(data, PhotoRole.PRODUCT) for _ in range(THROUGHPUT_PHOTOS)))
+        return THROUGHPUT_PHOTOS / (time.perf_counter() - started)
+    finally:
+        await pool.close()
+
+
+def main() -> None:
+    print(__doc__.split("\n\n")[0])
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    samples = photos()
+    results = {name: _report_photo(name, data) for name, data in samples.items()}
+    cores = effective_cpu_count()
+    data = samples["12-MP photo JPEG"]
+    one = asyncio.run(_images_per_second(1, data))
+    every = asyncio.run(_images_per_second(cores, data))
+    print(
+        f"\n== throughput, 12-MP photo JPEG: 1 worker {one:.1f}/s, {cores} workers {every:.1f}/s ({every / one:.2f}x)"
+    )
+    main_photo = results["12-MP photo JPEG"]
+    ratio = main_photo["ours"] / main_photo["seed"]
+    versus = main_photo["ours"] / main_photo["fastest_other"]
+    print("\n== targets (12-MP photo JPEG)")
+    print(f"  {_verdict(ratio <= 0.25)} ours / seed = {ratio:.3f} (target <= 0.25)")
+    print(
+        f"  {_verdict(versus <= 1.0)} ours / fastest other library = {versus:.3f} (target <= 1.0)"
+    )
+    print(
+        f"  {_verdict(main_photo['psnr'] >= 38)} PSNR like for like = {main_photo['psnr']:.2f} dB (target >= 38)"
+    )
+    print(
+        f"  {_verdict(main_photo['strict_psnr'] >= 38)} PSNR strict = {main_photo['strict_psnr']:.2f} dB"
+        f" (target >= 38; JPEG encoding alone allows {main_photo['ceiling']:.2f} dB on this photo)"
+    )
+    print(
+        f"  {_verdict(every / one >= 1.8)} all {cores} workers / one = {every / one:.2f}x (target >= 1.8)"
+    )
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()
