@@ -12,7 +12,9 @@ has an ``admin_token``; errors are ``{"error": "..."}`` with 400/401/404):
 ``GET  /admin/calls``                       ``{"counts": {appKey: {api: n}}}``, every request
 ``GET  /admin/requests?since=&api=``        ``{"requests": [{"seq", "app_key", "api", "method",
                                             "start", "end", "status", "error_code"}]}``;
-                                            start/end are the sandbox's ``time.monotonic()``
+                                            start/end: the sandbox's ``time.monotonic()``
+                                            (system-wide on Linux, so comparable across
+                                            processes on one host)
 ``GET  /admin/usage``                       today's budget use ``{"usage": {appKey: {api:
                                             {"used", "budget", "day"}}}}``
 ``POST /admin/reset``                       clears counts, log, QPS windows and budgets;

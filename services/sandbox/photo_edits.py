@@ -9,6 +9,7 @@ pure function of the seed) applied at any size.
 from __future__ import annotations
 
 import random
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,12 +70,20 @@ def apply_edit(image: Image.Image, edit: ResellerEdit) -> Image.Image:
     return edited
 
 
+_FONT_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=256)
 def _mark_mask(text: str, size: int) -> Image.Image:
-    """The shop mark as a 60 %-opaque mask, drawn once per text and size."""
-    left, top, right, bottom = (round(v) for v in _font(size).getbbox(text))
-    mask = Image.new("L", (right - left + 1, bottom - top + 1), 0)
-    ImageDraw.Draw(mask).text((-left, -top), text, fill=150, font=_font(size))
+    """The shop mark as a 60 %-opaque mask, drawn once per text and size.
+
+    Pictures are drawn in worker threads; one FreeType face is not safe to
+    share between them, hence the lock.
+    """
+    with _FONT_LOCK:
+        left, top, right, bottom = (round(v) for v in _font(size).getbbox(text))
+        mask = Image.new("L", (right - left + 1, bottom - top + 1), 0)
+        ImageDraw.Draw(mask).text((-left, -top), text, fill=150, font=_font(size))
     return mask
 
 

@@ -6,7 +6,8 @@ first tier), ``filter`` (``certifiedFactory``, ``shipIn48Hours``,
 ``isOnePsale``; unknown names are ignored) and ``keyword`` (within the
 subject, Chinese or English), keeps the best ``max_results`` and then sorts
 them if ``sort`` asks (``{"price": "asc"|"desc"}``, ``monthSold``,
-``rePurchaseRate``). Numbers may come as JSON numbers or strings.
+``rePurchaseRate``). Numbers may come as JSON numbers or strings. ``country``
+is accepted and ignored: ``subjectTrans`` is always English.
 """
 
 from __future__ import annotations

@@ -52,6 +52,11 @@ def _default_cache_dir() -> str:
     return str(Path(tempfile.gettempdir()) / "factoryfinder-sandbox")
 
 
+def parse_cache_dir(text: str) -> str:
+    """A directory, or ``none`` for no feature cache (an empty value means the default)."""
+    return "" if text.strip().lower() == "none" else text.strip()
+
+
 @dataclass(frozen=True)
 class SandboxSettings:
     """All sandbox settings; ``shared.config.load(SandboxSettings)`` reads them."""
@@ -68,7 +73,7 @@ class SandboxSettings:
     # Catalog.
     seed: int = setting("{prefix}_SEED", 1688, parse=int)
     catalog_offers: int = setting("{prefix}_CATALOG_OFFERS", 3200, parse=int_range(10, 200_000))
-    cache_dir: str = setting("{prefix}_CACHE_DIR", _default_cache_dir())
+    cache_dir: str = setting("{prefix}_CACHE_DIR", _default_cache_dir(), parse=parse_cache_dir)
     # Apps, OAuth and signing.
     apps: tuple[tuple[str, str], ...] = setting(
         "{prefix}_APPS", (("1234567", "AbCdEf123456"),), parse=parse_apps, secret=True
