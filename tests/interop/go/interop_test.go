@@ -83,11 +83,11 @@ func nanos(m *money.Money) int64 { return m.GetUnits()*1_000_000_000 + int64(m.G
 func TestSearchByImage(t *testing.T) {
 	api, _ := client(t, "FF_ENDPOINTS_FILE")
 	ctx := metadata.AppendToOutgoingContext(deadline(t), "x-request-id", "interop-go-search")
-	var header metadata.MD
+	var header, trailer metadata.MD
 	resp, err := api.SearchByImage(ctx, &ff.SearchByImageRequest{
 		Photo:   photo(1, Front),
 		Options: &ff.SearchOptions{PageSize: 20, EnrichTopK: 3, Locale: "en"},
-	}, grpc.Header(&header))
+	}, grpc.Header(&header), grpc.Trailer(&trailer))
 	if err != nil {
 		t.Fatalf("SearchByImage: %v (%+v)", err, Explain(err))
 	}
@@ -112,9 +112,10 @@ func TestSearchByImage(t *testing.T) {
 		t.Errorf("image report says %dx%d, want %dx%d", resp.Image.GetSourceWidth(),
 			resp.Image.GetSourceHeight(), photoSide, photoSide)
 	}
-	if resp.RequestId != "interop-go-search" || len(header.Get("x-request-id")) == 0 ||
-		header.Get("x-request-id")[0] != "interop-go-search" {
-		t.Errorf("request id not echoed: field %q, header %v", resp.RequestId, header.Get("x-request-id"))
+	// Echoed in the response metadata: the headers or the trailers.
+	echoed := append(header.Get("x-request-id"), trailer.Get("x-request-id")...)
+	if resp.RequestId != "interop-go-search" || len(echoed) == 0 || echoed[0] != "interop-go-search" {
+		t.Errorf("request id not echoed: field %q, metadata %v", resp.RequestId, echoed)
 	}
 }
 
