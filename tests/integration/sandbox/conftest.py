@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin_client import SandboxAdmin, tls_context
 from services.sandbox.server import RunningSandbox, start_sandbox
 from services.sandbox.settings import SandboxSettings
 from shared.aop_signing import sign
@@ -54,7 +54,7 @@ class Gateway:
     def __init__(
         self, base_url: str, app_key: str = APP, secret: str = SECRET, token: str = ""
     ) -> None:
-        self.http = httpx.AsyncClient(base_url=base_url, timeout=30)
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=30, verify=tls_context())
         self.app_key = app_key
         self.secret = secret
         self.token = token

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin_client import SandboxAdmin, tls_context
 from services.sandbox.server import RunningSandbox
 from tests.integration.sandbox.conftest import APP, CROSSBORDER, SECRET, Gateway, MakeSandbox
 
@@ -39,7 +39,7 @@ def _refresh_form(refresh_token: str, name: str = "refresh_token") -> dict[str, 
 async def test_code_exchange_then_refresh_both_spellings(
     sandbox: RunningSandbox, admin: SandboxAdmin
 ) -> None:
-    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+    async with httpx.AsyncClient(base_url=sandbox.base_url, verify=tls_context()) as http:
         exchanged = await _exchange(http, admin)
         assert exchanged.status_code == 200
         pair = exchanged.json()
@@ -61,7 +61,7 @@ async def test_code_exchange_then_refresh_both_spellings(
 
 
 async def test_oauth_refusals(sandbox: RunningSandbox, admin: SandboxAdmin) -> None:
-    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+    async with httpx.AsyncClient(base_url=sandbox.base_url, verify=tls_context()) as http:
         wrong_secret = await _exchange(http, admin, client_secret="nope")
         assert wrong_secret.status_code == 401
         assert wrong_secret.json() == {
@@ -88,7 +88,7 @@ async def test_refresh_spelling_is_a_setting(make_sandbox: MakeSandbox) -> None:
     sandbox = await make_sandbox(refresh_param="refreshToken")
     async with (
         SandboxAdmin(sandbox.base_url) as admin,
-        httpx.AsyncClient(base_url=sandbox.base_url) as http,
+        httpx.AsyncClient(base_url=sandbox.base_url, verify=tls_context()) as http,
     ):
         pair = await admin.mint_tokens(APP)
         snake = await http.post(TOKEN_URL, data=_refresh_form(pair.refresh_token))
@@ -104,7 +104,7 @@ async def test_expiry_then_refresh_restores_access(make_sandbox: MakeSandbox) ->
     sandbox = await make_sandbox(access_token_seconds=60.0, refresh_token_seconds=3600.0)
     async with (
         SandboxAdmin(sandbox.base_url) as admin,
-        httpx.AsyncClient(base_url=sandbox.base_url) as http,
+        httpx.AsyncClient(base_url=sandbox.base_url, verify=tls_context()) as http,
     ):
         pair = await admin.mint_tokens(APP)
         gateway = Gateway(sandbox.base_url, token=pair.access_token)
@@ -131,7 +131,7 @@ async def test_expiry_then_refresh_restores_access(make_sandbox: MakeSandbox) ->
 
 
 async def test_postpone_in_the_last_30_days(sandbox: RunningSandbox, admin: SandboxAdmin) -> None:
-    async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+    async with httpx.AsyncClient(base_url=sandbox.base_url, verify=tls_context()) as http:
         pair = await admin.mint_tokens(APP)
         form = {
             "client_id": APP,

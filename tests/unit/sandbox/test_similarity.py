@@ -1,6 +1,6 @@
 """Acceptance of the image search: a product's own factory photo finds it.
 
-Sampled by default (``FF_SANDBOX_SIMILARITY_SAMPLE`` products, 300); set it to
+Sampled by default (``FF_SANDBOX_SIMILARITY_SAMPLE`` products, 250); set it to
 ``all`` to check every product of the default catalog (a few minutes).
 """
 
@@ -19,11 +19,11 @@ from services.sandbox.catalog_loader import LoadedCatalog
 from services.sandbox.search_index import describe, similarity
 from services.sandbox.upload_check import Accepted, check_bytes
 
-PHOTO_SIDE = 480
+PHOTO_SIDE = 400
 
 
 def _sample(loaded: LoadedCatalog) -> list[int]:
-    wanted = os.environ.get("FF_SANDBOX_SIMILARITY_SAMPLE", "300")
+    wanted = os.environ.get("FF_SANDBOX_SIMILARITY_SAMPLE", "250")
     products = list(range(len(loaded.catalog.products)))
     if wanted == "all":
         return products
