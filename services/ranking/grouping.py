@@ -1,17 +1,20 @@
 """Same product, several sellers: group them and say who is the source.
 
-Two offers are the same product when
+Two offers are the same product when their categories do not differ (when
+both are known), their compared prices are within ``price_ratio_max`` of each
+other, and
 - both main images have a perceptual hash and the hashes differ in at most
-  ``phash_max_distance`` bits (traders reuse the factory's photos), or
-- the hashes differ in at most ``phash_loose_distance`` bits, both offers
-  match the buyer's photo well (similarity ≥ ``match_similarity``), and the
-  categories and prices agree as below: resellers crop, tint, watermark and
-  banner the factory's photo, which moves a pHash by 10-25 bits, while a
-  merely similar product rarely matches the buyer's photo that well, or
-- when a hash is missing, their titles are near-identical once selling words are removed
-  (厂家直销, 一件代发 ... differ between a factory and its resellers), their
-  categories agree when both are known, and their compared prices are within
-  ``price_ratio_max`` of each other.
+  ``phash_max_distance`` bits (traders reuse the factory's photos; here a
+  missing price does not count against the pair), or
+- the hashes differ in at most ``phash_loose_distance`` bits and both offers
+  match the buyer's photo well (similarity ≥ ``match_similarity``): resellers
+  crop, tint, watermark and banner the factory's photo, which moves a pHash
+  by 10-25 bits, while a merely similar product rarely matches the buyer's
+  photo that well, or
+- a hash is missing and their titles are near-identical once selling words
+  are removed (厂家直销, 一件代发 ... differ between a factory and its resellers).
+The price check also keeps look-alike products apart: different goods of one
+kind can share a pHash, rarely also a price within 60 %.
 Groups are the connected components of that relation, so they do not depend
 on input order. In each group the source is the best-ranked source factory,
 else the cheapest manufacturer (long-standing ones first); members that are
@@ -96,7 +99,9 @@ def _hash_edges(ranked: Sequence[Scored], rules: GroupingRules) -> Iterable[tupl
     distances = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
     pairs = np.triu(np.ones(distances.shape, dtype=bool), 1)
     for a, b in zip(*np.nonzero(pairs & (distances <= rules.phash_max_distance)), strict=True):
-        yield indices[int(a)], indices[int(b)], IMAGE_HASH
+        one, other = indices[int(a)], indices[int(b)]
+        if _same(ranked[one], ranked[other], rules, unpriced=True):
+            yield one, other, IMAGE_HASH
     matches = np.array([ranked[i][0].offer.similarity >= rules.match_similarity for i in indices])
     loose = (distances > rules.phash_max_distance) & (distances <= rules.phash_loose_distance)
     loose &= pairs & matches[:, None] & matches[None, :]
@@ -115,14 +120,18 @@ def _title_edges(ranked: Sequence[Scored], rules: GroupingRules) -> list[tuple[i
     return [(a, b, TITLE_AND_PRICE) for a, b in pairs if _same(ranked[a], ranked[b], rules)]
 
 
-def _same(one: Scored, other: Scored, rules: GroupingRules) -> bool:
-    """Titles or photos already agree: categories must not differ and prices must be close."""
+def _same(one: Scored, other: Scored, rules: GroupingRules, unpriced: bool = False) -> bool:
+    """Titles or photos already agree: categories must not differ and prices must be close.
+
+    ``unpriced``: a missing price does not count against the pair (a near-identical photo
+    is evidence enough); otherwise both prices are needed.
+    """
     categories = one[0].offer.category_id, other[0].offer.category_id
     if all(categories) and categories[0] != categories[1]:
         return False
     first, second = one[1].compared_unit_price, other[1].compared_unit_price
     if first is None or second is None or min(first, second) <= 0:
-        return False
+        return unpriced
     return max(first, second) <= min(first, second) * rules.price_ratio_max
 
 

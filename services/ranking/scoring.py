@@ -55,7 +55,7 @@ class Profile:
 
 PROFILES: Mapping[str, Profile] = {
     "default": Profile("default"),
-    "similarity": Profile("similarity", similarity_points=Decimal(40)),
+    "similarity": Profile("similarity", similarity_points=Decimal(60)),
     "price": Profile("price", price_scale=Decimal(2)),
 }
 

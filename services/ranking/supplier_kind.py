@@ -43,6 +43,9 @@ _NAME_WORDS: tuple[tuple[str, SupplierKind, float], ...] = (
     ("加工", _M, 2.0),
     ("生产", _M, 2.0),
     ("针织", _M, 1.5),
+    # A line of business and no trading word: probably a manufacturer, weakly.
+    *((word, _M, 1.5) for word in ("服饰", "服装", "纺织", "布业", "五金", "电子", "数码", "玩具")),
+    *((word, _M, 1.5) for word in ("塑胶", "包装", "印刷", "配件", "日用品", "文化用品", "紧固件")),
     ("贸易", _T, 2.5),
     ("商贸", _T, 2.5),
     ("商行", _T, 2.5),
@@ -126,7 +129,8 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
 
 _Signal = tuple[str, str, SupplierKind, float]
 _NAME_WEIGHTS = {word: (kind, weight) for word, kind, weight in _NAME_WORDS}
-_NAME_PATTERN = re.compile("|".join(word for word, _, _ in _NAME_WORDS))
+# Longest first, so 电子商务 (a trader) is not read as 电子 (a line of business).
+_NAME_PATTERN = re.compile("|".join(sorted(_NAME_WEIGHTS, key=len, reverse=True)))
 _TITLE_PATTERN = re.compile("|".join(_TITLE_WORDS))
 
 

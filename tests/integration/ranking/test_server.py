@@ -159,7 +159,7 @@ async def test_similarity_profile_and_chinese_over_the_wire(
     reply = await stub.RankOffers(request, timeout=5)
     assert reply.profile == "similarity"
     similarity = [c for c in reply.offers[0].score.components if c.name == "similarity"]
-    assert similarity[0].max_points == 40 and similarity[0].points > 0
+    assert similarity[0].max_points == 60 and similarity[0].points > 0
     assert reply.groups[0].summary.startswith("4家在售，源头为广州市白云区永盛服装厂")
 
 

@@ -203,3 +203,19 @@ def test_group_ids_follow_the_best_rank_in_each_group() -> None:
     assert result.offers[0].offer.offer_id == "b1"
     assert [g.offer_ids[0] for g in result.groups] == ["b1", "a1"]
     assert [g.group_id for g in result.groups] == ["g1", "g2"]
+
+
+def test_a_shared_photo_still_needs_an_agreeing_category_and_a_close_price() -> None:
+    def pair(price: str | None, category: str = "c1") -> list[Offer]:
+        return [
+            offer("1", phash=HASH, price="20", company=FACTORY),
+            offer("2", phash=flip(2), price=price, category=category, company=TRADER),
+        ]
+
+    assert len(rank(pair("32"), Filters()).groups) == 1
+    assert rank(pair("32.01"), Filters()).groups == ()  # a look-alike at 60 % more
+    assert rank(pair("25", category="c9"), Filters()).groups == ()
+    unpriced = rank(pair(None), Filters(), locale="en").groups
+    assert [g.summary for g in unpriced] == [
+        "2 sellers, the source is 广州市白云区永盛服装厂, traders: 1 (prices not comparable)"
+    ]

@@ -180,7 +180,7 @@ def test_similarity_breaks_ties_only_in_the_default_profile() -> None:
 def test_similarity_profile_weighs_similarity_in() -> None:
     breakdown = scored(offer(similarity=87.5), profile="similarity")
     component = next(c for c in breakdown.components if c.name == "similarity")
-    assert (component.points, component.max_points) == (D("35.00"), D(40))
+    assert (component.points, component.max_points) == (D("52.50"), D(60))
     assert breakdown.profile == "similarity"
 
 
@@ -201,7 +201,7 @@ def test_total_is_the_sum_of_the_components_in_a_fixed_order() -> None:
         "similarity",
     ]
     assert breakdown.total == sum(c.points for c in breakdown.components)
-    assert breakdown.total == D(40) + D(18) + D(10) + D(15) + D("36.52")
+    assert breakdown.total == D(40) + D(18) + D(10) + D(15) + D("54.78")
 
 
 @pytest.mark.parametrize("name", ["", "default", " default "])

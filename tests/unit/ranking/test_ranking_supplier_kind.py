@@ -21,7 +21,9 @@ S = SupplierKind
         ("曹县华韵工艺品有限公司", S.MANUFACTURER, "工艺品"),
         (TRADER, S.TRADING_COMPANY, "贸易"),
         ("广州市荔湾区新潮商贸有限公司", S.TRADING_COMPANY, "商贸"),
-        ("汕头市澄海区乐乐玩具商行", S.TRADING_COMPANY, "商行"),
+        ("汕头市澄海区乐乐玩具商行", S.TRADING_COMPANY, "商行"),  # 玩具 alone: a maker
+        ("广州市诚华服饰有限公司", S.MANUFACTURER, "服饰"),
+        ("深圳市恒达电子有限公司", S.MANUFACTURER, "电子"),
         ("深圳市云端电子商务有限公司", S.TRADING_COMPANY, "电子商务"),
         ("浙江远航进出口有限公司", S.TRADING_COMPANY, "进出口"),
         (BRAND, S.BRAND, "品牌"),
@@ -31,9 +33,10 @@ S = SupplierKind
 def test_company_name_alone_decides_the_kind(company: str, kind: S, word: str) -> None:
     inferred = infer_kind(offer(company=company, title="短袖"), "en")
     assert inferred.kind is kind
-    assert [(e.signal, e.value) for e in inferred.evidence] == [("company_name", word)]
-    assert inferred.evidence[0].weight > 0
-    assert word in inferred.evidence[0].note
+    deciding = next(e for e in inferred.evidence if e.value == word)
+    assert deciding.signal == "company_name"
+    assert deciding.weight > 0
+    assert word in deciding.note
     assert 0 < inferred.confidence <= 1
 
 
@@ -129,10 +132,19 @@ def test_no_signal_at_all_is_unknown() -> None:
 
 
 def test_notes_follow_the_locale() -> None:
-    zh = infer_kind(offer(company=FACTORY), "zh").evidence[0].note
-    en = infer_kind(offer(company=FACTORY), "en").evidence[0].note
-    assert zh == "公司名含「厂」：源头工厂"
-    assert en == "company name contains 厂: a source factory"
+    zh = [e.note for e in infer_kind(offer(company=FACTORY), "zh").evidence]
+    en = [e.note for e in infer_kind(offer(company=FACTORY), "en").evidence]
+    assert zh == ["公司名含「服装」：生产厂家", "公司名含「厂」：源头工厂"]
+    assert en == [
+        "company name contains 服装: a manufacturer",
+        "company name contains 厂: a source factory",
+    ]
+
+
+def test_a_line_of_business_does_not_hide_a_trading_word() -> None:
+    inferred = infer_kind(offer(company="深圳市优选电子商务有限公司"), "en")
+    assert inferred.kind is S.TRADING_COMPANY
+    assert [e.value for e in inferred.evidence] == ["电子商务"]
 
 
 @pytest.mark.parametrize(
