@@ -61,12 +61,15 @@ def make_offers(count: int, seed: int = 7) -> list[Offer]:
         base = "".join(rng.sample(_WORDS, 8))
         price = Decimal(rng.randint(500, 20_000)) / 100
         phash = rng.getrandbits(64)
+        category = str(rng.randint(1, 20))
         for _ in range(rng.randint(1, 5)):
-            offers.append(_seller(rng, len(offers), base, price, phash))
+            offers.append(_seller(rng, len(offers), base, price, phash, category))
     return offers[:count]
 
 
-def _seller(rng: random.Random, index: int, base: str, price: Decimal, phash: int) -> Offer:
+def _seller(
+    rng: random.Random, index: int, base: str, price: Decimal, phash: int, category: str
+) -> Offer:
     province, city = rng.choice(_CITIES)
     markup = Decimal(100 + rng.randint(0, 40)) / 100
     unit = (price * markup).quantize(Decimal("0.01"))
@@ -86,7 +89,7 @@ def _seller(rng: random.Random, index: int, base: str, price: Decimal, phash: in
         price=unit,
         price_ladder=ladder,
         min_order=rng.choice((1, 2, 10, 50, 51, 100, 300, 1000)),
-        category_id=str(rng.randint(1, 20)),
+        category_id=category,
         supplier=Supplier(
             company_name=rng.choice(_NAMES).format(n="X" * rng.randint(2, 4)),
             province=province,
