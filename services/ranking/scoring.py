@@ -5,8 +5,10 @@ a factory certification; manufacturer 30; brand 20; others 10),
 customization 25 (supported 10, made to sample 8, custom minimum < 500 → 7),
 price advantage 20 (vs. the average of comparable offers: < 90 % → 20,
 < 95 % → 15, ≤ 100 % → 10), minimum-order fit 15 (≤ 50 → 15, ≤ 100 → 12,
-≤ 500 → 8, else 5). Similarity only breaks ties there; the "similarity"
-profile weighs it in and the "price" profile doubles the price component.
+≤ 500 → 8, else 5). Similarity only breaks ties there, so an offer that
+barely matches the photo can outrank the best match; the "similarity" profile
+adds up to 60 points for similarity (more than the supplier kind's 45, so
+matches come first) and the "price" profile doubles the price component.
 
 The compared unit price is the ladder price at the buyer's quantity when a
 ladder is known (the detail's, else the search result's), else the listed
