@@ -38,7 +38,7 @@ fi
 
 if command -v java >/dev/null && command -v mvn >/dev/null; then
   # With no endpoints every test skips: this only fetches the plugins, protoc and libraries.
-  (cd "$here/java" && env -u FF_ENDPOINTS_FILE -u FF_QUOTA_ENDPOINTS_FILE mvn -q test)
+  (cd "$here/java" && env -u FF_ENDPOINTS_FILE -u FF_QUOTA_ENDPOINTS_FILE mvn -B -q test)
 else
   missing "a JDK with Maven (java, mvn)"
 fi

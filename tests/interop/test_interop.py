@@ -197,7 +197,7 @@ def test_java_client(stacks: tuple[Stack, Stack]) -> None:
     _require("java")
     mvn = _require("mvn")
     java = HERE / "java"
-    _run([mvn, "-q", "test"], java, stacks)
+    _run([mvn, "-B", "-q", "test"], java, stacks)
     report = ElementTree.parse(
         java / "target" / "surefire-reports" / "TEST-com.factoryfinder.interop.InteropTest.xml"
     )
