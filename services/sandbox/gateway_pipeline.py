@@ -65,6 +65,9 @@ def _error_code(reply: Reply) -> str | None:
     return None
 
 
+CLIENT_CLOSED = 499
+
+
 async def serve_call(
     state: SandboxState, tail: str, params: Mapping[str, str], method: str, base_url: str
 ) -> Reply:
@@ -73,7 +76,13 @@ async def serve_call(
     except GatewayError as exc:
         return Reply(exc.status, exc.body(uuid.uuid4().hex))
     entry = state.log.begin(path.app_key, path.api, method)
-    reply = await _with_faults(state, Call(path, params, base_url))
+    try:
+        reply = await _with_faults(state, Call(path, params, base_url))
+    except asyncio.CancelledError:
+        # The client hung up (its deadline passed): logged as nginx's 499 so
+        # tests can see that a caller's cancellation reached the upstream.
+        state.log.finish(entry, CLIENT_CLOSED, "client_closed_request")
+        raise
     state.log.finish(entry, reply.status, _error_code(reply))
     return reply
 

@@ -59,7 +59,14 @@ async def start_sandbox(settings: SandboxSettings) -> RunningSandbox:
     """Build the catalog (off the event loop) and serve on ``settings.host:port``."""
     loop = asyncio.get_running_loop()
     state = await loop.run_in_executor(None, SandboxState.from_settings, settings)
-    runner = web.AppRunner(build_app(state), access_log=None, shutdown_timeout=_SHUTDOWN_SECONDS)
+    # handler_cancellation: a client that hangs up cancels its request here, as
+    # it would abort a real gateway's work.
+    runner = web.AppRunner(
+        build_app(state),
+        access_log=None,
+        shutdown_timeout=_SHUTDOWN_SECONDS,
+        handler_cancellation=True,
+    )
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     await site.start()

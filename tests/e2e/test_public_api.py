@@ -10,6 +10,7 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
+from grpc_status import rpc_status
 
 from services.sandbox.admin_client import SandboxAdmin
 from tests.e2e.photos import manifest, sample, variant
@@ -51,7 +52,11 @@ async def test_factory_first_and_traders_grouped_under_it(
     truth = manifest()
     request = search_pb2.SearchByImageRequest(
         photo=_photo(sample("phone_rotated.jpg")),
-        options=search_pb2.SearchOptions(filters=common_pb2.Filters(purchase_quantity=100)),
+        # A buyer looking for this product keeps the offers that look like it; among
+        # them the factory must come first, its traders grouped under it.
+        options=search_pb2.SearchOptions(
+            filters=common_pb2.Filters(purchase_quantity=100, min_similarity=60)
+        ),
     )
     response = await stub.SearchByImage(request, metadata=stack.metadata, timeout=60)
     top = response.offers[0]
@@ -159,25 +164,53 @@ async def test_batch_streams_thirty_results_with_progress(
     assert replies[-1].progress.quota_spent >= 25 * 2
 
 
-async def test_plan_custom_order_uses_the_offers_detail(
+async def _customizable_and_not(stack: Stack) -> tuple[list[str], str]:
+    """Two offers the sandbox says take custom orders, and one that does not."""
+    async with SandboxAdmin(stack.sandbox_url) as admin:
+        products = (await admin.catalog(limit=100))["products"]
+    offers = [o for p in products for o in p["offers"]]
+    yes = [str(o["offer_id"]) for o in offers if o["customizable"]][:2]
+    no = next(str(o["offer_id"]) for o in offers if not o["customizable"])
+    return yes, no
+
+
+async def test_plan_custom_order_compares_offers_from_their_detail(
     stack: Stack, stub: search_pb2_grpc.SearchServiceStub
 ) -> None:
-    truth = manifest()
+    yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_STANDARD)
-    offer_ids = truth.offer_ids[:3]
     response = await stub.PlanCustomOrder(
-        search_pb2.PlanCustomOrderRequest(offer_ids=offer_ids, order=order),
+        search_pb2.PlanCustomOrderRequest(offer_ids=[*yes, no], order=order),
         metadata=stack.metadata,
         timeout=60,
     )
-    assert len(response.plans) + len(response.refusals) == 3
-    assert response.plans, "at least one of the product's sellers can customize"
+    assert sorted(p.offer_id for p in response.plans) == sorted(yes)
+    assert [(r.offer_id, r.reason) for r in response.refusals] == [(no, "NOT_CUSTOMIZABLE")]
     totals = [p.grand_total.units * 10**9 + p.grand_total.nanos for p in response.plans]
     assert totals == sorted(totals)
+    for plan in response.plans:
+        assert plan.planned_quantity >= 100
+        assert plan.batch_total.units > 0
     assert {s.api for s in response.quota_spent} & {
         "product.search.queryProductDetail",
         "alibaba.product.get",
     }
+
+
+async def test_plan_for_one_offer_that_cannot_customize_is_refused(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    _yes, no = await _customizable_and_not(stack)
+    order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_SIMPLE)
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stub.PlanCustomOrder(
+            search_pb2.PlanCustomOrderRequest(offer_ids=[no], order=order),
+            metadata=stack.metadata,
+            timeout=60,
+        )
+    assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    status = rpc_status.from_call(refused.value)
+    assert status is not None and _reason(status) == "NOT_CUSTOMIZABLE"
 
 
 async def test_quota_view_and_authentication(
