@@ -17,7 +17,7 @@ from services.sandbox import drawing, features
 from services.sandbox.catalog import Catalog, Offer
 from services.sandbox.photo_edits import apply_edit
 
-FEATURE_RENDER_SIDE = 96
+FEATURE_RENDER_SIDE = 64
 SOURCE_JPEG_QUALITY = 90
 
 
