@@ -75,15 +75,25 @@ async def start_sandbox(settings: SandboxSettings) -> RunningSandbox:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="factoryfinder serve sandbox", description=__doc__)
-    for field in setting_fields():
+    parser = argparse.ArgumentParser(
+        prog="factoryfinder serve sandbox",
+        description="An offline emulator of the 1688 Open Platform (see services/sandbox/README.md).",
+    )
+    for field, variable in zip(setting_fields(), env_names(SandboxSettings), strict=True):
+        flag = "--" + field.name.replace("_", "-")
         if field.name in _REPEATABLE:
-            parser.add_argument(_REPEATABLE[field.name], dest=field.name, action="append")
+            parser.add_argument(
+                _REPEATABLE[field.name],
+                dest=field.name,
+                action="append",
+                help=f"repeatable; env {variable}",
+            )
         elif field.type in (bool, "bool"):
-            flag = "--" + field.name.replace("_", "-")
-            parser.add_argument(flag, dest=field.name, action=argparse.BooleanOptionalAction)
+            parser.add_argument(
+                flag, dest=field.name, action=argparse.BooleanOptionalAction, help=f"env {variable}"
+            )
         else:
-            parser.add_argument("--" + field.name.replace("_", "-"), dest=field.name)
+            parser.add_argument(flag, dest=field.name, help=f"env {variable}")
     return parser
 
 
