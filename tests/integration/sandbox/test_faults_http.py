@@ -76,6 +76,8 @@ async def test_counts_and_overlapping_uploads_in_the_request_log(
 ) -> None:
     await gateway.call(CROSSBORDER, DETAIL, PARAM)
     since = (await admin.requests())[-1].seq
+    # Some upstream latency, as in life: without it a fast upload may finish before a slow client sends the next.
+    await admin.set_faults(latency_ms=150)
     results = await asyncio.gather(*(gateway.upload(_jpeg_b64(i)) for i in range(3)))
     assert all(r.json()["result"]["result"].isdigit() for r in results)
     uploads = await admin.requests(since=since, api="product.image.upload")
