@@ -32,11 +32,14 @@ from services.preprocess.settings import PreprocessSettings
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["services.preprocess.pipeline"])
 _WARM_UP_SECONDS = 0.2
+# Workers yield to the gRPC process: health checks and I/O stay quick when every core is busy.
+_WORKER_NICENESS = 5
 
 
 def _start_worker() -> None:
     # Ctrl-C and SIGTERM are the parent's to handle; it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(_WORKER_NICENESS)
 
 
 def _prepare_within_cpu_limit(
