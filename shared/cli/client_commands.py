@@ -142,7 +142,7 @@ def _call(
     try:
         return asyncio.run(main())
     except grpc.aio.AioRpcError as error:
-        raise typer.Exit(_fail(Console(stderr=True), error)) from None
+        raise typer.Exit(_fail(render.console(stderr=True), error)) from None
 
 
 def _emit_json(message: Message) -> None:
@@ -206,7 +206,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(response)
         else:
-            render.print_search(Console(), response, explain)
+            render.print_search(render.console(), response, explain)
 
     @app.command()
     def verify(
@@ -238,7 +238,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(response)
         else:
-            render.print_verify(Console(), response)
+            render.print_verify(render.console(), response)
 
     @app.command()
     def plan(
@@ -272,7 +272,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(response)
         else:
-            render.print_plans(Console(), response)
+            render.print_plans(render.console(), response)
 
     @app.command()
     def quota(
@@ -287,7 +287,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _emit_json(response)
         else:
-            render.print_quota(Console(), response)
+            render.print_quota(render.console(), response)
 
     @app.command()
     def batch(

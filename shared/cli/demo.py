@@ -7,7 +7,6 @@ from pathlib import Path
 
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
-from rich.console import Console
 
 from shared.cli import render
 from shared.grpc_client import open_channel
@@ -22,7 +21,7 @@ def _photo(name: str, role: common_pb2.PhotoRole.ValueType) -> common_pb2.Photo:
 
 
 async def run_demo(target: str, api_key: str) -> None:
-    console = Console()
+    console = render.console()
     metadata = (("authorization", f"Bearer {api_key}"),)
     options = search_pb2.SearchOptions(
         filters=common_pb2.Filters(purchase_quantity=100), enrich_top_k=5, locale="en"

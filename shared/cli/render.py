@@ -21,6 +21,12 @@ _KIND = {
 }
 
 
+def console(stderr: bool = False) -> Console:
+    """A console as wide as the terminal, or 160 columns when output is piped or captured."""
+    probe = Console(stderr=stderr)
+    return probe if probe.is_terminal else Console(stderr=stderr, width=160)
+
+
 def money(value: money_pb2.Money) -> str:
     if not value.currency_code:
         return "-"

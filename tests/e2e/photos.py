@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageOps
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "cli" / "sample_photos"
 
@@ -38,7 +38,8 @@ def manifest() -> Truth:
 def variant(name: str, seed: int) -> bytes:
     """``name`` re-encoded as JPEG with one pixel nudged: same product, new bytes."""
     with Image.open(SAMPLES / name) as opened:
-        image = opened.convert("RGB")
+        # Upright first: the variant is saved without the original's EXIF orientation.
+        image = ImageOps.exif_transpose(opened).convert("RGB")
     rng = random.Random(seed)
     x, y = rng.randrange(image.width), rng.randrange(image.height)
     r, g, b = image.getpixel((x, y))  # type: ignore[misc]

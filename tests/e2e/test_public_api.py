@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import grpc
 import pytest
@@ -14,16 +14,9 @@ from grpc_status import rpc_status
 
 from services.sandbox.admin_client import SandboxAdmin
 from tests.e2e.photos import manifest, sample, variant
-from tests.e2e.stack import Stack, running_stack
+from tests.e2e.stack import Stack
 
 UPLOAD = "product.image.upload"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    # Distance 0: only byte-identical photos share an upload, so each variant uploads.
-    with running_stack({"FF_GATEWAY_PHASH_DISTANCE": "0"}) as running:
-        yield running
 
 
 @pytest.fixture
