@@ -3,10 +3,14 @@
 Limits are checked on the header, before any pixel is decoded: the byte size,
 the pixel count (decompression bombs), the number of progressive JPEG scans
 (each one re-decodes the whole image). JPEGs are decoded at a reduced DCT
-scale close to the size they are needed at: libjpeg-turbo through simplejpeg
-(measured faster than Pillow's ``draft`` here, and it offers 3/8, 5/8 ... scales
-that leave less to resample), with Pillow as the fallback for CMYK and for
-damaged files it tolerates.
+scale: libjpeg-turbo through simplejpeg (measured faster than Pillow's
+``draft`` here), with Pillow as the fallback for CMYK and for damaged files it
+tolerates. Measured on 12-MP photos (see tests/bench/bench_preprocess.py):
+- only 1/2, 1/4 and 1/8 are worth it: the M/8 scales in between are slower
+  than a full decode and shift the image by a fraction of a pixel;
+- the reduced image must keep a margin over the target size for LANCZOS to
+  clean up after the DCT's blockwise scaling: 1.25x gives >= 45 dB against a
+  full decode, 1.0x only 42 dB.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from services.preprocess.settings import PreprocessSettings
 
 pillow_heif.register_heif_opener()
 
+_DCT_MARGIN = 1.25
 _TRUNCATION_HINTS = ("truncated", "end of file", "premature end", "unexpected end", "eof")
 _UNSUPPORTED_HINTS = ("not supported", "unsupported", "no decoding plugin", "unknown compression")
 _SEVERAL_IMAGES_WARNING = {
@@ -138,16 +143,24 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
     return source
 
 
-def _decode_turbojpeg(source: SourcePhoto, target: tuple[int, int]) -> Image.Image | None:
-    """Scaled decode through libjpeg-turbo; None when the file needs Pillow's tolerance."""
+def dct_scaled_size(stored: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
+    """The size to decode a JPEG at: the largest 1/2, 1/4 or 1/8 reduction keeping the margin."""
+    for denominator in (8, 4, 2):
+        reduced = (stored[0] // denominator, stored[1] // denominator)
+        if all(r >= _DCT_MARGIN * t for r, t in zip(reduced, target, strict=True)):
+            return reduced
+    return stored
+
+
+def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Image.Image | None:
+    """Decode at ``size`` (rounded up by libjpeg-turbo); None when the file needs Pillow's tolerance."""
     grey = source.image.mode == "L"
-    stored = source.image.size
     try:
         pixels = simplejpeg.decode_jpeg(
             source.data,
             colorspace="GRAY" if grey else "RGB",
-            min_width=min(target[0], stored[0]),
-            min_height=min(target[1], stored[1]),
+            min_width=size[0],
+            min_height=size[1],
             strict=True,
         )
     except ValueError as exc:
@@ -159,15 +172,14 @@ def _decode_turbojpeg(source: SourcePhoto, target: tuple[int, int]) -> Image.Ima
 
 
 def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Image.Image:
-    """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs at the smallest DCT scale >= ``stored_target``."""
+    """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``."""
     image = source.image
     if source.format == "JPEG":
+        size = dct_scaled_size(image.size, stored_target)
         with _decoder_errors(source.data, "JPEG"):
-            decoded = (
-                _decode_turbojpeg(source, stored_target) if image.mode in ("L", "RGB") else None
-            )
+            decoded = _decode_turbojpeg(source, size) if image.mode in ("L", "RGB") else None
             if decoded is None:
-                image.draft(image.mode, stored_target)
+                image.draft(image.mode, size)
                 image.load()
                 decoded = image
         if decoded.mode == "CMYK" and "adobe" not in image.info:

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from services.preprocess.decoding import dct_scaled_size
 from services.preprocess.encoding import encode_within_budget
 from services.preprocess.enhancement import PhotoRole
 from services.preprocess.geometry import plan_geometry
@@ -134,3 +135,20 @@ def test_one_encode_when_the_first_fits() -> None:
     encoded_jpeg = encode_within_budget(photo(1200, 900, seed=1), SETTINGS, steps, [])
     assert encoded_jpeg.quality == SETTINGS.jpeg_quality
     assert steps == ["encode_jpeg:q90"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "target", "decoded"),
+    [
+        ((4000, 3000), (1200, 900), (2000, 1500)),  # 1/2 keeps a 1.67x margin
+        ((4032, 3024), (900, 1200), (2016, 1512)),
+        ((8000, 6000), (1200, 900), (2000, 1500)),  # 1/4
+        ((12000, 9000), (1200, 900), (1500, 1125)),  # 1/8, exactly the margin
+        ((2400, 1800), (1200, 900), (2400, 1800)),  # 1/2 would leave no margin: full decode
+        ((500, 400), (1000, 800), (500, 400)),  # upscaling: full decode
+    ],
+)
+def test_dct_scale_keeps_a_margin_over_the_target(
+    stored: tuple[int, int], target: tuple[int, int], decoded: tuple[int, int]
+) -> None:
+    assert dct_scaled_size(stored, target) == decoded
