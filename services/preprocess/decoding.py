@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
 import pillow_heif
 import simplejpeg
 from PIL import Image
@@ -30,6 +32,7 @@ from services.preprocess.format_sniffing import PILLOW_FORMATS, sniff_format
 from services.preprocess.orientation import read_orientation, to_stored
 from services.preprocess.pixel_modes import to_working_mode
 from services.preprocess.rejections import ImageRejected, Reason, reject
+from services.preprocess.resampling import Pixels
 from services.preprocess.settings import PreprocessSettings
 
 pillow_heif.register_heif_opener()
@@ -152,11 +155,11 @@ def dct_scaled_size(stored: tuple[int, int], target: tuple[int, int]) -> tuple[i
     return stored
 
 
-def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Image.Image | None:
+def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Pixels | None:
     """Decode at ``size`` (rounded up by libjpeg-turbo); None when the file needs Pillow's tolerance."""
     grey = source.image.mode == "L"
     try:
-        pixels = simplejpeg.decode_jpeg(
+        pixels: npt.NDArray[np.uint8] = simplejpeg.decode_jpeg(
             source.data,
             colorspace="GRAY" if grey else "RGB",
             min_width=size[0],
@@ -168,20 +171,24 @@ def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Image.Image
             raise reject(Reason.IMAGE_TRUNCATED, f"the JPEG data ends early ({exc})") from exc
         source.warnings.append("the JPEG data has recoverable errors; decoded what was readable")
         return None
-    return Image.fromarray(pixels[:, :, 0] if grey else pixels)
+    return pixels[:, :, 0] if grey else pixels
 
 
-def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Image.Image:
-    """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``."""
+def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Pixels:
+    """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``.
+
+    Plain JPEGs come back as libjpeg-turbo's array (L or RGB), everything else as a Pillow image.
+    """
     image = source.image
     if source.format == "JPEG":
         size = dct_scaled_size(image.size, stored_target)
         with _decoder_errors(source.data, "JPEG"):
-            decoded = _decode_turbojpeg(source, size) if image.mode in ("L", "RGB") else None
-            if decoded is None:
-                image.draft(image.mode, size)
-                image.load()
-                decoded = image
+            fast = _decode_turbojpeg(source, size) if image.mode in ("L", "RGB") else None
+            if fast is not None:
+                return fast
+            image.draft(image.mode, size)
+            image.load()
+        decoded: Image.Image = image
         if decoded.mode == "CMYK" and "adobe" not in image.info:
             decoded = undo_assumed_adobe_inversion(decoded)
         return to_working_mode(decoded)

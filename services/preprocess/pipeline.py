@@ -21,7 +21,7 @@ from services.preprocess.enhancement import PhotoRole, enhance
 from services.preprocess.flatten import flatten_onto_white, has_alpha
 from services.preprocess.geometry import GeometryPlan, pad_onto_white, plan_geometry
 from services.preprocess.orientation import apply_orientation, to_stored
-from services.preprocess.resampling import resize_lanczos
+from services.preprocess.resampling import resize_lanczos, size_of
 from services.preprocess.settings import PreprocessSettings
 from shared.phash import phash
 
@@ -54,14 +54,15 @@ def _upright_content(
 ) -> Image.Image:
     """Decoded, flattened, resized, sRGB, upright RGB pixels of the planned content size."""
     stored_target = to_stored(plan.content, source.orientation)
-    image = decode_pixels(source, stored_target)
-    if image.size != source.image.size and source.format == "JPEG":
-        steps.append(f"dct_scaled_decode:{_size_text(source.image.size)}->{_size_text(image.size)}")
-    if has_alpha(image):
-        image, step = flatten_onto_white(image)
+    pixels = decode_pixels(source, stored_target)
+    if size_of(pixels) != source.image.size:
+        steps.append(
+            f"dct_scaled_decode:{_size_text(source.image.size)}->{_size_text(size_of(pixels))}"
+        )
+    if isinstance(pixels, Image.Image) and has_alpha(pixels):
+        pixels, step = flatten_onto_white(pixels)
         steps.append(step)
-    if image.size != stored_target:
-        image = resize_lanczos(image, stored_target)
+    image = resize_lanczos(pixels, stored_target)
     if plan.content != source.upright_size:
         steps.append(f"resize:{_size_text(source.upright_size)}->{_size_text(plan.content)}")
     if plan.upscales(source.upright_size):

@@ -184,7 +184,8 @@ def _report_photo(name: str, data: bytes) -> dict[str, float]:
         q1, _, q3 = statistics.quantiles(ms, n=4)
         ratio = medians[label] / medians["seed"]
         print(
-            f"  {label:20s} {medians[label]:7.1f} ms  (IQR {q1:6.1f}-{q3:6.1f})  {ratio:5.2f}x seed"
+            f"  {label:20s} {medians[label]:7.1f} ms  (IQR {q1:6.1f}-{q3:6.1f}, min {min(ms):6.1f})"
+            f"  {ratio:5.2f}x seed"
         )
     result = prepare(data, PhotoRole.PRODUCT, SETTINGS)
     reference = careful_reference(data, result)
