@@ -65,5 +65,8 @@ def open_channel(
         ("grpc.max_receive_message_length", max_message_bytes),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
+        # A request larger than the retry buffer (256 KiB by default) is never
+        # retried: photos are bigger than that, so the buffer holds a whole message.
+        ("grpc.per_rpc_retry_buffer_size", max_message_bytes),
     ]
     return grpc.aio.insecure_channel(target_for(addresses), options=options)

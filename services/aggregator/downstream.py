@@ -87,6 +87,12 @@ class Downstream:
         self._ranking = ranking_pb2_grpc.RankingServiceStub(self._channels["ranking"])
         self._planning = planning_pb2_grpc.PlanningServiceStub(self._channels["planning"])
 
+    def connect(self) -> None:
+        """Start connecting every channel now (without waiting), so round-robin has all
+        replicas ready before the first burst instead of sending it to the first one up."""
+        for channel in self._channels.values():
+            channel.get_state(try_to_connect=True)
+
     async def close(self) -> None:
         for channel in self._channels.values():
             await channel.close()

@@ -105,7 +105,16 @@ async def build(settings: AggregatorSettings) -> ServiceSpec:
     def register(server: grpc.aio.Server) -> None:
         search_pb2_grpc.add_SearchServiceServicer_to_server(servicer, server)
 
-    return ServiceSpec("aggregator", [SERVICE_NAME], register, on_stop=servicer.downstream.close)
+    async def connect() -> None:
+        servicer.downstream.connect()
+
+    return ServiceSpec(
+        "aggregator",
+        [SERVICE_NAME],
+        register,
+        on_start=connect,
+        on_stop=servicer.downstream.close,
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -23,8 +23,12 @@ def _photo(name: str, role: common_pb2.PhotoRole.ValueType) -> common_pb2.Photo:
 async def run_demo(target: str, api_key: str) -> None:
     console = render.console()
     metadata = (("authorization", f"Bearer {api_key}"),)
+    # A buyer of this T-shirt: 100 pieces, offers that look like the photo (≥ 50 %),
+    # the top 5 enriched with their price ladders.
     options = search_pb2.SearchOptions(
-        filters=common_pb2.Filters(purchase_quantity=100), enrich_top_k=5, locale="en"
+        filters=common_pb2.Filters(purchase_quantity=100, min_similarity=50),
+        enrich_top_k=5,
+        locale="en",
     )
     async with open_channel(
         [target], "factoryfinder.v1.SearchService", retry_unavailable=False
@@ -36,7 +40,6 @@ async def run_demo(target: str, api_key: str) -> None:
                 photo=_photo(SEARCH_PHOTO, common_pb2.PHOTO_ROLE_PRODUCT), options=options
             )
             found = await stub.SearchByImage(request, metadata=metadata, timeout=60)
-            found.offers[:] = found.offers[:10]
             render.print_search(console, found, explain=False)
             console.rule(
                 "Verify: front + detail close-up + transparent cut-out, searched concurrently"

@@ -42,25 +42,29 @@ class Child:
     log_path: Path = field(default_factory=Path)
 
 
-async def spawn_service(name: str, env: Mapping[str, str], log_dir: Path, *args: str) -> Child:
-    log_path = log_dir / f"{name}.log"
-    log_file = log_path.open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "shared.cli.main",
-        "serve",
-        name,
-        *args,
-        env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=log_file,
-        start_new_session=True,  # Ctrl-C reaches the launcher only; it stops the children in order
-    )
-    log_file.close()
+async def spawn_service(
+    name: str, env: Mapping[str, str], log_dir: Path, *args: str, log_name: str = ""
+) -> Child:
+    """Start ``factoryfinder serve NAME`` with its output in ``log_dir/(log_name or NAME).log``;
+    returns once the service has announced its address."""
+    log_path = log_dir / f"{log_name or name}.log"
+    with log_path.open("ab") as log_file:
+        offset = log_file.tell()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "shared.cli.main",
+            "serve",
+            name,
+            *args,
+            env={**os.environ, **env},
+            stdout=log_file,
+            stderr=log_file,
+            start_new_session=True,  # Ctrl-C reaches the launcher only; it stops children in order
+        )
     child = Child(name, process, log_path=log_path)
     try:
-        child.address = await _read_address(child)
+        child.address = await _read_address(child, offset)
     except BaseException:
         if process.returncode is None:
             process.kill()
@@ -69,16 +73,18 @@ async def spawn_service(name: str, env: Mapping[str, str], log_dir: Path, *args:
     return child
 
 
-async def _read_address(child: Child) -> str:
-    assert child.process.stdout is not None
+async def _read_address(child: Child, offset: int) -> str:
+    """Watch the child's log (from ``offset``) for its "listening on HOST:PORT" line."""
     async with asyncio.timeout(START_TIMEOUT_S):
         while True:
-            line = await child.process.stdout.readline()
-            if not line:
-                raise RuntimeError(f"{child.name} exited before listening; see {child.log_path}")
-            match = _ADDRESS.search(line.decode(errors="replace"))
+            with child.log_path.open("rb") as log:
+                log.seek(offset)
+                match = _ADDRESS.search(log.read().decode(errors="replace"))
             if match:
                 return match.group(1)
+            if child.process.returncode is not None:
+                raise RuntimeError(f"{child.name} exited before listening; see {child.log_path}")
+            await asyncio.sleep(0.05)
 
 
 async def wait_serving(address: str, timeout_s: float = START_TIMEOUT_S) -> None:

@@ -43,9 +43,7 @@ async def _start(redis_url: str, log_dir: Path) -> list[Child]:
         plan = [("preprocess", {"FF_PREPROCESS_WORKERS": "1"})] * 3
         plan += [("gateway", gateway_env)] * 2 + [("ranking", {}), ("planning", {})]
         for index, (name, env) in enumerate(plan):
-            child = await spawn_service(name, env, log_dir)
-            child.log_path = child.log_path.rename(log_dir / f"{name}-{index}.log")
-            children.append(child)
+            children.append(await spawn_service(name, env, log_dir, log_name=f"{name}-{index}"))
         by_kind: dict[str, list[str]] = {}
         for child in children[1:]:
             by_kind.setdefault(child.name, []).append(child.address)
