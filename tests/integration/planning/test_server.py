@@ -10,14 +10,13 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, planning_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from services.planning.server import SERVICE_NAME, create_server
 from services.planning.settings import PlanningSettings
 from shared.config import load
-from shared.grpc_server import RunningServer
 from shared.money import from_money, to_money
+from tests.integration.serving import serving_channel
 
 D = Decimal
 STANDARD = common_pb2.COMPLEXITY_STANDARD
@@ -26,16 +25,8 @@ STANDARD = common_pb2.COMPLEXITY_STANDARD
 @pytest.fixture
 async def stub() -> AsyncIterator[planning_pb2_grpc.PlanningServiceStub]:
     settings = load(PlanningSettings, {}, drain_delay_seconds=0.0, max_offers=5)
-    running: RunningServer = await create_server(settings)
-    try:
-        async with grpc.aio.insecure_channel(running.address) as channel:
-            health = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
-            )
-            assert health.status == health_pb2.HealthCheckResponse.SERVING
-            yield planning_pb2_grpc.PlanningServiceStub(channel)
-    finally:
-        await running.shutdown(grace=0)
+    async with serving_channel(await create_server(settings), SERVICE_NAME) as channel:
+        yield planning_pb2_grpc.PlanningServiceStub(channel)
 
 
 def seed_offer(

@@ -9,14 +9,13 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, ranking_pb2, ranking_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_status import rpc_status
 
 from services.ranking.server import SERVICE_NAME, create_server
 from services.ranking.settings import RankingSettings
 from shared.config import load
-from shared.grpc_server import RunningServer
 from shared.money import from_money, to_money
+from tests.integration.serving import serving_channel
 
 D = Decimal
 PHOTO = 0x9F3A_5C71_0E2B_D486
@@ -26,16 +25,8 @@ TITLE = "纯棉圆领短袖T恤男夏季宽松打底衫"
 @pytest.fixture
 async def stub() -> AsyncIterator[ranking_pb2_grpc.RankingServiceStub]:
     settings = load(RankingSettings, {}, drain_delay_seconds=0.0)
-    running: RunningServer = await create_server(settings)
-    try:
-        async with grpc.aio.insecure_channel(running.address) as channel:
-            health = await health_pb2_grpc.HealthStub(channel).Check(
-                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
-            )
-            assert health.status == health_pb2.HealthCheckResponse.SERVING
-            yield ranking_pb2_grpc.RankingServiceStub(channel)
-    finally:
-        await running.shutdown(grace=0)
+    async with serving_channel(await create_server(settings), SERVICE_NAME) as channel:
+        yield ranking_pb2_grpc.RankingServiceStub(channel)
 
 
 def seller(
