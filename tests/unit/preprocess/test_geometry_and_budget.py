@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from services.preprocess import encoding
 from services.preprocess.decoding import dct_scaled_size
 from services.preprocess.encoding import encode_within_budget
 from services.preprocess.enhancement import PhotoRole
@@ -128,6 +129,42 @@ def test_hard_limit_is_never_exceeded() -> None:
     assert "scaled below the configured geometry to meet the byte limit" in warnings
     assert encoded_jpeg.width < 1200
     assert steps[-1] == f"encode_jpeg:q{encoded_jpeg.quality}"
+
+
+def test_quality_search_finds_the_highest_fitting_quality_in_few_encodes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = photo(1200, 900, seed=1)
+    sizes = {q: len(encoding.encode_jpeg(image, q)) for q in range(70, 91)}
+    target = (sizes[86] + sizes[87]) // 2  # q86 fits, q87 does not
+    qualities: list[int] = []
+    original = encoding.encode_jpeg
+
+    def counting(image: Image.Image, quality: int) -> bytes:
+        qualities.append(quality)
+        return original(image, quality)
+
+    monkeypatch.setattr(encoding, "encode_jpeg", counting)
+    budget = dataclasses.replace(SETTINGS, target_bytes=target)
+    encoded_jpeg = encode_within_budget(image, budget, [], [])
+    assert encoded_jpeg.quality == 86
+    assert len(qualities) <= 3, qualities  # a bisection of 70..89 would need 6
+
+
+@pytest.mark.parametrize("share", [0.3, 0.55, 0.7, 0.8, 0.9, 0.97])
+def test_quality_search_agrees_with_trying_every_quality(share: float) -> None:
+    image = photo(800, 600, seed=6)
+    sizes = {q: len(encoding.encode_jpeg(image, q)) for q in range(70, 91)}
+    target = int(sizes[90] * share)
+    fitting = [q for q, size in sizes.items() if size <= target]
+    budget = dataclasses.replace(SETTINGS, target_bytes=target)
+    warnings: list[str] = []
+    encoded_jpeg = encode_within_budget(image, budget, [], warnings)
+    if fitting:
+        assert encoded_jpeg.quality == max(fitting)
+        assert warnings == []
+    else:
+        assert encoded_jpeg.quality == 70 and warnings
 
 
 def test_one_encode_when_the_first_fits() -> None:
