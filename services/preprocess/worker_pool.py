@@ -22,6 +22,8 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+import pillow_heif
+
 from services.preprocess.enhancement import PhotoRole
 from services.preprocess.pipeline import PreparedPhoto, prepare
 from services.preprocess.rejections import Reason, reject
@@ -40,16 +42,25 @@ def _start_worker() -> None:
     # Ctrl-C and SIGTERM are the parent's to handle; it shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(_WORKER_NICENESS)
+    # Like libvips (see resampling.py), HEIF decoding uses one thread: one worker per core.
+    pillow_heif.options.DECODE_THREADS = 1
+
+
+def limit_cpu_time(seconds: int) -> None:
+    """Have the kernel kill this process (SIGXCPU) once it uses ``seconds`` more CPU time."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    soft = int(usage.ru_utime + usage.ru_stime) + 1 + seconds
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _prepare_within_cpu_limit(
     data: bytes, role: PhotoRole, settings: PreprocessSettings
 ) -> PreparedPhoto:
-    """``prepare`` with the worker killed (SIGXCPU) if this photo uses more than its CPU time."""
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    spent = int(usage.ru_utime + usage.ru_stime) + 1
-    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
-    resource.setrlimit(resource.RLIMIT_CPU, (spent + settings.task_cpu_seconds, hard))
+    """``prepare`` in a worker that is killed if this photo uses more than its CPU time."""
+    limit_cpu_time(settings.task_cpu_seconds)
     return prepare(data, role, settings)
 
 

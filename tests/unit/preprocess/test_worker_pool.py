@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import multiprocessing
 import os
 import signal
+import time
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
@@ -14,7 +18,7 @@ from services.preprocess.enhancement import PhotoRole
 from services.preprocess.pipeline import prepare
 from services.preprocess.rejections import ImageRejected
 from services.preprocess.settings import PreprocessSettings
-from services.preprocess.worker_pool import WorkerPool
+from services.preprocess.worker_pool import WorkerPool, limit_cpu_time
 from tests.unit.preprocess.sample_images import encoded, photo
 
 SETTINGS = dataclasses.replace(PreprocessSettings(), workers=2)
@@ -81,3 +85,23 @@ async def test_a_photo_that_kills_workers_twice_is_refused(pool: WorkerPool) -> 
         await call
     assert caught.value.reason == "IMAGE_CORRUPT"
     assert (await pool.run(PHOTO, PhotoRole.PRODUCT)).width == 1200
+
+
+def _spin_under_a_one_second_limit() -> int:
+    limit_cpu_time(1)
+    total = 0
+    deadline = time.process_time() + 30
+    while time.process_time() < deadline:  # a decoder stuck in a loop
+        total += 1
+    return total
+
+
+async def test_the_cpu_limit_ends_a_runaway_worker() -> None:
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
+        started = time.monotonic()
+        with pytest.raises(BrokenProcessPool):
+            await asyncio.get_running_loop().run_in_executor(
+                executor, _spin_under_a_one_second_limit
+            )
+        assert time.monotonic() - started < 15
