@@ -29,8 +29,8 @@ from services.preprocess.pipeline import PreparedPhoto, prepare
 from services.preprocess.rejections import Reason, reject
 from services.preprocess.settings import PreprocessSettings
 
-# Workers come from a fork server started before any gRPC thread exists, with the
-# pipeline's libraries already imported: safe to start, and quick to replace.
+# Workers come from a fork server: a fresh interpreter (fork + exec, so safe while gRPC's
+# threads run) that imported the pipeline's libraries once, so replacing a worker is quick.
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["services.preprocess.pipeline"])
 _WARM_UP_SECONDS = 0.2
@@ -39,7 +39,8 @@ _WORKER_NICENESS = 5
 
 
 def _start_worker() -> None:
-    # Ctrl-C and SIGTERM are the parent's to handle; it shuts the pool down.
+    # Ctrl-C in a terminal reaches the whole process group; the parent handles it and
+    # shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.nice(_WORKER_NICENESS)
     # Like libvips (see resampling.py), HEIF decoding uses one thread: one worker per core.
