@@ -4,7 +4,7 @@ Order matters for speed and for correctness:
 decode at a reduced DCT scale (JPEG) -> flatten transparency onto white
 (before any resampling, so no dark halos) -> resize once with LANCZOS ->
 sRGB -> EXIF orientation (on the small image: cheaper) -> perceptual hash of
-the content -> measured enhancement -> pad onto white -> encode once.
+the content -> measured enhancement -> pad onto white -> encode (once for most photos).
 """
 
 from __future__ import annotations
