@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,7 +39,24 @@ _WARM_UP_SECONDS = 0.2
 _WORKER_NICENESS = 5
 
 
-def _start_worker() -> None:
+# How often a worker checks that the service that owns it is still alive.
+_OWNER_CHECK_SECONDS = 1.0
+
+
+def _exit_when_owner_dies(owner_pid: int) -> None:
+    """Workers are children of the forkserver, not of the service: if the service is
+    SIGKILLed, nothing tells them, and they (and the forkserver, which lives while any
+    worker does) would wait forever for work. So each worker watches its owner."""
+    while True:
+        time.sleep(_OWNER_CHECK_SECONDS)
+        try:
+            os.kill(owner_pid, 0)
+        except ProcessLookupError:
+            os._exit(1)
+
+
+def _start_worker(owner_pid: int) -> None:
+    threading.Thread(target=_exit_when_owner_dies, args=(owner_pid,), daemon=True).start()
     # Ctrl-C in a terminal reaches the whole process group; the parent handles it and
     # shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -88,6 +106,7 @@ class WorkerPool:
             max_workers=self._settings.worker_count,
             mp_context=_CONTEXT,
             initializer=_start_worker,
+            initargs=(os.getpid(),),
         )
 
     async def start(self) -> list[int]:
