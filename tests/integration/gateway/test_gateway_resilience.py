@@ -113,16 +113,19 @@ async def test_a_hang_never_outlives_the_callers_deadline(
             gateway_pb2.SearchOffersRequest(image=photo(23)), timeout=20
         )
         await admin.set_faults(fault_hang_rate=1.0, apis=[QUERY])
-        started = time.monotonic()
+        before = max((c.seq for c in await admin.requests()), default=0)
+        # CLOCK_MONOTONIC is one clock for every process on the machine, so the
+        # sandbox's log can be compared with the caller's deadline directly.
+        deadline = time.monotonic() + 1.5
         error = await rpc_error(
             gateway.stub.SearchOffers(
                 gateway_pb2.SearchOffersRequest(image=photo(23), page_size=10), timeout=1.5
             )
         )
-        elapsed = time.monotonic() - started
     assert error.code.value in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
-    assert elapsed < 2.0
-    assert await admin.call_count(sandbox.app_key, QUERY) >= 3
+    attempts = await admin.requests(since=before, api=QUERY)
+    assert len(attempts) >= 3
+    assert all(attempt.start < deadline for attempt in attempts)
 
 
 async def test_signature_errors_are_not_retried(

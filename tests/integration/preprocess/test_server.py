@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import statistics
 import time
 from collections.abc import AsyncIterator
 
@@ -182,16 +181,16 @@ async def test_forbidden_url(channel: grpc.aio.Channel) -> None:
     )
 
 
-async def _health_latencies(channel: grpc.aio.Channel, stop: asyncio.Event) -> list[float]:
+async def _health_answers(channel: grpc.aio.Channel, stop: asyncio.Event) -> list[float]:
+    """When each health check was answered (perf_counter), until ``stop``."""
     health = health_pb2_grpc.HealthStub(channel)
-    latencies: list[float] = []
+    answered: list[float] = []
     while not stop.is_set():
-        started = time.perf_counter()
         reply = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
-        latencies.append(time.perf_counter() - started)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        answered.append(time.perf_counter())
         await asyncio.sleep(0.01)
-    return latencies
+    return answered
 
 
 async def test_many_concurrent_calls_while_health_stays_responsive(
@@ -202,17 +201,20 @@ async def test_many_concurrent_calls_while_health_stays_responsive(
         encoded(base.crop((0, 0, 1800 + 40 * i, 1800)), "JPEG", quality=90) for i in range(20)
     ]
     stop = asyncio.Event()
-    probe = asyncio.create_task(_health_latencies(channel, stop))
     stub = Stub(channel)
-    responses = await asyncio.gather(
-        *(stub.PrepareImage(_request(data), timeout=120) for data in photos)
-    )
+    calls = [stub.PrepareImage(_request(data), timeout=120) for data in photos]
+    started = time.perf_counter()
+    probe = asyncio.create_task(_health_answers(channel, stop))
+    responses = await asyncio.gather(*calls)
+    finished = time.perf_counter()
     stop.set()
-    latencies = await probe
+    answered = await probe
     for index, response in enumerate(responses):
         width = 1800 + 40 * index  # the long side, scaled to 1200
         _check_prepared(response, (1200, round(1800 * 1200 / width)))
         assert response.report.source_width == width
-    assert len(latencies) >= 10
-    assert statistics.median(latencies) < 0.1
-    assert max(latencies) < 2.0  # well inside a Kubernetes probe timeout, on a shared machine
+    # Structural, not a stopwatch: health checks kept being answered one after
+    # another while the twenty photos were being worked on, so the gRPC loop never
+    # waited for the image work.
+    during = [t for t in answered if started < t < finished]
+    assert len(during) >= 5, (len(during), len(answered))
