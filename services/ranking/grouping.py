@@ -26,11 +26,12 @@ compared all at once with numpy, titles in ``title_similarity.py``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from services.ranking import wording
 from services.ranking.domain import (
@@ -49,6 +50,8 @@ _MANUFACTURER = SupplierKind.MANUFACTURER
 IMAGE_HASH = "image_hash"
 TITLE_AND_PRICE = "title_and_price"
 _MARKUP_PLACES = Decimal("0.0001")
+_ZERO = Decimal(0)
+_Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,67 +78,110 @@ Scored = tuple[Assessed, Score]
 
 def group_offers(
     ranked: Sequence[Scored], rules: GroupingRules, locale: Locale
-) -> tuple[tuple[OfferGroup, ...], dict[str, Membership]]:
-    """Groups of 2+ sellers, numbered by their best rank, and each member's role."""
-    edges = list(_hash_edges(ranked, rules))
-    edges += _title_edges(ranked, rules)
-    components = _components(len(ranked), edges)
+) -> tuple[tuple[OfferGroup, ...], dict[int, Membership]]:
+    """Groups of 2+ sellers, numbered by their best rank, and the role of each member
+    by its index in ``ranked``."""
+    columns = _Columns.of(ranked)
+    by_hash = _hash_edges(columns, rules)
+    by_title = _title_edges(columns, rules)
     groups: list[OfferGroup] = []
-    memberships: dict[str, Membership] = {}
-    for members, basis in components:
+    memberships: dict[int, Membership] = {}
+    for members, basis in _components(len(ranked), by_hash, by_title):
         group_id = f"g{len(groups) + 1}"
-        group, roles = _describe(group_id, [(i, ranked[i]) for i in members], basis, rules, locale)
+        group, roles = _describe(group_id, members, basis, columns, rules, locale)
         groups.append(group)
         memberships.update(roles)
     return tuple(groups), memberships
 
 
-def _hash_edges(ranked: Sequence[Scored], rules: GroupingRules) -> Iterable[tuple[int, int, str]]:
-    indices = [i for i, (a, _) in enumerate(ranked) if a.offer.image_phash is not None]
-    if len(indices) < 2:
-        return
-    hashes = np.array([ranked[i][0].offer.image_phash for i in indices], dtype=np.uint64)
+@dataclass(frozen=True, slots=True)
+class _Columns:
+    """What grouping reads of each ranked offer, indexed like ``ranked``. Gathered once:
+    reaching through the assessment and the score for every pair cost more than the rules."""
+
+    offers: list[Offer]
+    kinds: list[SupplierKind]
+    prices: list[Decimal | None]
+    categories: _Ints  # a code per category id; 0 = unknown
+
+    @classmethod
+    def of(cls, ranked: Sequence[Scored]) -> _Columns:
+        codes = {"": 0}
+        categories = [codes.setdefault(a.offer.category_id, len(codes)) for a, _ in ranked]
+        return cls(
+            [a.offer for a, _ in ranked],
+            [a.kind.kind for a, _ in ranked],
+            [s.compared_unit_price for _, s in ranked],
+            np.array(categories, dtype=np.int64),
+        )
+
+
+_Pairs = list[tuple[int, int]]
+
+
+def _hash_edges(columns: _Columns, rules: GroupingRules) -> _Pairs:
+    hashed = [i for i, offer in enumerate(columns.offers) if offer.image_phash is not None]
+    if len(hashed) < 2:
+        return []
+    hashes = np.array([columns.offers[i].image_phash for i in hashed], dtype=np.uint64)
     # Same Hamming distance as shared.phash.hamming, for all pairs at once.
     distances = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
-    pairs = np.triu(np.ones(distances.shape, dtype=bool), 1)
-    for a, b in zip(*np.nonzero(pairs & (distances <= rules.phash_max_distance)), strict=True):
-        one, other = indices[int(a)], indices[int(b)]
-        if _same(ranked[one], ranked[other], rules, unpriced=True):
-            yield one, other, IMAGE_HASH
-    matches = np.array([ranked[i][0].offer.similarity >= rules.match_similarity for i in indices])
-    loose = (distances > rules.phash_max_distance) & (distances <= rules.phash_loose_distance)
-    loose &= pairs & matches[:, None] & matches[None, :]
-    for a, b in zip(*np.nonzero(loose), strict=True):
-        one, other = indices[int(a)], indices[int(b)]
-        if _same(ranked[one], ranked[other], rules):
-            yield one, other, IMAGE_HASH
+    reach = max(rules.phash_max_distance, rules.phash_loose_distance)
+    # flatnonzero and divmod: several times faster than a 2-D nonzero
+    a, b = np.divmod(np.flatnonzero(distances <= reach), len(hashed))
+    upper = a < b
+    a, b = a[upper], b[upper]
+    near = distances[a, b] <= rules.phash_max_distance
+    similarity = np.array([columns.offers[i].similarity for i in hashed])
+    matches = similarity >= rules.match_similarity
+    loose = ~near & matches[a] & matches[b]
+    index = np.array(hashed, dtype=np.int64)
+    return _same(index[a[near]], index[b[near]], columns, rules, unpriced=True) + _same(
+        index[a[loose]], index[b[loose]], columns, rules
+    )
 
 
-def _title_edges(ranked: Sequence[Scored], rules: GroupingRules) -> list[tuple[int, int, str]]:
-    hashed = [a.offer.image_phash is not None for a, _ in ranked]
+def _title_edges(columns: _Columns, rules: GroupingRules) -> _Pairs:
+    hashed = [offer.image_phash is not None for offer in columns.offers]
     if all(hashed):
         return []  # every pair is decided by the images
-    titles = [a.offer.title for a, _ in ranked]
+    titles = [offer.title for offer in columns.offers]
     pairs = similar_title_pairs(titles, rules.title_min_similarity, skip=hashed)
-    return [(a, b, TITLE_AND_PRICE) for a, b in pairs if _same(ranked[a], ranked[b], rules)]
+    a, b = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    return _same(a, b, columns, rules)
 
 
-def _same(one: Scored, other: Scored, rules: GroupingRules, unpriced: bool = False) -> bool:
-    """Titles or photos already agree: categories must not differ and prices must be close.
+def _same(
+    a: _Ints, b: _Ints, columns: _Columns, rules: GroupingRules, unpriced: bool = False
+) -> _Pairs:
+    """The pairs (titles or photos already agree) whose categories do not differ and whose
+    prices are close.
 
-    ``unpriced``: a missing price does not count against the pair (a near-identical photo
+    ``unpriced``: a missing price does not count against a pair (a near-identical photo
     is evidence enough); otherwise both prices are needed.
     """
-    categories = one[0].offer.category_id, other[0].offer.category_id
-    if all(categories) and categories[0] != categories[1]:
-        return False
-    first, second = one[1].compared_unit_price, other[1].compared_unit_price
-    if first is None or second is None or min(first, second) <= 0:
+    first, second = columns.categories[a], columns.categories[b]
+    agree = (first == second) | (first == 0) | (second == 0)
+    prices, ratio_max = columns.prices, rules.price_ratio_max
+    return [
+        (one, other)
+        for one, other in zip(a[agree].tolist(), b[agree].tolist(), strict=True)
+        if _close_prices(prices[one], prices[other], ratio_max, unpriced)
+    ]
+
+
+def _close_prices(
+    first: Decimal | None, second: Decimal | None, ratio_max: Decimal, unpriced: bool
+) -> bool:
+    if first is None or second is None:
         return unpriced
-    return max(first, second) <= min(first, second) * rules.price_ratio_max
+    low, high = (first, second) if first <= second else (second, first)
+    if low <= 0:
+        return unpriced
+    return high <= low * ratio_max
 
 
-def _components(count: int, edges: Iterable[tuple[int, int, str]]) -> list[tuple[list[int], str]]:
+def _components(count: int, by_hash: _Pairs, by_title: _Pairs) -> list[tuple[list[int], str]]:
     """Connected components of 2+ members, ordered by their best (lowest) index."""
     parent = list(range(count))
 
@@ -145,17 +191,14 @@ def _components(count: int, edges: Iterable[tuple[int, int, str]]) -> list[tuple
             i = parent[i]
         return i
 
-    by_title: set[int] = set()
-    for a, b, basis in edges:
+    for a, b in (*by_hash, *by_title):
         ra, rb = root(a), root(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-        if basis == TITLE_AND_PRICE:
-            by_title.add(a)
     members: dict[int, list[int]] = {}
     for i in range(count):
         members.setdefault(root(i), []).append(i)
-    title_roots = {root(i) for i in by_title}
+    title_roots = {root(a) for a, _ in by_title}
     return [
         (group, TITLE_AND_PRICE if head in title_roots else IMAGE_HASH)
         for head, group in sorted(members.items())
@@ -163,32 +206,25 @@ def _components(count: int, edges: Iterable[tuple[int, int, str]]) -> list[tuple
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class _Member:
-    offer: Offer
-    kind: SupplierKind
-    price: Decimal | None
-    rank: int
-
-
-def _source(members: Sequence[_Member], rules: GroupingRules) -> _Member | None:
+def _source(members: Sequence[int], columns: _Columns, rules: GroupingRules) -> int | None:
     """The best-ranked source factory, else the cheapest manufacturer (long-standing first)."""
+    kinds = columns.kinds
     for member in members:
-        if member.kind is _SOURCE_FACTORY:
+        if kinds[member] is _SOURCE_FACTORY:
             return member
-    makers = [m for m in members if m.kind is _MANUFACTURER]
+    makers = [m for m in members if kinds[m] is _MANUFACTURER]
     if not makers:
         return None
 
-    def key(m: _Member) -> tuple[bool, bool, Decimal, int]:
-        young = m.offer.supplier.years_on_platform < rules.long_standing_years
-        return young, m.price is None, m.price or Decimal(0), m.rank
+    def key(m: int) -> tuple[bool, bool, Decimal, int]:
+        young = columns.offers[m].supplier.years_on_platform < rules.long_standing_years
+        price = columns.prices[m]
+        return young, price is None, price or Decimal(0), m
 
     return min(makers, key=key)
 
 
-def _markup(member: _Member, source: _Member) -> Decimal | None:
-    price, base = member.price, source.price
+def _markup(price: Decimal | None, base: Decimal | None) -> Decimal | None:
     if price is None or base is None or base <= 0:
         return None
     return ((price - base) / base).quantize(_MARKUP_PLACES)
@@ -196,42 +232,40 @@ def _markup(member: _Member, source: _Member) -> Decimal | None:
 
 def _describe(
     group_id: str,
-    scored: list[tuple[int, Scored]],
+    members: list[int],
     basis: str,
+    columns: _Columns,
     rules: GroupingRules,
     locale: Locale,
-) -> tuple[OfferGroup, dict[str, Membership]]:
-    members = [
-        _Member(a.offer, a.kind.kind, s.compared_unit_price, index + 1) for index, (a, s) in scored
-    ]
-    source = _source(members, rules)
-    roles: dict[str, Membership] = {}
+) -> tuple[OfferGroup, dict[int, Membership]]:
+    source = _source(members, columns, rules)
+    base = columns.prices[source] if source is not None else None
+    roles: dict[int, Membership] = {}
     markups: list[Decimal] = []
     resellers = makers = 0
     for member in members:
-        is_source = member is source
-        is_reseller = source is not None and not is_source and member.kind not in MAKERS
-        markup = _markup(member, source) if source is not None and not is_source else None
+        is_source = member == source
+        is_reseller = source is not None and not is_source and columns.kinds[member] not in MAKERS
+        markup = (
+            _markup(columns.prices[member], base) if source is not None and not is_source else None
+        )
         resellers += is_reseller
         makers += source is not None and not is_source and not is_reseller
         if is_reseller and markup is not None:
             markups.append(markup)
-        roles[member.offer.offer_id] = Membership(
-            group_id, is_source, is_reseller, markup or Decimal(0)
-        )
+        roles[member] = Membership(group_id, is_source, is_reseller, markup or _ZERO)
     ordered = [source] if source is not None else []
-    ordered += [m for m in members if m is not source]
-    low = min(markups, default=Decimal(0))
-    high = max(markups, default=Decimal(0))
-    summary = _summary(locale, len(members), source, resellers, makers, markups)
+    ordered += [m for m in members if m != source]
+    offers = columns.offers
+    source_offer = offers[source] if source is not None else None
     group = OfferGroup(
         group_id=group_id,
-        source_offer_id=source.offer.offer_id if source is not None else "",
-        offer_ids=tuple(m.offer.offer_id for m in ordered),
+        source_offer_id=source_offer.offer_id if source_offer is not None else "",
+        offer_ids=tuple(offers[m].offer_id for m in ordered),
         basis=basis,
-        min_markup=low,
-        max_markup=high,
-        summary=summary,
+        min_markup=min(markups, default=_ZERO),
+        max_markup=max(markups, default=_ZERO),
+        summary=_summary(locale, len(members), source_offer, resellers, makers, markups),
     )
     return group, roles
 
@@ -239,14 +273,14 @@ def _describe(
 def _summary(
     locale: Locale,
     count: int,
-    source: _Member | None,
+    source: Offer | None,
     resellers: int,
     makers: int,
     markups: Sequence[Decimal],
 ) -> str:
     if source is None:
         return wording.say(locale, "gr.no_source", count=count)
-    name = source.offer.supplier.company_name or source.offer.offer_id
+    name = source.supplier.company_name or source.offer_id
     parts = [wording.say(locale, "gr.source", count=count, name=name)]
     if resellers and markups:
         markup = wording.markup_range(min(markups), max(markups))

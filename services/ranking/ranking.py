@@ -77,7 +77,7 @@ def rank(
     )
     rules = rules or GroupingRules()
     groups, roles = group_offers(scored, rules, language)
-    ranked = [_ranked(i + 1, a, s, roles.get(a.offer.offer_id)) for i, (a, s) in enumerate(scored)]
+    ranked = [_ranked(i + 1, a, s, roles.get(i)) for i, (a, s) in enumerate(scored)]
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
