@@ -144,11 +144,9 @@ def score(
     """The breakdown for one offer; ``total`` is exactly the sum of the components."""
     offer = assessed.offer
     comparison = averages.for_category(offer.category_id)
-    price_component, ratio = _price_component(
-        price, comparison, quantity, profile.price_scale, locale
-    )
-    kind, custom = assessed.kind, assessed.customization
     name = profile.name  # cache key: a str hashes once, a Decimal every time
+    price_component, ratio = _price_component(price, comparison, quantity, name, locale)
+    kind, custom = assessed.kind, assessed.customization
     components = (
         _kind_component(kind.kind, kind.factory_certified, name, locale),
         _customization_component(
@@ -225,27 +223,49 @@ def _customization_component(
     return ScoreComponent("customization", points * scale, 25 * scale, reason)
 
 
+_PRICE_BANDS = ((20, "sc.band_20"), (15, "sc.band_15"), (10, "sc.band_10"), (0, "sc.band_0"))
+
+
+@dataclass(frozen=True, slots=True)
+class _PricePoints:
+    """What is the same for every offer's price component under one profile and locale."""
+
+    max_points: Decimal
+    bands: tuple[tuple[Decimal, str], ...]  # points and wording, in _PRICE_BANDS order
+    no_price: ScoreComponent
+
+
+@lru_cache(maxsize=64)
+def _price_points(profile: str, locale: Locale) -> _PricePoints:
+    scale = PROFILES[profile].price_scale
+    bands = tuple((points * scale, wording.say(locale, band)) for points, band in _PRICE_BANDS)
+    reason = wording.say(locale, "sc.no_price")
+    no_price = ScoreComponent("price_advantage", _ZERO, 20 * scale, reason)
+    return _PricePoints(20 * scale, bands, no_price)
+
+
 def _price_component(
     price: ComparedPrice,
     comparison: Comparison | None,
     quantity: int,
-    scale: Decimal,
+    profile: str,
     locale: Locale,
 ) -> tuple[ScoreComponent, Decimal | None]:
+    fixed = _price_points(profile, locale)
     unit = price.unit_price
     if unit is None or comparison is None or comparison.total <= 0:
-        reason = wording.say(locale, "sc.no_price")
-        return ScoreComponent("price_advantage", _ZERO, 20 * scale, reason), None
+        return fixed.no_price, None
     scaled = unit * comparison.count
     under_90, under_95, average = comparison.limits
     if scaled < under_90:
-        points, band = 20, "sc.band_20"
+        band = 0
     elif scaled < under_95:
-        points, band = 15, "sc.band_15"
+        band = 1
     elif scaled <= average:
-        points, band = 10, "sc.band_10"
+        band = 2
     else:
-        points, band = 0, "sc.band_0"
+        band = 3
+    points, band_text = fixed.bands[band]
     ratio = scaled / comparison.total
     reason = wording.say(
         locale,
@@ -254,9 +274,9 @@ def _price_component(
         price=wording.yuan(unit),
         average=comparison.average_text,
         percent=wording.percent(ratio),
-        band=wording.say(locale, band),
+        band=band_text,
     )
-    return ScoreComponent("price_advantage", points * scale, 20 * scale, reason), ratio
+    return ScoreComponent("price_advantage", points, fixed.max_points, reason), ratio
 
 
 @lru_cache(maxsize=1024)
