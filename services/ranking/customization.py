@@ -45,6 +45,7 @@ _SAMPLE_FEE = re.compile(
 
 
 _WORDS = re.compile("|".join((*_TO_SAMPLE, *_CUSTOM)))  # longer phrases first: 来样定制 wins
+_FAST_WORDS = re.compile("|".join(_FAST_SAMPLING))
 
 # (signal, word, negated) for the first time each word appears
 _Hit = tuple[str, str, bool]
@@ -55,19 +56,35 @@ _Fee = tuple[str, str, Decimal]
 
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
-    texts = [("title_word", offer.title)]
-    if offer.detail is not None and offer.detail.description:
-        texts.append(("description_word", offer.detail.description))
+    detail = offer.detail
+    if detail is None:
+        return _infer(offer.title, "", False, None, locale)
+    fee = detail.sample_fee
+    stated = ("detail_field", str(fee), fee) if fee is not None else None
+    return _infer(offer.title, detail.description, detail.biz_type == 2, stated, locale)
+
+
+# Keyed on everything the inference reads. The same offers come back across searches (and
+# resellers copy titles), so the word scans below run once per text, not once per request.
+# The fee's text is in the key so that 20 and 20.0 stay apart.
+@lru_cache(maxsize=4096)
+def _infer(
+    title: str, description: str, processing: bool, detail_fee: _Fee | None, locale: Locale
+) -> Customization:
+    texts = [("title_word", title)]
+    if description:
+        texts.append(("description_word", description))
     hits = tuple(hit for signal, text in texts for hit in _find_words(text, signal))
-    processing = offer.detail is not None and offer.detail.biz_type == 2
     minimum = _custom_minimum(texts) if hits else None
-    fee = _sample_fee(offer, texts)
-    fast = any("样" in text and any(w in text for w in _FAST_SAMPLING) for _, text in texts)
+    fee = detail_fee if detail_fee is not None else _stated_fee(texts)
+    fast = any("样" in text and _FAST_WORDS.search(text) is not None for _, text in texts)
     return _conclude(hits, processing, minimum, fee, fast, locale)
 
 
 def _find_words(text: str, signal: str) -> list[_Hit]:
     upper = text.upper()
+    if _WORDS.search(upper) is None:
+        return []  # most titles: one scan, without setting up the loop below
     hits: dict[str, _Hit] = {}
     for match in _WORDS.finditer(upper):
         word = match.group(0)
@@ -85,10 +102,7 @@ def _custom_minimum(texts: list[tuple[str, str]]) -> _Stated | None:
     return None
 
 
-def _sample_fee(offer: Offer, texts: list[tuple[str, str]]) -> _Fee | None:
-    if offer.detail is not None and offer.detail.sample_fee is not None:
-        fee = offer.detail.sample_fee
-        return "detail_field", str(fee), fee
+def _stated_fee(texts: list[tuple[str, str]]) -> _Fee | None:
     for signal, text in texts:
         match = _SAMPLE_FEE.search(text) if "样" in text else None
         if match is not None:

@@ -56,19 +56,21 @@ def apply_filters(
     published = _published_checks(filters, regions)
     assessed: list[Assessed] = []
     for offer in offers:
-        failed = next((name for name, check in published if not check(offer)), None)
-        if failed is None:
+        for name, check in published:
+            if not check(offer):
+                removed[name] += 1
+                break
+        else:
             assessed.append(assess(offer))
-        else:
-            removed[failed] += 1
-    inferred = _inferred_checks(filters)
     kept: list[Assessed] = []
+    inferred = _inferred_checks(filters)
     for item in assessed:
-        failed = next((name for name, check in inferred if not check(item)), None)
-        if failed is None:
-            kept.append(item)
+        for name, inferred_check in inferred:
+            if not inferred_check(item):
+                removed[name] += 1
+                break
         else:
-            removed[failed] += 1
+            kept.append(item)
     return kept, tuple(FilterReport(name, removed[name]) for name in FILTER_NAMES)
 
 

@@ -101,29 +101,47 @@ def is_factory_certificate(certificate: str) -> bool:
 def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     """The supplier's kind, its confidence (0-1) and the evidence behind it."""
     supplier = offer.supplier
+    biz_type = offer.detail.biz_type if offer.detail is not None else 0  # 0: no signal
+    return _infer(
+        supplier.seller_identities,
+        supplier.company_name,
+        biz_type,
+        offer.title,
+        supplier.certifications,
+        supplier.years_on_platform,
+        locale,
+    )
+
+
+# Keyed on everything the inference reads: the same offers come back across searches, and
+# then their supplier's name and title are not scanned again.
+@lru_cache(maxsize=4096)
+def _infer(
+    identities: tuple[str, ...],
+    company_name: str,
+    biz_type: int,
+    title: str,
+    certifications: tuple[str, ...],
+    years: int,
+    locale: Locale,
+) -> KindInference:
     signals: list[_Signal] = [
         ("seller_identity", identity, *_IDENTITIES[identity])
-        for identity in supplier.seller_identities
+        for identity in identities
         if identity in _IDENTITIES
     ]
-    seen: set[SupplierKind] = set()
-    for word in _NAME_PATTERN.findall(supplier.company_name):
-        kind, weight = _NAME_WEIGHTS[word]
-        if kind not in seen:
-            seen.add(kind)
-            signals.append(("company_name", word, kind, weight))
-    if offer.detail is not None and offer.detail.biz_type in _BIZ_TYPES:
-        signals.append(("biz_type", str(offer.detail.biz_type), *_BIZ_TYPES[offer.detail.biz_type]))
-    title_word = _TITLE_PATTERN.search(offer.title)
+    signals.extend(_name_signals(company_name))
+    if biz_type in _BIZ_TYPES:
+        signals.append(("biz_type", str(biz_type), *_BIZ_TYPES[biz_type]))
+    title_word = _TITLE_PATTERN.search(title)
     if title_word is not None:
         signals.append(("title_word", title_word.group(0), _S, _TITLE_WEIGHT))
-    if supplier.certifications:
-        signals.extend(_certificate_signals(supplier.certifications))
-    if supplier.years_on_platform >= _ESTABLISHED_YEARS:
-        signals.append(
-            ("years_on_platform", str(supplier.years_on_platform), _M, _ESTABLISHED_WEIGHT)
-        )
-    certified = any(is_factory_certificate(c) for c in supplier.certifications)
+    certified = False
+    if certifications:
+        signals.extend(_certificate_signals(certifications))
+        certified = any(is_factory_certificate(c) for c in certifications)
+    if years >= _ESTABLISHED_YEARS:
+        signals.append(("years_on_platform", str(years), _M, _ESTABLISHED_WEIGHT))
     return _conclude(tuple(signals), certified, locale)
 
 
@@ -132,6 +150,19 @@ _NAME_WEIGHTS = {word: (kind, weight) for word, kind, weight in _NAME_WORDS}
 # Longest first, so 电子商务 (a trader) is not read as 电子 (a line of business).
 _NAME_PATTERN = re.compile("|".join(sorted(_NAME_WEIGHTS, key=len, reverse=True)))
 _TITLE_PATTERN = re.compile("|".join(_TITLE_WORDS))
+
+
+# A supplier sells many offers, in one result and across searches: read its name once.
+@lru_cache(maxsize=4096)
+def _name_signals(company_name: str) -> tuple[_Signal, ...]:
+    signals: list[_Signal] = []
+    seen: set[SupplierKind] = set()
+    for word in _NAME_PATTERN.findall(company_name):
+        kind, weight = _NAME_WEIGHTS[word]
+        if kind not in seen:
+            seen.add(kind)
+            signals.append(("company_name", word, kind, weight))
+    return tuple(signals)
 
 
 # Signals come from a small vocabulary, so the same few combinations recur across offers
