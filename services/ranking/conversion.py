@@ -48,11 +48,12 @@ def _similarity(value: float) -> float:
 
 
 def _ladder(tiers: Iterable[common_pb2.PriceTier]) -> tuple[PriceTier, ...]:
-    return tuple(
-        PriceTier(t.min_quantity, t.max_quantity or None, from_money(t.unit_price))
-        for t in tiers
-        if from_money(t.unit_price) > 0
-    )
+    ladder: list[PriceTier] = []
+    for tier in tiers:
+        price = from_money(tier.unit_price)  # once: building a Decimal is most of the cost
+        if price > 0:
+            ladder.append(PriceTier(tier.min_quantity, tier.max_quantity or None, price))
+    return tuple(ladder)
 
 
 def _detail(message: common_pb2.OfferDetail) -> Detail:
