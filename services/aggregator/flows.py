@@ -279,14 +279,23 @@ async def plan_custom_order(
             f"give 1 to {max_offers} offer ids",
             FieldViolation("offer_ids", f"1 to {max_offers} distinct offer ids"),
         )
-    details = await asyncio.gather(
+    fetched = await asyncio.gather(
         *(
             ds.detail(
                 gateway_pb2.GetOfferDetailRequest(offer_id=i, locale=request.order.locale), scope
             )
             for i in offer_ids
-        )
+        ),
+        return_exceptions=True,
     )
+    # One offer that cannot be fetched (gone, declined) is a refusal, not a failed call.
+    details = [d for d in fetched if isinstance(d, gateway_pb2.GetOfferDetailResponse)]
+    failed = [
+        (i, e) for i, e in zip(offer_ids, fetched, strict=True) if isinstance(e, BaseException)
+    ]
+    for _offer_id, error in failed:
+        if not isinstance(error, ServiceError) or not details:
+            raise error
     inferred = await ds.rank(
         ranking_pb2.RankOffersRequest(
             offers=[d.offer for d in details], locale=request.order.locale
@@ -296,9 +305,14 @@ async def plan_custom_order(
     by_id = {r.offer.offer_id: r.offer for r in inferred.offers}
     offers = [by_id.get(d.offer.offer_id, d.offer) for d in details]
     plans = await ds.plan(planning_pb2.BuildPlansRequest(offers=offers, order=request.order), scope)
+    unfetched = [
+        planning_pb2.PlanRefusal(offer_id=offer_id, reason=error.reason, message=error.message)
+        for offer_id, error in failed
+        if isinstance(error, ServiceError)
+    ]
     return search_pb2.PlanCustomOrderResponse(
         plans=plans.plans,
-        refusals=plans.refusals,
+        refusals=[*plans.refusals, *unfetched],
         quota_spent=merge_spend(*(d.quota_spent for d in details)),
         request_id=scope.request_id,
     )

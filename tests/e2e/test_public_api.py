@@ -172,13 +172,16 @@ async def test_plan_custom_order_compares_offers_from_their_detail(
 ) -> None:
     yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_STANDARD)
+    gone = "100000000001"
     response = await stub.PlanCustomOrder(
-        search_pb2.PlanCustomOrderRequest(offer_ids=[*yes, no], order=order),
+        search_pb2.PlanCustomOrderRequest(offer_ids=[*yes, no, gone], order=order),
         metadata=stack.metadata,
         timeout=60,
     )
     assert sorted(p.offer_id for p in response.plans) == sorted(yes)
-    assert [(r.offer_id, r.reason) for r in response.refusals] == [(no, "NOT_CUSTOMIZABLE")]
+    assert sorted((r.offer_id, r.reason) for r in response.refusals) == sorted(
+        [(no, "NOT_CUSTOMIZABLE"), (gone, "OFFER_NOT_FOUND")]
+    )
     totals = [p.grand_total.units * 10**9 + p.grand_total.nanos for p in response.plans]
     assert totals == sorted(totals)
     for plan in response.plans:
