@@ -176,8 +176,13 @@ def main() -> None:
     print(_line("rank():", pipeline, baseline[0], "baseline"))
     print(_line("rank(), offers not seen before:", first_seen, baseline[0], "baseline"))
     print(_line("protobuf in/out + rank():", wire, pipeline[0], "rank()"))
-    verdict = "PASS" if pipeline[0] < TARGET_MS else "MISS"
-    print(f"{verdict}: rank() median {pipeline[0]:.2f} ms, target {TARGET_MS:.0f} ms on one core")
+    # Judged on offers never seen before: a live search brings new offers, and the
+    # inference caches would otherwise make the target a measure of cache hits.
+    verdict = "PASS" if first_seen[0] < TARGET_MS else "MISS"
+    print(
+        f"{verdict}: rank() on unseen offers, median {first_seen[0]:.2f} ms,"
+        f" target {TARGET_MS:.0f} ms on one core"
+    )
 
 
 if __name__ == "__main__":
