@@ -150,6 +150,13 @@ async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child],
         raise
 
 
+def _write_atomically(path: Path, text: str) -> None:
+    """Readers that poll for the file never see it half written."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
 def _print_table(children: list[Child], api_key: str, log_dir: Path) -> None:
     print("factoryfinder is up:")
     for child in children:
@@ -172,8 +179,9 @@ async def _run(aggregator_port: int, endpoints_file: Path | None, demo: bool, lo
         if endpoints_file is not None:
             endpoints = {c.name: c.address for c in children}
             endpoints["api_key"] = api_key
-            text = json.dumps(endpoints, indent=2)
-            await asyncio.to_thread(endpoints_file.write_text, text, encoding="utf-8")
+            await asyncio.to_thread(
+                _write_atomically, endpoints_file, json.dumps(endpoints, indent=2)
+            )
         if demo:
             from shared.cli import demo as demo_module
 
