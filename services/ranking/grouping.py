@@ -64,7 +64,7 @@ class GroupingRules:
     long_standing_years: int = 3
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per grouped offer and request; a frozen __init__ costs 3x
 class Membership:
     group_id: str
     is_source: bool
@@ -238,34 +238,35 @@ def _describe(
     rules: GroupingRules,
     locale: Locale,
 ) -> tuple[OfferGroup, dict[int, Membership]]:
+    offers = columns.offers
     source = _source(members, columns, rules)
-    base = columns.prices[source] if source is not None else None
-    roles: dict[int, Membership] = {}
+    if source is None:  # nobody to mark up from: every member is a plain seller
+        roles = {m: Membership(group_id, False, False, _ZERO) for m in members}
+        summary = _summary(locale, len(members), None, 0, 0, ())
+        ids = tuple(offers[m].offer_id for m in members)
+        return OfferGroup(group_id, "", ids, basis, _ZERO, _ZERO, summary), roles
+    base = columns.prices[source]
+    roles = {source: Membership(group_id, True, False, _ZERO)}
+    others = [m for m in members if m != source]
     markups: list[Decimal] = []
-    resellers = makers = 0
-    for member in members:
-        is_source = member == source
-        is_reseller = source is not None and not is_source and columns.kinds[member] not in MAKERS
-        markup = (
-            _markup(columns.prices[member], base) if source is not None and not is_source else None
-        )
-        resellers += is_reseller
-        makers += source is not None and not is_source and not is_reseller
+    for member in others:
+        is_reseller = columns.kinds[member] not in MAKERS
+        markup = _markup(columns.prices[member], base)
         if is_reseller and markup is not None:
             markups.append(markup)
-        roles[member] = Membership(group_id, is_source, is_reseller, markup or _ZERO)
-    ordered = [source] if source is not None else []
-    ordered += [m for m in members if m != source]
-    offers = columns.offers
-    source_offer = offers[source] if source is not None else None
+        roles[member] = Membership(group_id, False, is_reseller, markup or _ZERO)
+    resellers = sum(roles[m].is_reseller for m in others)
+    source_offer = offers[source]
     group = OfferGroup(
         group_id=group_id,
-        source_offer_id=source_offer.offer_id if source_offer is not None else "",
-        offer_ids=tuple(offers[m].offer_id for m in ordered),
+        source_offer_id=source_offer.offer_id,
+        offer_ids=(source_offer.offer_id, *(offers[m].offer_id for m in others)),
         basis=basis,
         min_markup=min(markups, default=_ZERO),
         max_markup=max(markups, default=_ZERO),
-        summary=_summary(locale, len(members), source_offer, resellers, makers, markups),
+        summary=_summary(
+            locale, len(members), source_offer, resellers, len(others) - resellers, markups
+        ),
     )
     return group, roles
 

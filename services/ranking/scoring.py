@@ -71,7 +71,7 @@ def profile_named(name: str) -> Profile:
     return PROFILES[key]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # one per offer and request; a frozen __init__ costs 3x
 class ComparedPrice:
     basis: str
     unit_price: Decimal | None
@@ -267,23 +267,20 @@ def _price_component(
         band = 3
     points, band_text = fixed.bands[band]
     ratio = scaled / comparison.total
-    reason = wording.say(
-        locale,
-        "sc.price",
-        basis=_basis_text(price.basis, quantity, locale),
-        price=wording.yuan(unit),
-        average=comparison.average_text,
-        percent=wording.percent(ratio),
-        band=band_text,
-    )
+    sentence = _price_sentence(price.basis, quantity, comparison.average_text, band_text, locale)
+    reason = sentence.format(price=wording.yuan(unit), percent=wording.percent(ratio))
     return ScoreComponent("price_advantage", points, fixed.max_points, reason), ratio
 
 
+# Many offers share the basis, the average and the band: word those once per result, and
+# per offer fill in only its price and percentage.
 @lru_cache(maxsize=1024)
-def _basis_text(basis: str, quantity: int, locale: Locale) -> str:
+def _price_sentence(basis: str, quantity: int, average: str, band: str, locale: Locale) -> str:
     if basis == LADDER:
-        return wording.say(locale, "sc.basis_ladder", quantity=quantity)
-    return wording.say(locale, "sc.basis_listed")
+        basis_text = wording.say(locale, "sc.basis_ladder", quantity=quantity)
+    else:
+        basis_text = wording.say(locale, "sc.basis_listed")
+    return wording.price_sentence(locale, basis_text, average, band)
 
 
 _MIN_ORDER_BANDS = ((50, 15, "≤ 50"), (100, 12, "≤ 100"), (500, 8, "≤ 500"))

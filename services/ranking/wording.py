@@ -152,6 +152,20 @@ def say(locale: Locale, key: str, **values: object) -> str:
     return (zh if locale == "zh" else en).format(**values)
 
 
+def price_sentence(locale: Locale, basis: str, average: str, band: str) -> str:
+    """The "sc.price" sentence with ``{price}`` and ``{percent}`` left to fill in per offer
+    with str.format; the parts filled in here are numbers and fixed wording, never braces."""
+    return say(
+        locale,
+        "sc.price",
+        basis=basis,
+        average=average,
+        band=band,
+        price="{price}",
+        percent="{percent}",
+    )
+
+
 def kind_name(locale: Locale, kind: SupplierKind) -> str:
     zh, en = _KIND_NAMES[kind]
     return zh if locale == "zh" else en
