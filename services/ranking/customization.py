@@ -71,14 +71,20 @@ def infer_customization(offer: Offer, locale: Locale) -> Customization:
 def _infer(
     title: str, description: str, processing: bool, detail_fee: _Fee | None, locale: Locale
 ) -> Customization:
+    # Statements rather than generator expressions: this runs for every offer not seen before.
     texts = [("title_word", title)]
+    hits = _find_words(title, "title_word")
     if description:
         texts.append(("description_word", description))
-    hits = tuple(hit for signal, text in texts for hit in _find_words(text, signal))
+        hits += _find_words(description, "description_word")
     minimum = _custom_minimum(texts) if hits else None
     fee = detail_fee if detail_fee is not None else _stated_fee(texts)
-    fast = any("样" in text and _FAST_WORDS.search(text) is not None for _, text in texts)
-    return _conclude(hits, processing, minimum, fee, fast, locale)
+    fast = _offers_fast_sampling(title) or _offers_fast_sampling(description)
+    return _conclude(tuple(hits), processing, minimum, fee, fast, locale)
+
+
+def _offers_fast_sampling(text: str) -> bool:
+    return "样" in text and _FAST_WORDS.search(text) is not None
 
 
 def _find_words(text: str, signal: str) -> list[_Hit]:
