@@ -35,7 +35,9 @@ SELLING_WORDS = (
 _MINIMUM = re.compile(r"\d+\s*(?:件|个|套|双|条|只|pcs)\s*起[订批做定]?")
 
 _SEPARATOR = "\n"
-_NOT_WORD = re.compile(r"[^\w\n]+|_+")
+# Underscores count as word characters to \w; normalize() turns them into spaces first,
+# so one character class removes them with the punctuation (an alternation cost a third more).
+_NOT_WORD = re.compile(r"[^\w\n]+")
 _POINT_BITS = 21  # every Unicode code point fits
 
 _Ints = npt.NDArray[np.int64]
@@ -46,7 +48,7 @@ def normalize(titles: Sequence[str]) -> str:
     text = _SEPARATOR.join(title.replace(_SEPARATOR, " ") for title in titles).lower()
     for word in SELLING_WORDS:
         text = text.replace(word, "")
-    return _NOT_WORD.sub("", _MINIMUM.sub("", text))
+    return _NOT_WORD.sub("", _MINIMUM.sub("", text).replace("_", " "))
 
 
 def similar_title_pairs(
