@@ -18,24 +18,20 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.stack import Stack, running_stack
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 TOOLS = ROOT / ".tools" / "bin"
-FACTORYFINDER = ROOT / ".venv" / "bin" / "factoryfinder"
-START_TIMEOUT_S = 90.0
-STOP_TIMEOUT_S = 30.0
 CLIENT_TIMEOUT_S = 600.0
 # Two image searches a day: the third distinct photo is refused with QUOTA_EXHAUSTED.
 TINY_BUDGETS = "product.image.upload=2,product.search.imageQuery=2"
@@ -68,92 +64,11 @@ def _require(tool: str) -> str:
     return found
 
 
-@dataclass
-class Stack:
-    """One running ``factoryfinder up``."""
-
-    process: subprocess.Popen[bytes]
-    endpoints_file: Path
-    log_dir: Path
-    endpoints: dict[str, str]
-
-    def logs(self) -> str:
-        parts = [
-            f"--- {p.name}\n{p.read_text(errors='replace')[-4000:]}"
-            for p in sorted(self.log_dir.glob("*"))
-        ]
-        return "\n".join(parts)
-
-
-def _start(directory: Path, extra_env: Mapping[str, str]) -> tuple[subprocess.Popen[bytes], Path]:
-    directory.mkdir(parents=True)
-    endpoints_file = directory / "endpoints.json"
-    env = {
-        **os.environ,
-        "FF_GATEWAY_DATA_DIR": str(directory / "gateway"),  # a fresh budget ledger per stack
-        **extra_env,
-    }
-    command = [str(FACTORYFINDER), "up", "--no-demo", "--aggregator-port", "0"]
-    command += ["--endpoints-file", str(endpoints_file), "--log-dir", str(directory / "logs")]
-    with (directory / "up.log").open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=directory,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return process, endpoints_file
-
-
-def _wait_for_endpoints(
-    process: subprocess.Popen[bytes], endpoints_file: Path, deadline: float
-) -> dict[str, str]:
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            endpoints: dict[str, str] = json.loads(endpoints_file.read_text(encoding="utf-8"))
-            if endpoints.get("api_key") and endpoints.get("aggregator"):
-                return endpoints
-        except (FileNotFoundError, json.JSONDecodeError):
-            pass  # not written yet, or half written
-        time.sleep(0.25)
-    up_log = (endpoints_file.parent / "up.log").read_text(errors="replace")[-6000:]
-    raise RuntimeError(
-        f"factoryfinder up wrote no endpoints (exit code {process.poll()}):\n{up_log}"
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)  # the launcher drains and stops its children
-        try:
-            process.wait(STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 @pytest.fixture(scope="module")
-def stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Stack, Stack]]:
-    """The main stack and the tiny-budget one, started together (bounded) and stopped by SIGTERM."""
-    if not FACTORYFINDER.exists():
-        pytest.fail(f"{FACTORYFINDER} is missing: run `make install`")
-    base = tmp_path_factory.mktemp("interop")
-    started = [
-        _start(base / "main", {}),
-        _start(base / "quota", {"FF_GATEWAY_BUDGETS": TINY_BUDGETS}),
-    ]
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        main, quota = (
-            Stack(process, path, path.parent / "logs", _wait_for_endpoints(process, path, deadline))
-            for process, path in started
-        )
+def stacks() -> Iterator[tuple[Stack, Stack]]:
+    """The main stack and the tiny-budget one, stopped by SIGTERM afterwards."""
+    with running_stack() as main, running_stack({"FF_GATEWAY_BUDGETS": TINY_BUDGETS}) as quota:
         yield main, quota
-    finally:
-        for process, _ in started:
-            _stop(process)
 
 
 def _run(command: list[str], cwd: Path, stacks: tuple[Stack, Stack]) -> str:
@@ -232,7 +147,7 @@ def test_health_probe_says_serving(stacks: tuple[Stack, Stack], name: str) -> No
 def test_grpcurl_calls_the_public_api(stacks: tuple[Stack, Stack]) -> None:
     grpcurl = _require("grpcurl")
     main = stacks[0]
-    auth = f"authorization: Bearer {main.endpoints['api_key']}"
+    auth = f"authorization: Bearer {main.api_key}"
     command = [grpcurl, "-plaintext", "-H", auth, "-d", "{}", main.endpoints["aggregator"]]
     reply = json.loads(_run([*command, "factoryfinder.v1.SearchService/GetQuota"], HERE, stacks))
     assert reply["tenant"] and reply["usage"], reply
