@@ -8,7 +8,6 @@ missing redis-server FAILS (`make system-deps` installs it).
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -19,6 +18,8 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.prerequisites import missing
+
 _START_TIMEOUT_S = 10.0
 
 
@@ -26,10 +27,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 def _wait_ready(process: subprocess.Popen[bytes], url: str) -> bool:
@@ -67,9 +64,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     binary = shutil.which("redis-server")
     if binary is None:
         message = "redis-server is not installed (make system-deps installs it)"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     process, url = _start(binary, tmp_path_factory.mktemp("redis"))
     try:
         yield url

@@ -26,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.stack import Stack, running_stack
+from tests.prerequisites import missing
 
 pytestmark = [pytest.mark.interop, pytest.mark.timeout(900)]
 
@@ -47,10 +48,6 @@ GO_TESTS = 7
 JAVA_TESTS = 7
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def _require(tool: str) -> str:
     """The tool's path; skip without it locally, fail without it in CI."""
     found = shutil.which(tool, path=f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}")
@@ -58,9 +55,7 @@ def _require(tool: str) -> str:
         message = (
             f"{tool} is not installed (a JDK, Maven and Go are needed; then `make interop-tools`)"
         )
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        missing(message)
     return found
 
 

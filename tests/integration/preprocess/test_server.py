@@ -20,6 +20,7 @@ from PIL import Image
 from services.preprocess.server import SERVICE_NAME, create_server
 from services.preprocess.settings import PreprocessSettings
 from shared.config import load
+from tests.integration.serving import serving_channel
 from tests.unit.preprocess.sample_images import encoded, photo, png_header_only
 
 Stub = preprocess_pb2_grpc.PreprocessServiceStub
@@ -31,16 +32,8 @@ async def channel() -> AsyncIterator[grpc.aio.Channel]:
     settings = load(
         PreprocessSettings, {}, drain_delay_seconds=0.0, workers=2, allow_private_urls=True
     )
-    running = await create_server(settings)
-    try:
-        async with grpc.aio.insecure_channel(running.address) as opened:
-            health = await health_pb2_grpc.HealthStub(opened).Check(
-                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5
-            )
-            assert health.status == health_pb2.HealthCheckResponse.SERVING
-            yield opened
-    finally:
-        await running.shutdown(grace=0)
+    async with serving_channel(await create_server(settings), SERVICE_NAME) as opened:
+        yield opened
 
 
 def _request(
