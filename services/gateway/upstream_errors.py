@@ -100,6 +100,18 @@ def _text(value: Any, scrub: Callable[[str], str]) -> str:
     return scrub(text)[:_MESSAGE_LIMIT]
 
 
+def _refused(reason: str, api: str, code: str, message: str, detail: str) -> UpstreamError:
+    """The upstream said no; only its rate limit is worth trying again."""
+    return UpstreamError(
+        reason,
+        f"refused: {detail}",
+        api=api,
+        upstream_code=code,
+        upstream_message=message,
+        transient=reason == RATE_LIMITED,
+    )
+
+
 def _gateway_error(api: str, status: int, code: str, message: str) -> UpstreamError:
     reason = _GATEWAY_CODES.get(code)
     detail = f"{code or status}: {message}" if message else (code or str(status))
@@ -114,14 +126,7 @@ def _gateway_error(api: str, status: int, code: str, message: str) -> UpstreamEr
         )
     if reason is None:
         reason = TOKEN_EXPIRED if status == 401 else REQUEST_INVALID
-    return UpstreamError(
-        reason,
-        f"refused: {detail}",
-        api=api,
-        upstream_code=code,
-        upstream_message=message,
-        transient=reason == RATE_LIMITED,
-    )
+    return _refused(reason, api, code, message, detail)
 
 
 def business_error(api: str, code: str, message: str, image_api: bool) -> UpstreamError:
@@ -134,14 +139,7 @@ def business_error(api: str, code: str, message: str, image_api: bool) -> Upstre
     else:
         reason = _GATEWAY_CODES.get(code, REQUEST_INVALID)
     detail = f"{code}: {message}" if code else message or "refused"
-    return UpstreamError(
-        reason,
-        f"refused: {detail}",
-        api=api,
-        upstream_code=code,
-        upstream_message=message,
-        transient=reason == RATE_LIMITED,
-    )
+    return _refused(reason, api, code, message, detail)
 
 
 def classify(
