@@ -4,7 +4,8 @@ Each service declares one frozen dataclass whose fields are made with
 :func:`setting`; ``load(SettingsClass)`` reads them all and stops with a
 :class:`ConfigError` naming the variable on the first missing or bad value.
 Names may contain ``{prefix}``, replaced by the class's ``ENV_PREFIX`` so the
-common server settings are shared by every service.
+common server settings are shared by every service. A ``secret=True`` setting
+is read from ``NAME`` or, failing that, from the file named by ``NAME_FILE``.
 
 ``env_names(SettingsClass)`` lists every variable a service reads; the
 deployment checks compare it with the manifests.
@@ -116,7 +117,8 @@ def load(cls: type[S], environ: Mapping[str, str] | None = None, **overrides: An
         if spec is None:
             continue
         name = _resolve(cls, spec.name)
-        raw = env.get(name)
+        # A secret may also come from the file named by NAME_FILE (Kubernetes/compose secrets).
+        raw = secret_value(env, name) if spec.secret else env.get(name)
         if raw is None or raw == "":
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
                 raise ConfigError(f"{name} is required but not set")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 
 from shared.errors import Code, ServiceError
 
@@ -20,7 +19,7 @@ def parse_key_lines(lines: Iterable[str]) -> dict[str, str]:
     """``key:tenant`` entries (comma- or newline-separated, ``#`` comments) → key → tenant."""
     keys: dict[str, str] = {}
     for raw in lines:
-        for entry in raw.split(","):
+        for entry in raw.replace("\n", ",").split(","):
             entry = entry.strip()
             if not entry or entry.startswith("#"):
                 continue
@@ -34,13 +33,6 @@ def parse_key_lines(lines: Iterable[str]) -> dict[str, str]:
 class ApiKeys:
     def __init__(self, keys: dict[str, str]) -> None:
         self._tenants = {_digest(key): tenant for key, tenant in keys.items()}
-
-    @classmethod
-    def from_settings(cls, inline: str, path: str) -> ApiKeys:
-        lines = [inline]
-        if path:
-            lines += Path(path).read_text(encoding="utf-8").splitlines()
-        return cls(parse_key_lines(lines))
 
     def __len__(self) -> int:
         return len(self._tenants)

@@ -10,7 +10,7 @@ import grpc
 from factoryfinder.v1 import search_pb2, search_pb2_grpc
 
 from services.aggregator import flows
-from services.aggregator.auth import ApiKeys
+from services.aggregator.auth import ApiKeys, parse_key_lines
 from services.aggregator.batch import run_batch
 from services.aggregator.downstream import CallScope, Downstream
 from services.aggregator.settings import AggregatorSettings
@@ -99,7 +99,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):
 
 
 async def build(settings: AggregatorSettings) -> ServiceSpec:
-    keys = ApiKeys.from_settings(settings.api_keys, settings.api_keys_file)
+    keys = ApiKeys(parse_key_lines([settings.api_keys]))
     servicer = SearchServicer(settings, keys)
 
     def register(server: grpc.aio.Server) -> None:

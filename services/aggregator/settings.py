@@ -16,9 +16,9 @@ class AggregatorSettings(ServerSettings):
     gateway_addresses: list[str] = setting("{prefix}_GATEWAY_ADDRESSES", parse=parse_list)
     ranking_addresses: list[str] = setting("{prefix}_RANKING_ADDRESSES", parse=parse_list)
     planning_addresses: list[str] = setting("{prefix}_PLANNING_ADDRESSES", parse=parse_list)
-    # "key:tenant,key:tenant" (or a file of such lines via _FILE); never logged.
+    # "key:tenant" entries, comma- or newline-separated (or a file of them via
+    # FF_AGGREGATOR_API_KEYS_FILE); never logged.
     api_keys: str = setting("{prefix}_API_KEYS", "", secret=True)
-    api_keys_file: str = setting("{prefix}_API_KEYS_FILE", "")
     # Used when the caller set no deadline; a caller's longer deadline is capped to max.
     default_deadline_seconds: float = setting(
         "{prefix}_DEFAULT_DEADLINE_SECONDS", 30.0, parse=float_range(0.1, 600)

@@ -22,7 +22,6 @@ from shared.config import (
     load,
     parse_bool,
     parse_list,
-    secret_value,
     setting,
 )
 
@@ -165,21 +164,11 @@ class GatewaySettings(ServerSettings):
             )
 
 
-def _secret_overrides(environ: Mapping[str, str]) -> dict[str, Any]:
-    """Secrets may come from ``*_FILE`` too; ``NAME`` wins over ``NAME_FILE``."""
-    overrides: dict[str, Any] = {}
-    for name in GatewaySettings.SECRET_FIELDS:
-        value = secret_value(environ, f"{GatewaySettings.ENV_PREFIX}_{name.upper()}")
-        if value is not None:
-            overrides[name] = value
-    return overrides
-
-
 def load_gateway_settings(
     environ: Mapping[str, str] | None = None, **overrides: Any
 ) -> GatewaySettings:
     """Read, complete and check the settings (raises ConfigError naming the variable)."""
     env = os.environ if environ is None else environ
-    settings = load(GatewaySettings, env, **{**_secret_overrides(env), **overrides})
+    settings = load(GatewaySettings, env, **overrides)
     settings.check()
     return settings
