@@ -1,5 +1,6 @@
 """The NetworkPolicies of each overlay, evaluated for every pair of pods and every port:
-only the aggregator reaches the internal services, only the gateway leaves the cluster."""
+only the aggregator reaches the internal services; only the gateway (to 1688) and preprocess
+(to photo URLs) leave the cluster, and only for public addresses."""
 
 from __future__ import annotations
 
@@ -58,23 +59,24 @@ def test_only_the_intended_hops_are_open_inside_the_namespace(
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_only_the_gateway_leaves_the_cluster(
+def test_only_the_gateway_and_preprocess_leave_the_cluster(
     overlays: dict[str, list[Manifest]], overlay: str
 ) -> None:
     policies = of_kind(overlays[overlay], "NetworkPolicy")
     outside = Endpoint("internet", address=PUBLIC_ADDRESS)
     leaving = {
-        pod.name
+        (pod.name, port)
         for pod, _ in _pods(overlays[overlay]).values()
         for port in (80, 443, 8080)
         if can_connect(policies, NAMESPACE_LABELS, pod, outside, port)
     }
-    assert leaving == {"gateway"}
-    gateway = _pods(overlays[overlay])["gateway"][0]
-    assert can_connect(policies, NAMESPACE_LABELS, gateway, outside, 443)
-    # Private ranges stay closed even to the gateway (it has no business there).
+    # The gateway calls 1688 over HTTPS; preprocess fetches photo URLs, HTTP or HTTPS.
+    assert leaving == {("gateway", 443), ("preprocess", 80), ("preprocess", 443)}
+    # Private ranges stay closed to both (no business there; a URL pointing inside is an attack).
     private = Endpoint("node", address="10.1.2.3")
-    assert not can_connect(policies, NAMESPACE_LABELS, gateway, private, 443)
+    pods = _pods(overlays[overlay])
+    for name in ("gateway", "preprocess"):
+        assert not can_connect(policies, NAMESPACE_LABELS, pods[name][0], private, 443), name
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
