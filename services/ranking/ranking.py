@@ -26,7 +26,7 @@ from services.ranking.domain import (
 from services.ranking.filters import apply_filters, validate
 from services.ranking.grouping import GroupingRules, Membership, group_offers
 from services.ranking.regions import resolve_regions
-from services.ranking.scoring import compared_price, price_averages, profile_named, score
+from services.ranking.scoring import compared_price, price_averages, profile_named, score_all
 from services.ranking.supplier_kind import infer_kind
 
 # Equal totals: factories before traders, so an offer never ranks below an
@@ -68,13 +68,8 @@ def rank(
     averages = price_averages(
         (a.offer.category_id, p.unit_price) for a, p in zip(kept, prices, strict=True)
     )
-    scored = sorted(
-        (
-            (a, score(a, p, averages, quantity, chosen, language))
-            for a, p in zip(kept, prices, strict=True)
-        ),
-        key=_order,
-    )
+    scores = score_all(kept, prices, averages, quantity, chosen, language)
+    scored = sorted(zip(kept, scores, strict=True), key=_order)
     rules = rules or GroupingRules()
     groups, roles = group_offers(scored, rules, language)
     ranked = [_ranked(i + 1, a, s, roles.get(i)) for i, (a, s) in enumerate(scored)]

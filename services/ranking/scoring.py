@@ -20,7 +20,7 @@ compared exactly: ``price * count < sum * 0.9``, never through a rounded mean.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -92,7 +92,7 @@ class Comparison:
     ``unit * count`` (the same as limits on ``unit / average``, without a rounded mean)."""
 
     total: Decimal
-    count: int
+    count: Decimal  # an int would be converted for every offer multiplied by it
     average: Decimal
     limits: tuple[Decimal, Decimal, Decimal]  # 90 %, 95 %, 100 %
     average_text: str
@@ -101,7 +101,7 @@ class Comparison:
     def of(cls, total: Decimal, count: int) -> Comparison:
         limits = (total * Decimal("0.90"), total * Decimal("0.95"), total)
         average = total / count
-        return cls(total, count, average, limits, wording.yuan(average))
+        return cls(total, Decimal(count), average, limits, wording.yuan(average))
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,37 +142,98 @@ def score(
     locale: Locale,
 ) -> Score:
     """The breakdown for one offer; ``total`` is exactly the sum of the components."""
-    offer = assessed.offer
-    comparison = averages.for_category(offer.category_id)
+    return score_all([assessed], [price], averages, quantity, profile, locale)[0]
+
+
+def score_all(
+    assessed: Sequence[Assessed],
+    prices: Sequence[ComparedPrice],
+    averages: PriceAverages,
+    quantity: int,
+    profile: Profile,
+    locale: Locale,
+) -> list[Score]:
+    """``score`` for every offer, with its compared price at the same index.
+
+    One loop for the whole result: the components other than price are shared by many
+    offers (see below) and looked up here once per inference, minimum and similarity, and
+    the price sentence is worded once per basis, comparison and band.
+    """
     name = profile.name  # cache key: a str hashes once, a Decimal every time
-    price_component, ratio = _price_component(price, comparison, quantity, name, locale)
-    kind, custom = assessed.kind, assessed.customization
-    components = (
-        _kind_component(kind.kind, kind.factory_certified, name, locale),
-        _customization_component(
-            custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
-        ),
-        price_component,
-        _min_order_component(offer.effective_min_order, name, locale),
-        _similarity_component(offer.similarity, name, locale),
-    )
-    average = comparison.average if comparison is not None and ratio is not None else None
-    return Score(
-        components=components,
-        total=_total(components),
-        profile=profile.name,
-        price_basis=price.basis,
-        compared_unit_price=price.unit_price,
-        average_unit_price=average,
-        price_ratio=ratio,
-    )
-
-
-def _total(components: tuple[ScoreComponent, ...]) -> Decimal:
-    total = _ZERO
-    for component in components:
-        total += component.points
-    return total
+    fixed = _price_points(name, locale)
+    no_price, bands, max_points = fixed.no_price, fixed.bands, fixed.max_points
+    by_category, overall = averages.by_category, averages.overall
+    # Inferences are cached and shared by offers, so their ids stand for their contents here.
+    kinds: dict[int, ScoreComponent] = {}
+    customs: dict[int, ScoreComponent] = {}
+    minimums: dict[int, ScoreComponent] = {}
+    similarities: dict[float, ScoreComponent] = {}
+    sentences: dict[tuple[str, int, int], tuple[str, str, str]] = {}
+    yuan, percent = wording.yuan, wording.percent
+    scores: list[Score] = []
+    for item, price in zip(assessed, prices, strict=True):
+        offer = item.offer
+        kind = item.kind
+        kind_part = kinds.get(id(kind))
+        if kind_part is None:
+            kind_part = _kind_component(kind.kind, kind.factory_certified, name, locale)
+            kinds[id(kind)] = kind_part
+        custom = item.customization
+        custom_part = customs.get(id(custom))
+        if custom_part is None:
+            custom_part = _customization_component(
+                custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
+            )
+            customs[id(custom)] = custom_part
+        minimum = offer.effective_min_order
+        minimum_part = minimums.get(minimum)
+        if minimum_part is None:
+            minimum_part = minimums[minimum] = _min_order_component(minimum, name, locale)
+        similarity = offer.similarity
+        similarity_part = similarities.get(similarity)
+        if similarity_part is None:
+            similarity_part = _similarity_component(similarity, name, locale)
+            similarities[similarity] = similarity_part
+        unit = price.unit_price
+        comparison = by_category.get(offer.category_id, overall)
+        if unit is None or comparison is None or comparison.total <= _ZERO:
+            price_part, ratio, average = no_price, None, None
+        else:
+            # Ratios are compared exactly: unit / average < 0.9 ⇔ unit · count < total · 0.9.
+            scaled = unit * comparison.count
+            under_90, under_95, at_average = comparison.limits
+            if scaled < under_90:
+                band = 0
+            elif scaled < under_95:
+                band = 1
+            elif scaled <= at_average:
+                band = 2
+            else:
+                band = 3
+            ratio = scaled / comparison.total
+            average = comparison.average
+            basis = price.basis
+            key = (basis, id(comparison), band)
+            sentence = sentences.get(key)
+            if sentence is None:
+                sentence = _price_sentence(
+                    basis, quantity, comparison.average_text, bands[band][1], locale
+                )
+                sentences[key] = sentence
+            head, between, tail = sentence
+            reason = f"{head}{yuan(unit)}{between}{percent(ratio)}{tail}"
+            price_part = ScoreComponent("price_advantage", bands[band][0], max_points, reason)
+        components = (kind_part, custom_part, price_part, minimum_part, similarity_part)
+        total = (  # from zero, like sum(): the same exponent whatever the parts'
+            _ZERO
+            + kind_part.points
+            + custom_part.points
+            + price_part.points
+            + minimum_part.points
+            + similarity_part.points
+        )
+        scores.append(Score(components, total, name, price.basis, unit, average, ratio))
+    return scores
 
 
 _KIND_POINTS = {
@@ -244,38 +305,12 @@ def _price_points(profile: str, locale: Locale) -> _PricePoints:
     return _PricePoints(20 * scale, bands, no_price)
 
 
-def _price_component(
-    price: ComparedPrice,
-    comparison: Comparison | None,
-    quantity: int,
-    profile: str,
-    locale: Locale,
-) -> tuple[ScoreComponent, Decimal | None]:
-    fixed = _price_points(profile, locale)
-    unit = price.unit_price
-    if unit is None or comparison is None or comparison.total <= 0:
-        return fixed.no_price, None
-    scaled = unit * comparison.count
-    under_90, under_95, average = comparison.limits
-    if scaled < under_90:
-        band = 0
-    elif scaled < under_95:
-        band = 1
-    elif scaled <= average:
-        band = 2
-    else:
-        band = 3
-    points, band_text = fixed.bands[band]
-    ratio = scaled / comparison.total
-    sentence = _price_sentence(price.basis, quantity, comparison.average_text, band_text, locale)
-    reason = sentence.format(price=wording.yuan(unit), percent=wording.percent(ratio))
-    return ScoreComponent("price_advantage", points, fixed.max_points, reason), ratio
-
-
-# Many offers share the basis, the average and the band: word those once per result, and
-# per offer fill in only its price and percentage.
+# Many offers share the basis, the average and the band: word those once, and per offer
+# fill in only its price and percentage.
 @lru_cache(maxsize=1024)
-def _price_sentence(basis: str, quantity: int, average: str, band: str, locale: Locale) -> str:
+def _price_sentence(
+    basis: str, quantity: int, average: str, band: str, locale: Locale
+) -> tuple[str, str, str]:
     if basis == LADDER:
         basis_text = wording.say(locale, "sc.basis_ladder", quantity=quantity)
     else:

@@ -152,18 +152,26 @@ def say(locale: Locale, key: str, **values: object) -> str:
     return (zh if locale == "zh" else en).format(**values)
 
 
-def price_sentence(locale: Locale, basis: str, average: str, band: str) -> str:
-    """The "sc.price" sentence with ``{price}`` and ``{percent}`` left to fill in per offer
-    with str.format; the parts filled in here are numbers and fixed wording, never braces."""
-    return say(
+# Stand-ins for the per-offer values while the rest of the price sentence is worded.
+_PRICE_MARK, _PERCENT_MARK = "\x00", "\x01"
+
+
+def price_sentence(locale: Locale, basis: str, average: str, band: str) -> tuple[str, str, str]:
+    """The "sc.price" sentence cut around the offer's price and percentage, which come in
+    that order in both languages: per offer, ``head + price + between + percent + tail``
+    (several times cheaper than ``str.format`` on the whole sentence)."""
+    text = say(
         locale,
         "sc.price",
         basis=basis,
         average=average,
         band=band,
-        price="{price}",
-        percent="{percent}",
+        price=_PRICE_MARK,
+        percent=_PERCENT_MARK,
     )
+    head, rest = text.split(_PRICE_MARK)
+    between, tail = rest.split(_PERCENT_MARK)
+    return head, between, tail
 
 
 def kind_name(locale: Locale, kind: SupplierKind) -> str:
@@ -184,11 +192,13 @@ def yuan(amount: Decimal) -> str:
 
 
 _TENTH = Decimal("0.1")
+_HUNDRED = Decimal(100)  # an int operand is converted on every call
 
 
 def percent(fraction: Decimal) -> str:
     """0.8995 → "90.0" (shown rounded; the rule itself compares exactly)."""
-    return str((fraction * 100).quantize(_TENTH, ROUND_HALF_UP))  # positional: a third faster
+    # Rounding passed positionally: a third faster.
+    return str((fraction * _HUNDRED).quantize(_TENTH, ROUND_HALF_UP))
 
 
 def markup_range(low: Decimal, high: Decimal) -> str:
