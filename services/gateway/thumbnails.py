@@ -5,26 +5,24 @@ The gateway fetches URLs the upstream handed it, so every fetch is fenced:
 only configured image hosts (``.alicdn.com`` = the domain and subdomains), no
 private, loopback or link-local addresses (except in sandbox mode), redirects
 followed by hand and only to allowed hosts, a byte cap, a time cap, and a
-pixel cap before decoding. Any failure just leaves the offer without a hash.
-Known gap: the address is checked on our own resolution, and httpx resolves
-again when connecting (a DNS-rebinding window).
+pixel cap before decoding; the connection goes to the address that was checked
+(:mod:`shared.fenced_fetch`). Any failure just leaves the offer without a hash.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
-import ipaddress
 import logging
-import socket
 from collections.abc import Sequence
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 from factoryfinder.v1 import common_pb2
 from PIL import Image
 
 from services.gateway import upstream_metrics
+from shared.fenced_fetch import FetchRefused, fenced_request, read_capped
 from shared.phash import phash
 
 log = logging.getLogger(__name__)
@@ -58,18 +56,6 @@ def absolute_url(url: str) -> str:
     if "://" not in url:
         return urljoin(_CDN, url.lstrip("/"))
     return url
-
-
-def _public(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-    )
 
 
 class ThumbnailFetcher:
@@ -130,8 +116,7 @@ class ThumbnailFetcher:
     async def fetch(self, url: str) -> bytes:
         """GET ``url`` within the caps, following redirects only to allowed hosts."""
         for _ in range(_MAX_REDIRECTS + 1):
-            await self._check(url)
-            request = self._http.build_request("GET", url, timeout=self._timeout)
+            request = await self._request(url)
             response = await self._http.send(request, stream=True, follow_redirects=False)
             try:
                 if response.is_redirect and "location" in response.headers:
@@ -139,38 +124,28 @@ class ThumbnailFetcher:
                     continue
                 if response.status_code != 200:
                     raise ThumbnailRefused(f"HTTP {response.status_code}")
-                return await self._read_capped(response)
+                return await read_capped(response, self._max_bytes)
+            except FetchRefused as exc:
+                raise ThumbnailRefused(str(exc)) from exc
             finally:
                 await response.aclose()
         raise ThumbnailRefused("too many redirects")
 
-    async def _read_capped(self, response: httpx.Response) -> bytes:
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self._max_bytes:
-            raise ThumbnailRefused(f"image larger than {self._max_bytes} bytes")
-        chunks: list[bytes] = []
-        size = 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > self._max_bytes:
-                raise ThumbnailRefused(f"image larger than {self._max_bytes} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    async def _check(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+    async def _request(self, text: str) -> httpx.Request:
+        try:
+            url = httpx.URL(text)
+        except (httpx.InvalidURL, ValueError, TypeError) as exc:
+            raise ThumbnailRefused(f"not a valid URL ({exc})") from exc
+        if url.scheme not in ("http", "https") or not url.host:
             raise ThumbnailRefused("only http(s) URLs are fetched")
-        if not host_allowed(parts.hostname, self._hosts):
-            raise ThumbnailRefused(f"host {parts.hostname} is not a configured image host")
-        if self._allow_private:
-            return
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname, port, type=socket.SOCK_STREAM
-        )
-        if not infos or not all(_public(str(info[4][0])) for info in infos):
-            raise ThumbnailRefused(f"host {parts.hostname} resolves to a private address")
+        if not host_allowed(url.host, self._hosts):
+            raise ThumbnailRefused(f"host {url.host} is not a configured image host")
+        try:
+            return await fenced_request(
+                self._http, url, allow_private=self._allow_private, request_timeout_s=self._timeout
+            )
+        except FetchRefused as exc:
+            raise ThumbnailRefused(str(exc)) from exc
 
 
 def _hash_image(data: bytes) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import socket
 
 import httpx
 import pytest
@@ -90,7 +92,7 @@ async def test_redirect_within_the_host_is_followed() -> None:
     [
         ("https://evil.example/a.jpg", "not a configured image host"),
         ("https://cbu01.alicdn.com/away", "not a configured image host"),
-        ("https://cbu01.alicdn.com/big", "larger than"),
+        ("https://cbu01.alicdn.com/big", "5000 bytes; at most 1000"),
         ("https://cbu01.alicdn.com/loop", "too many redirects"),
         ("https://cbu01.alicdn.com/missing", "HTTP 404"),
         ("file:///etc/passwd", r"only http\(s\)"),
@@ -105,8 +107,29 @@ async def test_refusals(url: str, why: str) -> None:
 async def test_private_addresses_are_refused_outside_sandbox_mode(host: str) -> None:
     bare = host.strip("[]")
     guarded = fetcher(hosts=[bare], allow_private=False)
-    with pytest.raises(ThumbnailRefused, match="private address"):
+    with pytest.raises(ThumbnailRefused, match="private or reserved address"):
         await guarded.fetch(f"http://{host}/a.jpg")
+
+
+async def test_outside_sandbox_mode_the_checked_address_is_the_one_fetched(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    answers = iter([["47.246.1.1"], ["127.0.0.1"]])  # a rebinding DNS server
+
+    async def resolve(host: str, port: int, **_: object) -> list[object]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in next(answers)]
+
+    monkeypatch.setattr(asyncio.get_running_loop(), "getaddrinfo", resolve)
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(answer))
+    guarded = ThumbnailFetcher(http, [".alicdn.com"], 100_000, 2.0, allow_private=False)
+    assert await guarded.fetch("https://cbu01.alicdn.com/a.jpg") == PICTURE
+    assert [(r.url.host, r.headers["Host"]) for r in seen] == [("47.246.1.1", "cbu01.alicdn.com")]
 
 
 async def test_private_addresses_are_allowed_in_sandbox_mode() -> None:
