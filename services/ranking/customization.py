@@ -54,24 +54,35 @@ _Stated = tuple[str, str, int]
 _Fee = tuple[str, str, Decimal]
 
 
+# Every pattern above needs one of these (ignoring case, as _WORDS reads upper-cased text):
+# a text without any says nothing about customization, whatever else it says.
+_MARKS = re.compile("样|来图|定制|订制|定做|OEM|ODM|贴牌", re.IGNORECASE)
+
+
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
+    title = offer.title if _MARKS.search(offer.title) is not None else ""
     detail = offer.detail
     if detail is None:
-        return _infer(offer.title, "", False, None, locale)
+        return _infer(title, "", False, None, locale)
+    description = detail.description
+    if _MARKS.search(description) is None:
+        description = ""
     fee = detail.sample_fee
     stated = ("detail_field", str(fee), fee) if fee is not None else None
-    return _infer(offer.title, detail.description, detail.biz_type == 2, stated, locale)
+    return _infer(title, description, detail.biz_type == 2, stated, locale)
 
 
-# Keyed on everything the inference reads. The same offers come back across searches (and
-# resellers copy titles), so the word scans below run once per text, not once per request.
+# Keyed on everything the inference reads, texts that say nothing left out (most titles):
+# offers come back across searches, resellers copy titles, and most titles say nothing,
+# so the word scans below run once per telling text, not once per offer and request.
 # The fee's text is in the key so that 20 and 20.0 stay apart.
 @lru_cache(maxsize=4096)
 def _infer(
     title: str, description: str, processing: bool, detail_fee: _Fee | None, locale: Locale
 ) -> Customization:
-    # Statements rather than generator expressions: this runs for every offer not seen before.
+    # Statements rather than generator expressions: this runs for every telling text not
+    # seen before.
     texts = [("title_word", title)]
     hits = _find_words(title, "title_word")
     if description:

@@ -102,25 +102,27 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     """The supplier's kind, its confidence (0-1) and the evidence behind it."""
     supplier = offer.supplier
     biz_type = offer.detail.biz_type if offer.detail is not None else 0  # 0: no signal
+    title_word = _TITLE_PATTERN.search(offer.title)
     return _infer(
         supplier.seller_identities,
         supplier.company_name,
         biz_type,
-        offer.title,
+        title_word.group(0) if title_word is not None else "",
         supplier.certifications,
         supplier.years_on_platform,
         locale,
     )
 
 
-# Keyed on everything the inference reads: the same offers come back across searches, and
-# then their supplier's name and title are not scanned again.
+# Keyed on everything the inference reads; of the title, only the word it claims. A
+# supplier sells many offers, in one result and across searches: its offers, even ones not
+# seen before, are then concluded without building their signals again.
 @lru_cache(maxsize=4096)
 def _infer(
     identities: tuple[str, ...],
     company_name: str,
     biz_type: int,
-    title: str,
+    title_word: str,
     certifications: tuple[str, ...],
     years: int,
     locale: Locale,
@@ -133,9 +135,8 @@ def _infer(
     signals.extend(_name_signals(company_name))
     if biz_type in _BIZ_TYPES:
         signals.append(("biz_type", str(biz_type), *_BIZ_TYPES[biz_type]))
-    title_word = _TITLE_PATTERN.search(title)
-    if title_word is not None:
-        signals.append(("title_word", title_word.group(0), _S, _TITLE_WEIGHT))
+    if title_word:
+        signals.append(("title_word", title_word, _S, _TITLE_WEIGHT))
     certified = False
     if certifications:
         signals.extend(_certificate_signals(certifications))

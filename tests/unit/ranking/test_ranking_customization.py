@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.ranking import customization
 from services.ranking.customization import infer_customization
 from tests.unit.ranking.offers import detail, offer
 
@@ -98,3 +99,16 @@ def test_fast_sampling_and_the_services_named() -> None:
     assert custom.fast_sampling
     assert custom.services == ("来样加工", "OEM", "贴牌", "打样")
     assert custom.evidence[0].note == "「来样加工」：支持来样/来图加工"
+
+
+def test_every_word_read_holds_a_mark_so_texts_without_marks_can_be_skipped() -> None:
+    words = (*customization._TO_SAMPLE, *customization._CUSTOM, *customization._FAST_SAMPLING)
+    starts = ("来样", "来图", "打样费", "样品费", "样衣费")  # the custom-minimum and fee patterns
+    for word in (*words, *starts):
+        assert customization._MARKS.search(word), word
+        assert customization._MARKS.search(word.lower()), word
+
+
+def test_a_title_without_marks_reads_like_no_title() -> None:
+    plain = offer(title="纯棉T恤 厂家直销 300件起 ¥20元 不")
+    assert infer_customization(plain, "zh") == infer_customization(offer(title=""), "zh")
