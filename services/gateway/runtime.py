@@ -116,7 +116,9 @@ def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) ->
         settings.refresh_token_param,
         settings.connect_timeout_s + settings.read_timeout_s,
     )
-    return TokenManager(configured, store, refresher, settings.app_key)
+    return TokenManager(
+        configured, store, refresher, settings.app_key, postponer=refresher.postpone
+    )
 
 
 def build_runtime(

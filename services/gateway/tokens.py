@@ -9,8 +9,10 @@
   However many calls wait, exactly one refresh is in flight: an asyncio lock
   in the process, a lease key in the store across replicas (the others wait
   for the new token to appear in the store).
-* A refresh token within 30 days of its end is reported (log + metric); 1688's
-  ``postponeToken`` renews it, which an operator has to authorize.
+* In a refresh token's last 30 days, the refresh calls 1688's ``postponeToken``
+  instead, which renews both tokens (stored like any refresh); if that is
+  refused, a plain refresh keeps the service going and the approaching end is
+  reported (log + metric) until an operator re-authorizes.
 
 Token values are never logged; ``TokenPair`` has a repr without them.
 """
@@ -36,6 +38,7 @@ from services.gateway.upstream_errors import TOKEN_EXPIRED, UNAVAILABLE, Upstrea
 log = logging.getLogger(__name__)
 
 TOKEN_API = "system.oauth2.getToken"
+POSTPONE_API = "system.oauth2.postponeToken"
 # 1688 access tokens live 10 h (expires_in "36000").
 DEFAULT_LIFETIME_S = 36_000.0
 REFRESH_AT_FRACTION = 0.9
@@ -62,6 +65,10 @@ class TokenPair:
         if self.access_expires_at is None:
             return False
         return now >= self.access_expires_at - (1 - REFRESH_AT_FRACTION) * self.lifetime_s
+
+    def refresh_ending(self, now: float) -> bool:
+        """The refresh token is in its last 30 days (the window ``postponeToken`` accepts)."""
+        return self.refresh_expires_at is not None and self.refresh_expires_at - now < WARN_BEFORE_S
 
     def to_bytes(self) -> bytes:
         fields = {
@@ -95,17 +102,18 @@ def parse_expiry(text: str) -> float | None:
     return parse_1688_time(stripped).timestamp()
 
 
-def parse_grant(body: Any, now: float, previous: TokenPair) -> TokenPair:
-    """getToken's answer → the new pair (1688 does not rotate the refresh token)."""
+def parse_grant(body: Any, now: float, previous: TokenPair, api: str = TOKEN_API) -> TokenPair:
+    """getToken's (or postponeToken's) answer → the new pair.
+
+    getToken does not rotate the refresh token; postponeToken answers a new one.
+    """
     if not isinstance(body, Mapping) or not body.get("access_token"):
-        raise UpstreamError(TOKEN_EXPIRED, "token refresh answered no access_token", api=TOKEN_API)
+        raise UpstreamError(TOKEN_EXPIRED, f"{api} answered no access_token", api=api)
     try:
         lifetime = float(str(body.get("expires_in") or DEFAULT_LIFETIME_S))
         refresh_expiry = parse_expiry(str(body.get("refresh_token_timeout") or ""))
     except ValueError:
-        raise UpstreamError(
-            UNAVAILABLE, "token refresh answer is unreadable", api=TOKEN_API
-        ) from None
+        raise UpstreamError(UNAVAILABLE, f"{api} answer is unreadable", api=api) from None
     return replace(
         previous,
         access_token=str(body["access_token"]),
@@ -120,7 +128,8 @@ Refresher = Callable[[TokenPair], Awaitable[TokenPair]]
 
 
 class OAuthRefresher:
-    """POSTs ``grant_type=refresh_token`` to ``system.oauth2/getToken``."""
+    """Renews tokens at ``system.oauth2``: ``getToken`` (grant_type=refresh_token) when called,
+    ``postponeToken`` through :meth:`postpone`."""
 
     def __init__(
         self,
@@ -133,7 +142,7 @@ class OAuthRefresher:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._http = http
-        self._url = f"{base_url.rstrip('/')}/param2/1/system.oauth2/getToken/{app_key}"
+        self._base = f"{base_url.rstrip('/')}/param2/1/system.oauth2"
         self._app_key = app_key
         self._app_secret = app_secret
         # "refresh_token" or "refreshToken": public sources disagree ([?] in the protocol note).
@@ -142,35 +151,39 @@ class OAuthRefresher:
         self._clock = clock
 
     async def __call__(self, pair: TokenPair) -> TokenPair:
-        form = {
-            "grant_type": "refresh_token",
-            "client_id": self._app_key,
-            "client_secret": self._app_secret,
-            self._param: pair.refresh_token,
-        }
+        form = {"grant_type": "refresh_token", self._param: pair.refresh_token}
+        return await self._post("getToken", TOKEN_API, form, pair)
+
+    async def postpone(self, pair: TokenPair) -> TokenPair:
+        """A new access token and a renewed refresh token (1688 allows it in the last 30 days)."""
+        form = {self._param: pair.refresh_token, "access_token": pair.access_token}
+        return await self._post("postponeToken", POSTPONE_API, form, pair)
+
+    async def _post(self, name: str, api: str, form: dict[str, str], pair: TokenPair) -> TokenPair:
+        credentials = {"client_id": self._app_key, "client_secret": self._app_secret}
+        url = f"{self._base}/{name}/{self._app_key}"
         try:
-            response = await self._http.post(self._url, data=form, timeout=self._timeout)
+            response = await self._http.post(
+                url, data={**form, **credentials}, timeout=self._timeout
+            )
         except httpx.HTTPError as exc:
             raise UpstreamError(
-                UNAVAILABLE,
-                f"token refresh failed: {type(exc).__name__}",
-                api=TOKEN_API,
-                transient=True,
+                UNAVAILABLE, f"{name} failed: {type(exc).__name__}", api=api, transient=True
             ) from None
         if response.status_code >= 500:
             raise UpstreamError(
                 UNAVAILABLE,
-                f"token refresh failed: HTTP {response.status_code}",
-                api=TOKEN_API,
+                f"{name} failed: HTTP {response.status_code}",
+                api=api,
                 transient=True,
             )
         if response.status_code >= 400:
             raise UpstreamError(
                 TOKEN_EXPIRED,
-                f"token refresh refused (HTTP {response.status_code}): re-authorize the app",
-                api=TOKEN_API,
+                f"{name} refused (HTTP {response.status_code}): re-authorize the app",
+                api=api,
             )
-        return parse_grant(decode_body(TOKEN_API, response.content), self._clock(), pair)
+        return parse_grant(decode_body(api, response.content), self._clock(), pair, api)
 
 
 class TokenManager:
@@ -181,12 +194,14 @@ class TokenManager:
         refresher: Refresher,
         app_key: str,
         clock: Callable[[], float] = time.time,
+        postponer: Refresher | None = None,
     ) -> None:
         self._pair = replace(
             configured, origin=fingerprint(configured.access_token, configured.refresh_token)
         )
         self._store = store
         self._refresher = refresher
+        self._postponer = postponer
         self._clock = clock
         self._key = f"token:{app_key}"
         self._lease = f"token:{app_key}:refreshing"
@@ -232,7 +247,7 @@ class TokenManager:
             return self._pair.access_token
         try:
             try:
-                fresh = await self._refresher(self._pair)
+                fresh = await self._renew(self._pair)
             except UpstreamError as exc:
                 upstream_metrics.TOKEN_REFRESHES.labels("failed").inc()
                 log.error("access token refresh failed", extra={"fields": {"reason": exc.reason}})
@@ -250,6 +265,26 @@ class TokenManager:
         finally:
             if leased:
                 await self._store.delete(self._lease)
+
+    async def _renew(self, pair: TokenPair) -> TokenPair:
+        """A new access token; in the refresh token's last 30 days a renewed refresh token too."""
+        if self._postponer is not None and pair.refresh_ending(self._clock()):
+            try:
+                renewed = await self._postponer(pair)
+            except UpstreamError as exc:
+                upstream_metrics.TOKEN_POSTPONES.labels("failed").inc()
+                log.warning(
+                    "postponing the refresh token failed; refreshing the access token only",
+                    extra={"fields": {"reason": exc.reason, "detail": str(exc)}},
+                )
+            else:
+                upstream_metrics.TOKEN_POSTPONES.labels("ok").inc()
+                log.info(
+                    "refresh token renewed (postponeToken)",
+                    extra={"fields": {"refresh_expires_at": renewed.refresh_expires_at}},
+                )
+                return renewed
+        return await self._refresher(pair)
 
     async def _wait_for_other_replica(self, stale: str) -> bool:
         """Another replica holds the lease: wait for its token to land in the store."""
@@ -287,6 +322,7 @@ class TokenManager:
         upstream_metrics.REFRESH_TOKEN_EXPIRING.set(1 if left < WARN_BEFORE_S else 0)
         if left < WARN_BEFORE_S:
             log.warning(
-                "the 1688 refresh token ends soon: renew it (postponeToken) or re-authorize",
+                "the 1688 refresh token ends soon: the next refresh tries postponeToken; "
+                "if it keeps failing, re-authorize the app",
                 extra={"fields": {"days_left": round(left / 86_400, 1)}},
             )

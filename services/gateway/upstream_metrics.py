@@ -38,6 +38,11 @@ TOKEN_REFRESHES = Counter(
     "Access-token refreshes by outcome.",
     ["outcome"],
 )
+TOKEN_POSTPONES = Counter(
+    "factoryfinder_gateway_token_postpones_total",
+    "Refresh-token renewals (postponeToken, tried in its last 30 days) by outcome.",
+    ["outcome"],
+)
 REFRESH_TOKEN_EXPIRY = Gauge(
     "factoryfinder_gateway_refresh_token_expiry_seconds",
     "Seconds until the 1688 refresh token ends (-1 unknown).",

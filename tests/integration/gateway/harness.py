@@ -37,6 +37,7 @@ UPLOAD = "product.image.upload"
 QUERY = "product.search.imageQuery"
 DETAIL = "product.search.queryProductDetail"
 GET_TOKEN = "getToken"
+POSTPONE_TOKEN = "postponeToken"
 
 
 @dataclass(frozen=True)

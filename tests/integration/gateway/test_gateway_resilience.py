@@ -11,6 +11,7 @@ from prometheus_client import REGISTRY
 from services.sandbox.admin_client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     GET_TOKEN,
+    POSTPONE_TOKEN,
     QUERY,
     UPLOAD,
     Sandbox,
@@ -51,6 +52,33 @@ async def test_an_expired_token_is_refreshed_once_for_all_callers(
         assert all(len(reply.offers) == 20 for reply in replies)
         assert await admin.call_count(sandbox.app_key, GET_TOKEN) == 1
         assert gateway.runtime.tokens.refreshes == 1
+
+
+async def test_a_refresh_token_in_its_last_days_is_renewed_with_postpone_token(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    # 160 days on, the sandbox's refresh token has 20 of its 180 days left and the access
+    # token is long expired; the gateway is told the same end date.
+    await admin.advance_clock(160 * 86_400)
+    ends = str(int(time.time() + 20 * 86_400))
+    env = gateway_env(sandbox, tokens, FF_GATEWAY_REFRESH_TOKEN_EXPIRES_AT=ends)
+    async with running_gateway(env) as gateway:
+        reply = await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(30)), timeout=30
+        )
+        assert len(reply.offers) == 20
+        assert await admin.call_count(sandbox.app_key, POSTPONE_TOKEN) == 1
+        assert await admin.call_count(sandbox.app_key, GET_TOKEN) == 0
+        access, refresh = gateway.runtime.tokens.secrets()
+        assert access != tokens.access_token and refresh != tokens.refresh_token
+        assert REGISTRY.get_sample_value("factoryfinder_gateway_refresh_token_expiring") == 0
+        # 30 more days: beyond the old token's end, the renewed one still refreshes.
+        await admin.advance_clock(30 * 86_400)
+        reply = await gateway.stub.SearchOffers(
+            gateway_pb2.SearchOffersRequest(image=photo(31)), timeout=30
+        )
+        assert len(reply.offers) == 20
+        assert await admin.call_count(sandbox.app_key, GET_TOKEN) == 1
 
 
 async def test_injected_5xx_are_retried_within_the_deadline(

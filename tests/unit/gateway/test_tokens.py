@@ -153,6 +153,94 @@ async def test_a_refresh_token_near_its_end_is_reported(
     assert not any("refresh-0" in record.getMessage() for record in caplog.records)
 
 
+class FakePostponer:
+    """postponeToken: a new access token and a refresh token good for 180 more days."""
+
+    def __init__(self, clock: Clock, fail: bool = False) -> None:
+        self.calls = 0
+        self.clock = clock
+        self.fail = fail
+
+    async def __call__(self, pair: TokenPair) -> TokenPair:
+        self.calls += 1
+        if self.fail:
+            raise errors.UpstreamError(errors.TOKEN_EXPIRED, "postponeToken refused", api="p")
+        body = {
+            "access_token": f"post-{self.calls}",
+            "refresh_token": f"refresh-renewed-{self.calls}",
+            "expires_in": "36000",
+            "refresh_token_timeout": str(int(self.clock() + 180 * 86_400)),
+        }
+        return parse_grant(body, self.clock(), pair)
+
+
+def ending(days_left: float) -> TokenPair:
+    return TokenPair(
+        "tok-0",
+        "refresh-0",
+        access_expires_at=NOW + 36_000,
+        refresh_expires_at=NOW + days_left * 86_400,
+    )
+
+
+async def test_in_its_last_30_days_the_refresh_token_is_renewed(store: Store) -> None:
+    clock = Clock()
+    refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
+    manager = TokenManager(ending(29), store, refresher, "app", clock, postponer=postponer)
+    assert await manager.refresh("tok-0") == "post-1"
+    assert (postponer.calls, refresher.calls) == (1, 0)
+    assert upstream_metrics.REFRESH_TOKEN_EXPIRING._value.get() == 0
+    assert upstream_metrics.REFRESH_TOKEN_EXPIRY._value.get() == pytest.approx(180 * 86_400)
+    # The renewed pair is what a restarted replica (same configured seed) picks up.
+    restarted = TokenManager(ending(29), store, FakeRefresher(clock), "app", clock)
+    assert await restarted.access_token() == "post-1"
+    assert restarted.secrets() == ["post-1", "refresh-renewed-1"]
+
+
+async def test_a_refused_renewal_falls_back_to_a_plain_refresh(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock = Clock()
+    refresher, postponer = FakeRefresher(clock), FakePostponer(clock, fail=True)
+    manager = TokenManager(ending(5), store, refresher, "app", clock, postponer=postponer)
+    with caplog.at_level(logging.WARNING):
+        assert await manager.refresh("tok-0") == "tok-1"
+    assert (postponer.calls, refresher.calls) == (1, 1)
+    assert manager.secrets() == ["tok-1", "refresh-0"]
+    assert upstream_metrics.REFRESH_TOKEN_EXPIRING._value.get() == 1
+    assert any("postponing the refresh token failed" in r.message for r in caplog.records)
+
+
+async def test_a_refresh_token_with_more_than_30_days_is_not_renewed(store: Store) -> None:
+    clock = Clock()
+    refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
+    manager = TokenManager(ending(31), store, refresher, "app", clock, postponer=postponer)
+    assert await manager.refresh("tok-0") == "tok-1"
+    assert (postponer.calls, refresher.calls) == (0, 1)
+
+
+async def test_oauth_postpone_sends_both_tokens() -> None:
+    seen: dict[str, Any] = {}
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen["url"] = str(request.url)
+        seen["form"] = dict(httpx.QueryParams(request.content.decode()))
+        body = {"access_token": "a2", "refresh_token": "r2", "expires_in": "36000"}
+        return httpx.Response(200, json=body)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as http:
+        oauth = OAuthRefresher(http, "http://up/openapi", "app", "sec", "refreshToken", 5.0)
+        pair = await oauth.postpone(TokenPair("a1", "r1"))
+    assert (pair.access_token, pair.refresh_token) == ("a2", "r2")
+    assert seen["url"] == "http://up/openapi/param2/1/system.oauth2/postponeToken/app"
+    assert seen["form"] == {
+        "client_id": "app",
+        "client_secret": "sec",
+        "refreshToken": "r1",
+        "access_token": "a1",
+    }
+
+
 def test_token_pair_repr_hides_values() -> None:
     text = repr(TokenPair("abc-access", "abc-refresh"))
     assert "abc" not in text
