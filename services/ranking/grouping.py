@@ -21,7 +21,9 @@ else the cheapest manufacturer (long-standing ones first); members that are
 not makers are flagged as resellers with their mark-up over the source.
 
 Pairs are found without comparing every pair in Python: image hashes are
-compared all at once with numpy, titles in ``title_similarity.py``.
+compared with numpy, only within a category (and for offers of unknown category,
+with all), titles in ``title_similarity.py``; components are found by numpy
+label propagation.
 """
 
 from __future__ import annotations
@@ -31,9 +33,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-import numpy.typing as npt
 
 from services.ranking import wording
+from services.ranking.arrays import Ints as _Ints
+from services.ranking.arrays import ranges
 from services.ranking.domain import (
     MAKERS,
     Assessed,
@@ -43,7 +46,7 @@ from services.ranking.domain import (
     Score,
     SupplierKind,
 )
-from services.ranking.title_similarity import similar_title_pairs
+from services.ranking.title_similarity import similar_title_indexes
 
 _SOURCE_FACTORY = SupplierKind.SOURCE_FACTORY  # enum member lookups are slow in loops
 _MANUFACTURER = SupplierKind.MANUFACTURER
@@ -51,7 +54,6 @@ IMAGE_HASH = "image_hash"
 TITLE_AND_PRICE = "title_and_price"
 _MARKUP_PLACES = Decimal("0.0001")
 _ZERO = Decimal(0)
-_Ints = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,38 +118,55 @@ class _Columns:
         )
 
 
-_Pairs = list[tuple[int, int]]
+# Edges between offers, by index: (first offers, second offers)
+_Pairs = tuple[_Ints, _Ints]
+_NONE: _Ints = np.zeros(0, dtype=np.int64)
+_NO_PAIRS = (_NONE, _NONE)
 
 
 def _hash_edges(columns: _Columns, rules: GroupingRules) -> _Pairs:
-    hashed = [i for i, offer in enumerate(columns.offers) if offer.image_phash is not None]
+    offers = columns.offers
+    hashed = np.array(
+        [i for i, offer in enumerate(offers) if offer.image_phash is not None], dtype=np.int64
+    )
     if len(hashed) < 2:
-        return []
-    hashes = np.array([columns.offers[i].image_phash for i in hashed], dtype=np.uint64)
-    # Same Hamming distance as shared.phash.hamming, for all pairs at once.
-    distances = np.bitwise_count(hashes[:, None] ^ hashes[None, :])
+        return _NO_PAIRS
+    # Only offers whose categories do not differ can be the same product, so not all pairs
+    # are compared: in category order (unknown first), each offer is compared with those
+    # after it in its category, or with all after it when its category is unknown.
+    categories = columns.categories[hashed]
+    order = np.argsort(categories, kind="stable")
+    hashed, categories = hashed[order], categories[order]
+    count = len(hashed)
+    starts = np.flatnonzero(np.diff(categories, prepend=-1))
+    ends = np.append(starts[1:], count)
+    block_ends = np.repeat(ends, ends - starts)
+    block_ends[categories == 0] = count
+    positions = np.arange(count, dtype=np.int64)
+    later = block_ends - positions - 1
+    first = np.repeat(positions, later)
+    second = ranges(positions + 1, later)
+    hashes = np.array([offers[i].image_phash for i in hashed.tolist()], dtype=np.uint64)
+    # Same Hamming distance as shared.phash.hamming, for all those pairs at once.
+    distances = np.bitwise_count(hashes[first] ^ hashes[second])
     reach = max(rules.phash_max_distance, rules.phash_loose_distance)
-    # flatnonzero and divmod: several times faster than a 2-D nonzero
-    a, b = np.divmod(np.flatnonzero(distances <= reach), len(hashed))
-    upper = a < b
-    a, b = a[upper], b[upper]
-    near = distances[a, b] <= rules.phash_max_distance
-    similarity = np.array([columns.offers[i].similarity for i in hashed])
+    within = distances <= reach
+    a, b, distances = hashed[first[within]], hashed[second[within]], distances[within]
+    near = distances <= rules.phash_max_distance
+    similarity = np.array([offer.similarity for offer in offers])
     matches = similarity >= rules.match_similarity
     loose = ~near & matches[a] & matches[b]
-    index = np.array(hashed, dtype=np.int64)
-    return _same(index[a[near]], index[b[near]], columns, rules, unpriced=True) + _same(
-        index[a[loose]], index[b[loose]], columns, rules
-    )
+    near_a, near_b = _same(a[near], b[near], columns, rules, unpriced=True)
+    loose_a, loose_b = _same(a[loose], b[loose], columns, rules)
+    return np.concatenate((near_a, loose_a)), np.concatenate((near_b, loose_b))
 
 
 def _title_edges(columns: _Columns, rules: GroupingRules) -> _Pairs:
     hashed = [offer.image_phash is not None for offer in columns.offers]
     if all(hashed):
-        return []  # every pair is decided by the images
+        return _NO_PAIRS  # every pair is decided by the images
     titles = [offer.title for offer in columns.offers]
-    pairs = similar_title_pairs(titles, rules.title_min_similarity, skip=hashed)
-    a, b = np.array(pairs, dtype=np.int64).reshape(-1, 2).T
+    a, b = similar_title_indexes(titles, rules.title_min_similarity, skip=hashed)
     return _same(a, b, columns, rules)
 
 
@@ -162,12 +181,14 @@ def _same(
     """
     first, second = columns.categories[a], columns.categories[b]
     agree = (first == second) | (first == 0) | (second == 0)
+    a, b = a[agree], b[agree]
     prices, ratio_max = columns.prices, rules.price_ratio_max
-    return [
-        (one, other)
-        for one, other in zip(a[agree].tolist(), b[agree].tolist(), strict=True)
-        if _close_prices(prices[one], prices[other], ratio_max, unpriced)
+    close = [
+        _close_prices(prices[one], prices[other], ratio_max, unpriced)
+        for one, other in zip(a.tolist(), b.tolist(), strict=True)
     ]
+    keep = np.array(close, dtype=bool)
+    return a[keep], b[keep]
 
 
 def _close_prices(
@@ -183,26 +204,33 @@ def _close_prices(
 
 def _components(count: int, by_hash: _Pairs, by_title: _Pairs) -> list[tuple[list[int], str]]:
     """Connected components of 2+ members, ordered by their best (lowest) index."""
-    parent = list(range(count))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for a, b in (*by_hash, *by_title):
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[int, list[int]] = {}
-    for i in range(count):
-        members.setdefault(root(i), []).append(i)
-    title_roots = {root(a) for a, _ in by_title}
+    a = np.concatenate((by_hash[0], by_title[0]))
+    b = np.concatenate((by_hash[1], by_title[1]))
+    if len(a) == 0:
+        return []
+    # Every offer takes the lowest label of its neighbours and of its label's offer, until
+    # none changes: then each component is labelled with its lowest index.
+    labels = np.arange(count, dtype=np.int64)
+    while True:
+        previous = labels
+        labels = labels.copy()
+        np.minimum.at(labels, a, labels[b])
+        np.minimum.at(labels, b, labels[a])
+        labels = labels[labels]
+        if np.array_equal(labels, previous):
+            break
+    order = np.argsort(labels, kind="stable")  # by label, then index
+    ordered = labels[order]
+    starts = np.flatnonzero(np.diff(ordered, prepend=-1))
+    ends = np.append(starts[1:], count)
+    title_heads = set(labels[by_title[0]].tolist())
+    members = order.tolist()
     return [
-        (group, TITLE_AND_PRICE if head in title_roots else IMAGE_HASH)
-        for head, group in sorted(members.items())
-        if len(group) > 1
+        (members[start:end], TITLE_AND_PRICE if head in title_heads else IMAGE_HASH)
+        for start, end, head in zip(
+            starts.tolist(), ends.tolist(), ordered[starts].tolist(), strict=True
+        )
+        if end - start > 1
     ]
 
 

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
+from services.ranking.arrays import ranges
+
 # Words a seller adds or drops without it being another product: how it sells (厂家直销,
 # 一件代发) and what else it offers (来样加工, OEM); longer phrases first.
 SELLING_WORDS = (
@@ -56,17 +58,28 @@ def similar_title_pairs(
 ) -> list[tuple[int, int]]:
     """Index pairs (a < b) of titles with Dice ≥ ``min_dice``, except pairs where both
     ``skip[a]`` and ``skip[b]`` are true. Titles under two characters pair with nothing."""
+    a, b = similar_title_indexes(titles, min_dice, skip)
+    return list(zip(a.tolist(), b.tolist(), strict=True))
+
+
+def similar_title_indexes(
+    titles: Sequence[str], min_dice: float, skip: Sequence[bool]
+) -> tuple[_Ints, _Ints]:
+    """``similar_title_pairs`` as two arrays, the first titles and the second."""
     codes, title_of, frequency = _bigrams(titles)
     if len(codes) == 0:
-        return []
+        return _NONE, _NONE
     prefix_titles, prefix_codes = _rarest(title_of, codes, frequency, len(titles), min_dice)
     a, b = _candidates(prefix_titles, prefix_codes, ~np.asarray(skip, dtype=bool))
     if len(a) == 0:
-        return []
+        return _NONE, _NONE
     sizes = np.bincount(title_of, minlength=len(titles))
     shared = _shared_counts(codes, title_of, a, b)
     similar = 2 * shared >= min_dice * (sizes[a] + sizes[b])
-    return list(zip(a[similar].tolist(), b[similar].tolist(), strict=True))
+    return a[similar], b[similar]
+
+
+_NONE: _Ints = np.zeros(0, dtype=np.int64)
 
 
 def _bigrams(titles: Sequence[str]) -> tuple[_Ints, _Ints, _Ints]:
@@ -113,7 +126,7 @@ def _candidates(titles: _Ints, codes: _Ints, asking: npt.NDArray[np.bool_]) -> t
     low = np.searchsorted(codes, query_codes, side="left")
     holders = np.searchsorted(codes, query_codes, side="right") - low
     first = np.repeat(query_titles, holders)
-    second = titles[_ranges(low, holders)]
+    second = titles[ranges(low, holders)]
     keep = first != second
     a, b = np.minimum(first, second)[keep], np.maximum(first, second)[keep]
     count = len(asking)
@@ -132,7 +145,7 @@ def _shared_counts(codes: _Ints, title_of: _Ints, a: _Ints, b: _Ints) -> _Ints:
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     numbers = np.arange(len(a))
     # a's bigrams for every pair, then b's
-    members = np.concatenate([title_codes[_ranges(starts[t], sizes[t])] for t in (a, b)])
+    members = np.concatenate([title_codes[ranges(starts[t], sizes[t])] for t in (a, b)])
     tags = np.concatenate((np.repeat(numbers, sizes[a]), np.repeat(numbers, sizes[b])))
     pairs, tagged_codes = _sorted_columns(tags, members)
     twice = (tagged_codes[1:] == tagged_codes[:-1]) & (pairs[1:] == pairs[:-1])
@@ -158,12 +171,3 @@ def _sorted_columns(*columns: _Ints) -> tuple[_Ints, ...]:
         unpacked.append(key & ((1 << width) - 1))
         key = key >> width
     return tuple(reversed(unpacked))
-
-
-def _ranges(starts: _Ints, lengths: _Ints) -> _Ints:
-    """Concatenation of range(start, start + length) for each pair, without a Python loop."""
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    return offsets + np.arange(total, dtype=np.int64)
