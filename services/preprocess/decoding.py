@@ -47,6 +47,7 @@ _SEVERAL_IMAGES_WARNING = {
     "WEBP": "first frame of an animation used",
     "TIFF": "first page of a multi-page TIFF used",
     "HEIF": "first image of a HEIF collection used",
+    "AVIF": "first frame of an animation used",
 }
 
 
@@ -66,8 +67,27 @@ class SourcePhoto:
         return to_stored(self.image.size, self.orientation)
 
 
+def _iso_box_cut_short(data: bytes) -> bool:
+    """An ISO base media file (HEIF, AVIF) whose last top-level box runs past the end."""
+    offset = 0
+    while offset + 8 <= len(data):
+        size = int.from_bytes(data[offset : offset + 4], "big")
+        if size == 1:  # a 64-bit size follows the type
+            if offset + 16 > len(data):
+                return True
+            size = int.from_bytes(data[offset + 8 : offset + 16], "big")
+        elif size == 0:  # the box runs to the end of the file
+            return False
+        if size < 8:
+            return False  # damaged, not cut short
+        offset += size
+    return offset != len(data)
+
+
 def _missing_end(data: bytes, fmt: str) -> bool:
     """The container says more bytes should follow (the file was cut short)."""
+    if fmt in ("HEIF", "AVIF"):
+        return _iso_box_cut_short(data)
     if fmt == "WEBP":
         return int.from_bytes(data[4:8], "little") + 8 > len(data)
     if fmt == "PNG":

@@ -19,6 +19,7 @@ PILLOW_FORMATS: dict[str, tuple[str, ...]] = {
     "BMP": ("BMP",),
     "TIFF": ("TIFF",),
     "HEIF": ("HEIF",),
+    "AVIF": ("AVIF",),
 }
 
 _HEIF_BRANDS = {
@@ -91,8 +92,9 @@ def sniff_format(data: bytes) -> str:
         if head.startswith(signature):
             return name
     brands = _iso_brands(head)
+    # AVIF files list HEIF's generic brands (mif1, msf1) too; an HEVC brand makes it HEIF.
     if brands & _AVIF_BRANDS and not brands & (_HEIF_BRANDS - {b"mif1", b"msf1"}):
-        raise reject(Reason.IMAGE_FORMAT_UNSUPPORTED, "AVIF images are not supported")
+        return "AVIF"
     if brands & _HEIF_BRANDS:
         return "HEIF"
     for signature, name in _UNSUPPORTED:
@@ -104,5 +106,5 @@ def sniff_format(data: bytes) -> str:
         raise reject(Reason.NOT_AN_IMAGE, "the photo is empty")
     raise reject(
         Reason.NOT_AN_IMAGE,
-        "the bytes are not a JPEG, PNG, WebP, GIF, BMP, TIFF or HEIC/HEIF image",
+        "the bytes are not a JPEG, PNG, WebP, GIF, BMP, TIFF, HEIC/HEIF or AVIF image",
     )

@@ -41,6 +41,7 @@ IMAGE_SUFFIXES = {
     ".tiff",
     ".heic",
     ".heif",
+    ".avif",
 }
 EXIT_BY_CODE = {
     "INVALID_ARGUMENT": 2,

@@ -84,6 +84,8 @@ def seed_files() -> tuple[bytes, ...]:
         encoded(cmyk, "TIFF"),
         encoded(rgb.convert("1"), "TIFF", compression="group4"),
         encoded(rgb, "HEIF", quality=50),
+        encoded(rgb, "AVIF", quality=50),
+        encoded(rgb, "AVIF", save_all=True, append_images=frames[1:]),
     )
 
 

@@ -219,6 +219,22 @@ def test_heic_is_decoded() -> None:
     assert hamming(result.phash, phash(source)) <= 6
 
 
+def test_avif_is_decoded() -> None:
+    source = photo(480, 360, seed=5)
+    result = prepare(encoded(source, "AVIF", quality=90), PhotoRole.SCENE, SETTINGS)
+    assert result.source_format == "AVIF"
+    assert hamming(result.phash, phash(source)) <= 6
+
+
+def test_animated_avif_uses_first_frame_with_warning() -> None:
+    frames = [Image.new("RGB", (900, 900), colour) for colour in ((200, 0, 0), (0, 0, 200))]
+    data = encoded(frames[0], "AVIF", save_all=True, append_images=frames[1:], duration=100)
+    result = prepare(data, PhotoRole.SCENE, SETTINGS)
+    assert _close(decoded(result.jpeg)[450, 450], (200, 0, 0), 8)
+    assert "first frame of an animation used" in result.warnings
+    assert result.source_format == "AVIF"
+
+
 @pytest.mark.parametrize("fmt", ["WEBP", "BMP", "TIFF", "PNG"])
 def test_other_formats_come_out_as_the_same_picture(fmt: str) -> None:
     source = photo(1000, 1000, seed=6)
