@@ -57,17 +57,24 @@ _Fee = tuple[str, str, Decimal]
 # Every pattern above needs one of these (ignoring case, as _WORDS reads upper-cased text):
 # a text without any says nothing about customization, whatever else it says.
 _MARKS = re.compile("样|来图|定制|订制|定做|OEM|ODM|贴牌", re.IGNORECASE)
+# A character of each mark: one character class is several times quicker to look for.
+_MARK_CHARACTERS = re.compile("[样图定订牌Mm]")
+
+
+def _telling(text: str) -> str:
+    """``text`` if it holds a mark, else "" (it says as much as no text)."""
+    if _MARK_CHARACTERS.search(text) is None or _MARKS.search(text) is None:
+        return ""
+    return text
 
 
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
-    title = offer.title if _MARKS.search(offer.title) is not None else ""
+    title = _telling(offer.title)
     detail = offer.detail
     if detail is None:
         return _infer(title, "", False, None, locale)
-    description = detail.description
-    if _MARKS.search(description) is None:
-        description = ""
+    description = _telling(detail.description)
     fee = detail.sample_fee
     stated = ("detail_field", str(fee), fee) if fee is not None else None
     return _infer(title, description, detail.biz_type == 2, stated, locale)
@@ -100,8 +107,6 @@ def _offers_fast_sampling(text: str) -> bool:
 
 def _find_words(text: str, signal: str) -> list[_Hit]:
     upper = text.upper()
-    if _WORDS.search(upper) is None:
-        return []  # most titles: one scan, without setting up the loop below
     hits: dict[str, _Hit] = {}
     for match in _WORDS.finditer(upper):
         word = match.group(0)

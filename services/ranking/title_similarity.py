@@ -69,12 +69,15 @@ def similar_title_indexes(
     codes, title_of, frequency = _bigrams(titles)
     if len(codes) == 0:
         return _NONE, _NONE
-    prefix_titles, prefix_codes = _rarest(title_of, codes, frequency, len(titles), min_dice)
+    # Every title's bigrams, rarest first; ties by code, so the order is the same for all.
+    by_title, _, ordered = _sorted_columns(title_of, frequency, codes)
+    sizes = np.bincount(by_title, minlength=len(titles))
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    prefix_titles, prefix_codes = _rarest(by_title, ordered, sizes, starts, min_dice)
     a, b = _candidates(prefix_titles, prefix_codes, ~np.asarray(skip, dtype=bool))
     if len(a) == 0:
         return _NONE, _NONE
-    sizes = np.bincount(title_of, minlength=len(titles))
-    shared = _shared_counts(codes, title_of, a, b)
+    shared = _shared_counts(codes, title_of, ordered, sizes, starts, a, b)
     similar = 2 * shared >= min_dice * (sizes[a] + sizes[b])
     return a[similar], b[similar]
 
@@ -101,17 +104,14 @@ def _bigrams(titles: Sequence[str]) -> tuple[_Ints, _Ints, _Ints]:
 
 
 def _rarest(
-    title_of: _Ints, codes: _Ints, frequency: _Ints, count: int, min_dice: float
+    by_title: _Ints, ordered: _Ints, sizes: _Ints, starts: _Ints, min_dice: float
 ) -> tuple[_Ints, _Ints]:
-    """(title, bigram) for the ``|x| - ceil(j·|x|) + 1`` rarest bigrams of every title."""
-    # Rarest first within each title; ties by code, so the order is the same for every title.
-    titles, _, ordered = _sorted_columns(title_of, frequency, codes)
-    sizes = np.bincount(titles, minlength=count)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    """(title, bigram) for the ``|x| - ceil(j·|x|) + 1`` rarest bigrams of every title, from
+    all titles' bigrams ``ordered`` rarest first, title by title."""
     jaccard = min_dice / (2 - min_dice)
     prefix = sizes - np.ceil(jaccard * sizes - 1e-9).astype(np.int64) + 1
-    keep = np.arange(len(titles)) - starts[titles] < prefix[titles]
-    return titles[keep], ordered[keep]
+    keep = np.arange(len(by_title)) - starts[by_title] < prefix[by_title]
+    return by_title[keep], ordered[keep]
 
 
 def _candidates(titles: _Ints, codes: _Ints, asking: npt.NDArray[np.bool_]) -> tuple[_Ints, _Ints]:
@@ -134,22 +134,28 @@ def _candidates(titles: _Ints, codes: _Ints, asking: npt.NDArray[np.bool_]) -> t
     return keys // count, keys % count
 
 
-def _shared_counts(codes: _Ints, title_of: _Ints, a: _Ints, b: _Ints) -> _Ints:
+def _shared_counts(
+    codes: _Ints,
+    title_of: _Ints,
+    ordered: _Ints,
+    sizes: _Ints,
+    starts: _Ints,
+    a: _Ints,
+    b: _Ints,
+) -> _Ints:
     """How many bigrams titles a[i] and b[i] have in common, for every i.
 
-    Both titles' bigrams are tagged with the pair number and sorted together: a bigram
-    the two share shows up twice in a row.
+    ``codes`` and ``title_of`` list every (bigram, title) sorted, ``ordered`` the bigrams
+    title by title (``starts``, ``sizes``). Each bigram of b[i] is looked up as (bigram,
+    a[i]) among the sorted pairs, packed into one integer each.
     """
-    by_title, title_codes = _sorted_columns(title_of, codes)
-    sizes = np.bincount(by_title, minlength=int(max(a.max(), b.max())) + 1)
-    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    numbers = np.arange(len(a))
-    # a's bigrams for every pair, then b's
-    members = np.concatenate([title_codes[ranges(starts[t], sizes[t])] for t in (a, b)])
-    tags = np.concatenate((np.repeat(numbers, sizes[a]), np.repeat(numbers, sizes[b])))
-    pairs, tagged_codes = _sorted_columns(tags, members)
-    twice = (tagged_codes[1:] == tagged_codes[:-1]) & (pairs[1:] == pairs[:-1])
-    return np.bincount(pairs[1:][twice], minlength=len(a))
+    width = int(title_of.max(initial=0)).bit_length()
+    if int(codes.max(initial=0)).bit_length() + width > 63:
+        raise ValueError(f"too many titles to compare: {len(sizes)}")
+    known = (codes << width) | title_of  # ascending: sorted by bigram, then title
+    asked = (ordered[ranges(starts[b], sizes[b])] << width) | np.repeat(a, sizes[b])
+    found = known[np.searchsorted(known, asked).clip(max=len(known) - 1)] == asked
+    return np.bincount(np.repeat(np.arange(len(a)), sizes[b])[found], minlength=len(a))
 
 
 def _sorted_columns(*columns: _Ints) -> tuple[_Ints, ...]:

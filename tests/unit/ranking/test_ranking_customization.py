@@ -105,8 +105,8 @@ def test_every_word_read_holds_a_mark_so_texts_without_marks_can_be_skipped() ->
     words = (*customization._TO_SAMPLE, *customization._CUSTOM, *customization._FAST_SAMPLING)
     starts = ("来样", "来图", "打样费", "样品费", "样衣费")  # the custom-minimum and fee patterns
     for word in (*words, *starts):
-        assert customization._MARKS.search(word), word
-        assert customization._MARKS.search(word.lower()), word
+        assert customization._telling(word) == word
+        assert customization._telling(word.lower()) == word.lower()
 
 
 def test_a_title_without_marks_reads_like_no_title() -> None:
