@@ -27,6 +27,7 @@ from services.gateway.search_flow import FlowLimits, SearchFlow
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Store, open_store
 from services.gateway.thumbnails import ThumbnailFetcher
+from services.gateway.token_sealing import TokenSeal
 from services.gateway.tokens import OAuthRefresher, TokenManager, TokenPair, parse_expiry
 from services.gateway.upstream_client import BREAKER_APIS, Timeouts, UpstreamClient
 from services.gateway.upstream_errors import UpstreamError
@@ -117,7 +118,12 @@ def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) ->
         settings.connect_timeout_s + settings.read_timeout_s,
     )
     return TokenManager(
-        configured, store, refresher, settings.app_key, postponer=refresher.postpone
+        configured,
+        store,
+        refresher,
+        settings.app_key,
+        seal=TokenSeal(settings.app_key, settings.app_secret),
+        postponer=refresher.postpone,
     )
 
 

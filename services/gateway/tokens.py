@@ -1,7 +1,8 @@
 """The 1688 access token: refreshed before it expires and after a 401, once.
 
 * The first pair comes from the settings (env or secret files). Every new
-  access token is written to the store, so a restarted process or another
+  access token is written to the store (sealed with a key derived from the app
+  secret: see ``token_sealing``), so a restarted process or another
   replica picks it up instead of refreshing again. A stored pair is used only
   while it descends from the same configured pair (a fingerprint of it is
   stored alongside): an operator who re-authorizes wins over the store.
@@ -33,6 +34,7 @@ import httpx
 from services.gateway import upstream_metrics
 from services.gateway.offer_parsing import decode_body, parse_1688_time
 from services.gateway.store import Store
+from services.gateway.token_sealing import TokenSeal
 from services.gateway.upstream_errors import TOKEN_EXPIRED, UNAVAILABLE, UpstreamError
 
 log = logging.getLogger(__name__)
@@ -194,12 +196,15 @@ class TokenManager:
         refresher: Refresher,
         app_key: str,
         clock: Callable[[], float] = time.time,
+        *,
+        seal: TokenSeal,
         postponer: Refresher | None = None,
     ) -> None:
         self._pair = replace(
             configured, origin=fingerprint(configured.access_token, configured.refresh_token)
         )
         self._store = store
+        self._seal = seal
         self._refresher = refresher
         self._postponer = postponer
         self._clock = clock
@@ -255,7 +260,7 @@ class TokenManager:
             self._pair = fresh
             self.refreshes += 1
             upstream_metrics.TOKEN_REFRESHES.labels("ok").inc()
-            await self._store.put(self._key, fresh.to_bytes())
+            await self._store.put(self._key, self._seal.seal(fresh.to_bytes()))
             log.info(
                 "access token refreshed",
                 extra={"fields": {"expires_at": fresh.access_expires_at}},
@@ -299,8 +304,12 @@ class TokenManager:
 
     async def _adopt_stored(self) -> bool:
         """Use the stored pair if it descends from our configured one; True if adopted."""
-        raw = await self._store.get(self._key)
+        sealed = await self._store.get(self._key)
+        if sealed is None:
+            return False
+        raw = self._seal.open(sealed)
         if raw is None:
+            log.warning("ignoring a stored token not sealed with this app's secret")
             return False
         try:
             stored = TokenPair.from_bytes(raw)

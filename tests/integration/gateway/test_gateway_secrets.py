@@ -4,7 +4,8 @@ Captured: the process's stdout and stderr (JSON logs at DEBUG), its Prometheus
 metrics, and every gRPC reply and error status the callers got. The run
 covers searches with thumbnails and enrichment, paging, details, retried 5xx
 answers, a rejected request and a token refresh (whose new token is read
-back from the store and searched for as well).
+back from the store and searched for as well, in the store's file too: the
+stored pair is sealed).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import grpc
 import httpx
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
+from services.gateway.token_sealing import TokenSeal
 from services.sandbox.admin_client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     QUERY,
@@ -37,11 +39,14 @@ def metrics_port(log: Path) -> int:
     raise AssertionError("no 'serving' log line")
 
 
-def stored_access_token(db: Path, app_key: str) -> str:
+def stored_access_token(db: Path, sandbox: Sandbox) -> str:
     with sqlite3.connect(db) as conn:
-        row = conn.execute("SELECT value FROM kv WHERE key = ?", (f"token:{app_key}",)).fetchone()
+        key = f"token:{sandbox.app_key}"
+        row = conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
     assert row is not None, "the refreshed token was not persisted"
-    return str(json.loads(bytes(row[0]))["access_token"])
+    opened = TokenSeal(sandbox.app_key, sandbox.app_secret).open(bytes(row[0]))
+    assert opened is not None, "the stored pair is not sealed with the app's secret"
+    return str(json.loads(opened)["access_token"])
 
 
 async def run_everything(
@@ -107,7 +112,7 @@ async def test_no_secret_in_any_output(
         stdout, _ = process.communicate(timeout=20)
     finally:
         stop_process(process)
-    refreshed = stored_access_token(db, sandbox.app_key)
+    refreshed = stored_access_token(db, sandbox)
     assert refreshed != tokens.access_token
     assert "factoryfinder_gateway_token_refreshes_total" in metrics
     output = {
@@ -115,6 +120,7 @@ async def test_no_secret_in_any_output(
         "stderr": log.read_text(),
         "metrics": metrics,
         "replies": b"\n".join(replies).decode("utf-8", errors="replace"),
+        "store": b"".join(p.read_bytes() for p in tmp_path.glob("gateway.db*")).decode("latin-1"),
     }
     assert len(output["stderr"]) > 1000
     secrets = {

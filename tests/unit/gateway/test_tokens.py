@@ -13,15 +13,18 @@ import pytest
 from services.gateway import upstream_errors as errors
 from services.gateway import upstream_metrics
 from services.gateway.store import Store, open_store
+from services.gateway.token_sealing import TokenSeal
 from services.gateway.tokens import (
     OAuthRefresher,
     TokenManager,
     TokenPair,
+    fingerprint,
     parse_expiry,
     parse_grant,
 )
 
 NOW = 1_800_000_000.0
+SEAL = TokenSeal("app", "app-secret")
 
 
 class Clock:
@@ -63,7 +66,7 @@ def configured(expires_at: float | None = NOW + 36_000) -> TokenPair:
 async def test_many_callers_after_a_401_cause_one_refresh(store: Store) -> None:
     clock = Clock()
     refresher = FakeRefresher(clock)
-    manager = TokenManager(configured(), store, refresher, "app", clock)
+    manager = TokenManager(configured(), store, refresher, "app", clock, seal=SEAL)
     assert await manager.access_token() == "tok-0"
     results = await asyncio.gather(*(manager.refresh("tok-0") for _ in range(50)))
     assert refresher.calls == 1
@@ -74,7 +77,7 @@ async def test_many_callers_after_a_401_cause_one_refresh(store: Store) -> None:
 async def test_refresh_at_ninety_percent_of_life_once(store: Store) -> None:
     clock = Clock()
     refresher = FakeRefresher(clock)
-    manager = TokenManager(configured(), store, refresher, "app", clock)
+    manager = TokenManager(configured(), store, refresher, "app", clock, seal=SEAL)
     clock.now = NOW + 36_000 * 0.89
     assert await manager.access_token() == "tok-0"
     clock.now = NOW + 36_000 * 0.91
@@ -85,27 +88,29 @@ async def test_refresh_at_ninety_percent_of_life_once(store: Store) -> None:
 
 async def test_the_new_token_is_persisted_for_a_restart(store: Store) -> None:
     clock = Clock()
-    first = TokenManager(configured(), store, FakeRefresher(clock), "app", clock)
+    first = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=SEAL)
     await first.refresh("tok-0")
     restarted_refresher = FakeRefresher(clock)
-    restarted = TokenManager(configured(), store, restarted_refresher, "app", clock)
+    restarted = TokenManager(configured(), store, restarted_refresher, "app", clock, seal=SEAL)
     assert await restarted.access_token() == "tok-1"
     assert restarted_refresher.calls == 0
 
 
 async def test_a_reauthorized_pair_wins_over_the_store(store: Store) -> None:
     clock = Clock()
-    first = TokenManager(configured(), store, FakeRefresher(clock), "app", clock)
+    first = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=SEAL)
     await first.refresh("tok-0")
     fresh_pair = TokenPair("new-0", "new-refresh", access_expires_at=NOW + 36_000)
-    operator = TokenManager(fresh_pair, store, FakeRefresher(clock), "app", clock)
+    operator = TokenManager(fresh_pair, store, FakeRefresher(clock), "app", clock, seal=SEAL)
     assert await operator.access_token() == "new-0"
 
 
 async def test_two_replicas_on_one_store_refresh_once(store: Store) -> None:
     clock = Clock()
     refresher = FakeRefresher(clock)
-    replicas = [TokenManager(configured(), store, refresher, "app", clock) for _ in range(2)]
+    replicas = [
+        TokenManager(configured(), store, refresher, "app", clock, seal=SEAL) for _ in range(2)
+    ]
     results = await asyncio.gather(
         *(replica.refresh("tok-0") for replica in replicas for _ in range(10))
     )
@@ -115,7 +120,9 @@ async def test_two_replicas_on_one_store_refresh_once(store: Store) -> None:
 
 async def test_a_failed_refresh_after_a_401_is_raised(store: Store) -> None:
     clock = Clock()
-    manager = TokenManager(configured(), store, FakeRefresher(clock, fail=True), "app", clock)
+    manager = TokenManager(
+        configured(), store, FakeRefresher(clock, fail=True), "app", clock, seal=SEAL
+    )
     with pytest.raises(errors.UpstreamError):
         await manager.refresh("tok-0")
     # The lease is given back: a later refresh can run.
@@ -124,7 +131,9 @@ async def test_a_failed_refresh_after_a_401_is_raised(store: Store) -> None:
 
 async def test_a_failed_early_refresh_keeps_the_still_valid_token(store: Store) -> None:
     clock = Clock()
-    manager = TokenManager(configured(), store, FakeRefresher(clock, fail=True), "app", clock)
+    manager = TokenManager(
+        configured(), store, FakeRefresher(clock, fail=True), "app", clock, seal=SEAL
+    )
     clock.now = NOW + 36_000 * 0.95
     assert await manager.access_token() == "tok-0"
     clock.now = NOW + 36_001
@@ -135,7 +144,7 @@ async def test_a_failed_early_refresh_keeps_the_still_valid_token(store: Store) 
 async def test_no_access_token_configured_refreshes_first(store: Store) -> None:
     clock = Clock()
     refresher = FakeRefresher(clock)
-    manager = TokenManager(TokenPair("", "refresh-0"), store, refresher, "app", clock)
+    manager = TokenManager(TokenPair("", "refresh-0"), store, refresher, "app", clock, seal=SEAL)
     assert await manager.access_token() == "tok-1"
 
 
@@ -144,7 +153,7 @@ async def test_a_refresh_token_near_its_end_is_reported(
 ) -> None:
     clock = Clock()
     pair = TokenPair("tok-0", "refresh-0", refresh_expires_at=NOW + 10 * 86_400)
-    manager = TokenManager(pair, store, FakeRefresher(clock), "app", clock)
+    manager = TokenManager(pair, store, FakeRefresher(clock), "app", clock, seal=SEAL)
     with caplog.at_level(logging.WARNING):
         await manager.access_token()
     assert upstream_metrics.REFRESH_TOKEN_EXPIRING._value.get() == 1
@@ -186,13 +195,15 @@ def ending(days_left: float) -> TokenPair:
 async def test_in_its_last_30_days_the_refresh_token_is_renewed(store: Store) -> None:
     clock = Clock()
     refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
-    manager = TokenManager(ending(29), store, refresher, "app", clock, postponer=postponer)
+    manager = TokenManager(
+        ending(29), store, refresher, "app", clock, seal=SEAL, postponer=postponer
+    )
     assert await manager.refresh("tok-0") == "post-1"
     assert (postponer.calls, refresher.calls) == (1, 0)
     assert upstream_metrics.REFRESH_TOKEN_EXPIRING._value.get() == 0
     assert upstream_metrics.REFRESH_TOKEN_EXPIRY._value.get() == pytest.approx(180 * 86_400)
     # The renewed pair is what a restarted replica (same configured seed) picks up.
-    restarted = TokenManager(ending(29), store, FakeRefresher(clock), "app", clock)
+    restarted = TokenManager(ending(29), store, FakeRefresher(clock), "app", clock, seal=SEAL)
     assert await restarted.access_token() == "post-1"
     assert restarted.secrets() == ["post-1", "refresh-renewed-1"]
 
@@ -202,7 +213,9 @@ async def test_a_refused_renewal_falls_back_to_a_plain_refresh(
 ) -> None:
     clock = Clock()
     refresher, postponer = FakeRefresher(clock), FakePostponer(clock, fail=True)
-    manager = TokenManager(ending(5), store, refresher, "app", clock, postponer=postponer)
+    manager = TokenManager(
+        ending(5), store, refresher, "app", clock, seal=SEAL, postponer=postponer
+    )
     with caplog.at_level(logging.WARNING):
         assert await manager.refresh("tok-0") == "tok-1"
     assert (postponer.calls, refresher.calls) == (1, 1)
@@ -214,7 +227,9 @@ async def test_a_refused_renewal_falls_back_to_a_plain_refresh(
 async def test_a_refresh_token_with_more_than_30_days_is_not_renewed(store: Store) -> None:
     clock = Clock()
     refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
-    manager = TokenManager(ending(31), store, refresher, "app", clock, postponer=postponer)
+    manager = TokenManager(
+        ending(31), store, refresher, "app", clock, seal=SEAL, postponer=postponer
+    )
     assert await manager.refresh("tok-0") == "tok-1"
     assert (postponer.calls, refresher.calls) == (0, 1)
 
@@ -239,6 +254,50 @@ async def test_oauth_postpone_sends_both_tokens() -> None:
         "refreshToken": "r1",
         "access_token": "a1",
     }
+
+
+async def test_the_store_holds_the_pair_sealed(store: Store) -> None:
+    clock = Clock()
+    manager = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=SEAL)
+    await manager.refresh("tok-0")
+    stored = await store.get("token:app")
+    assert stored is not None
+    assert b"tok-1" not in stored and b"refresh-0" not in stored
+    opened = SEAL.open(stored)
+    assert opened is not None and TokenPair.from_bytes(opened).access_token == "tok-1"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        TokenSeal("app", "another-secret"),  # the app secret was rotated
+        TokenSeal("other-app", "app-secret"),
+    ],
+)
+async def test_a_pair_sealed_with_other_credentials_is_not_used(
+    store: Store, other: TokenSeal
+) -> None:
+    clock = Clock()
+    first = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=other)
+    await first.refresh("tok-0")
+    restarted = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=SEAL)
+    assert await restarted.access_token() == "tok-0"
+
+
+async def test_a_tampered_or_plaintext_stored_pair_is_not_used(store: Store) -> None:
+    clock = Clock()
+    manager = TokenManager(configured(), store, FakeRefresher(clock), "app", clock, seal=SEAL)
+    plain = TokenPair("stolen", "r", origin=fingerprint("tok-0", "refresh-0")).to_bytes()
+    await store.put("token:app", plain)
+    assert await manager.access_token() == "tok-0"
+    sealed = bytearray(SEAL.seal(plain))
+    sealed[-5] ^= 1
+    await store.put("token:app", bytes(sealed))
+    assert await manager.refresh("tok-0") == "tok-1"
+
+
+def test_the_seal_hides_its_key() -> None:
+    assert "app-secret" not in repr(SEAL)
 
 
 def test_token_pair_repr_hides_values() -> None:
