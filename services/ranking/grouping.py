@@ -90,9 +90,7 @@ def group_offers(
     memberships: dict[int, Membership] = {}
     for members, basis in _components(len(ranked), by_hash, by_title):
         group_id = f"g{len(groups) + 1}"
-        group, roles = _describe(group_id, members, basis, columns, rules, locale)
-        groups.append(group)
-        memberships.update(roles)
+        groups.append(_describe(group_id, members, basis, columns, rules, locale, memberships))
     return tuple(groups), memberships
 
 
@@ -265,38 +263,40 @@ def _describe(
     columns: _Columns,
     rules: GroupingRules,
     locale: Locale,
-) -> tuple[OfferGroup, dict[int, Membership]]:
+    roles: dict[int, Membership],
+) -> OfferGroup:
+    """The group, with the role of each member added to ``roles``."""
     offers = columns.offers
     source = _source(members, columns, rules)
     if source is None:  # nobody to mark up from: every member is a plain seller
-        roles = {m: Membership(group_id, False, False, _ZERO) for m in members}
-        summary = _summary(locale, len(members), None, 0, 0, ())
-        ids = tuple(offers[m].offer_id for m in members)
-        return OfferGroup(group_id, "", ids, basis, _ZERO, _ZERO, summary), roles
-    base = columns.prices[source]
-    roles = {source: Membership(group_id, True, False, _ZERO)}
-    others = [m for m in members if m != source]
-    markups: list[Decimal] = []
-    for member in others:
-        is_reseller = columns.kinds[member] not in MAKERS
-        markup = _markup(columns.prices[member], base)
-        if is_reseller and markup is not None:
-            markups.append(markup)
-        roles[member] = Membership(group_id, False, is_reseller, markup or _ZERO)
-    resellers = sum(roles[m].is_reseller for m in others)
+        for m in members:
+            roles[m] = Membership(group_id, False, False, _ZERO)
+        summary = _summary(locale, len(members), None, 0, 0, None)
+        every = tuple([offers[m].offer_id for m in members])
+        return OfferGroup(group_id, "", every, basis, _ZERO, _ZERO, summary)
+    prices, kinds = columns.prices, columns.kinds
+    base = prices[source]
+    roles[source] = Membership(group_id, True, False, _ZERO)
     source_offer = offers[source]
-    group = OfferGroup(
-        group_id=group_id,
-        source_offer_id=source_offer.offer_id,
-        offer_ids=(source_offer.offer_id, *(offers[m].offer_id for m in others)),
-        basis=basis,
-        min_markup=min(markups, default=_ZERO),
-        max_markup=max(markups, default=_ZERO),
-        summary=_summary(
-            locale, len(members), source_offer, resellers, len(others) - resellers, markups
-        ),
-    )
-    return group, roles
+    ids = [source_offer.offer_id]
+    markups: list[Decimal] = []
+    resellers = 0
+    for member in members:
+        if member == source:
+            continue
+        ids.append(offers[member].offer_id)
+        is_reseller = kinds[member] not in MAKERS
+        markup = _markup(prices[member], base)
+        if is_reseller:
+            resellers += 1
+            if markup is not None:
+                markups.append(markup)
+        roles[member] = Membership(group_id, False, is_reseller, markup or _ZERO)
+    low, high = (min(markups), max(markups)) if markups else (_ZERO, _ZERO)
+    makers = len(members) - 1 - resellers
+    spread = (low, high) if markups else None
+    summary = _summary(locale, len(members), source_offer, resellers, makers, spread)
+    return OfferGroup(group_id, source_offer.offer_id, tuple(ids), basis, low, high, summary)
 
 
 def _summary(
@@ -305,14 +305,15 @@ def _summary(
     source: Offer | None,
     resellers: int,
     makers: int,
-    markups: Sequence[Decimal],
+    markups: tuple[Decimal, Decimal] | None,
 ) -> str:
+    """``markups``: the lowest and highest reseller mark-up, if any is known."""
     if source is None:
         return wording.say(locale, "gr.no_source", count=count)
     name = source.supplier.company_name or source.offer_id
     parts = [wording.say(locale, "gr.source", count=count, name=name)]
-    if resellers and markups:
-        markup = wording.markup_range(min(markups), max(markups))
+    if resellers and markups is not None:
+        markup = wording.markup_range(*markups)
         key = "gr.resellers_all" if resellers == count - 1 else "gr.resellers_some"
         parts.append(wording.say(locale, key, resellers=resellers, markup=markup))
     elif resellers:
