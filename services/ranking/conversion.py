@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from factoryfinder.v1 import common_pb2, ranking_pb2
-from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.message import Message
+from google.type import money_pb2
 
 from services.ranking.domain import (
     Customization,
@@ -26,6 +26,7 @@ from services.ranking.domain import (
     RankedOffer,
     RankingResult,
     Score,
+    ScoreComponent,
     Supplier,
     SupplierKind,
 )
@@ -135,59 +136,128 @@ def _preference(offer: common_pb2.Offer) -> tuple[float, bool, bytes]:
 
 
 # The response is filled in place: building sub-messages and passing them to a
-# constructor would copy every offer twice.
+# constructor would copy every offer twice. What many offers share (inferences and score
+# components are cached and shared, averages are per category) is converted once per
+# response, into messages or serialized fields, and copied in by protobuf: setting it field
+# by field from Python for every offer cost more than ranking.
 
 
-def _fill_evidence(
-    target: RepeatedCompositeFieldContainer[common_pb2.Evidence], items: Iterable[Evidence]
-) -> None:
-    del target[:]
-    for e in items:
-        target.add(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+def _field(number: int, message: Message) -> bytes:
+    """``message`` serialized as field ``number`` of its parent (length-delimited)."""
+    data = message.SerializeToString()
+    return _varint(number << 3 | 2) + _varint(len(data)) + data
 
 
-def _fill_customization(message: common_pb2.Customization, custom: Customization) -> None:
-    message.Clear()
-    message.supported = custom.supported
-    message.made_to_sample = custom.made_to_sample
-    message.custom_min_order = custom.custom_min_order
-    message.services.extend(custom.services)
-    message.fast_sampling = custom.fast_sampling
-    _fill_evidence(message.evidence, custom.evidence)
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+_COMPONENTS = common_pb2.ScoreBreakdown.COMPONENTS_FIELD_NUMBER
+_KIND_EVIDENCE = common_pb2.Supplier.KIND_EVIDENCE_FIELD_NUMBER
+
+
+def _evidence_fields(items: Iterable[Evidence]) -> bytes:
+    """The evidence as kind_evidence fields of a Supplier."""
+    return b"".join(
+        _field(
+            _KIND_EVIDENCE,
+            common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note),
+        )
+        for e in items
+    )
+
+
+def _customization_message(custom: Customization) -> common_pb2.Customization:
+    message = common_pb2.Customization(
+        supported=custom.supported,
+        made_to_sample=custom.made_to_sample,
+        custom_min_order=custom.custom_min_order,
+        services=custom.services,
+        fast_sampling=custom.fast_sampling,
+        evidence=[
+            common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+            for e in custom.evidence
+        ],
+    )
     if custom.sample_fee is not None:
         message.sample_fee.CopyFrom(to_money(custom.sample_fee))
+    return message
 
 
-def _fill_score(message: common_pb2.ScoreBreakdown, score: Score) -> None:
-    for c in score.components:
-        message.components.add(
-            name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
-        )
-    message.total = float(score.total)
-    message.profile = score.profile
-    message.price_basis = score.price_basis
-    message.price_ratio = float(score.price_ratio) if score.price_ratio is not None else 0.0
-    if score.compared_unit_price is not None:
-        message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
-    if score.average_unit_price is not None:
-        message.average_unit_price.CopyFrom(to_money(score.average_unit_price))
+def _component_field(c: ScoreComponent) -> bytes:
+    """The component as a components field of a ScoreBreakdown."""
+    message = common_pb2.ScoreComponent(
+        name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
+    )
+    return _field(_COMPONENTS, message)
 
 
-def _fill_ranked(
-    message: common_pb2.RankedOffer, ranked: RankedOffer, original: common_pb2.Offer
-) -> None:
-    message.offer.CopyFrom(original)
-    supplier = message.offer.supplier
-    supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
-    supplier.kind_confidence = ranked.kind.confidence
-    _fill_evidence(supplier.kind_evidence, ranked.kind.evidence)
-    _fill_customization(message.offer.customization, ranked.customization)
-    _fill_score(message.score, ranked.score)
-    message.rank = ranked.rank
-    message.group_id = ranked.group_id
-    message.is_group_source = ranked.is_group_source
-    message.is_reseller = ranked.is_reseller
-    message.markup_over_source = float(ranked.markup_over_source)
+class _Writer:
+    """Fills ranked offers; shared values are converted once, keyed by their identity (they
+    stay alive in the result while it is written)."""
+
+    def __init__(self) -> None:
+        self._evidence: dict[int, bytes] = {}
+        self._customizations: dict[int, common_pb2.Customization] = {}
+        self._components: dict[int, bytes] = {}
+        self._averages: dict[int, money_pb2.Money] = {}
+
+    def ranked(
+        self, message: common_pb2.RankedOffer, ranked: RankedOffer, original: common_pb2.Offer
+    ) -> None:
+        offer = message.offer
+        offer.CopyFrom(original)
+        kind = ranked.kind
+        supplier = offer.supplier
+        supplier.kind = common_pb2.SupplierKind.ValueType(kind.kind)
+        supplier.kind_confidence = kind.confidence
+        evidence = self._evidence.get(id(kind))
+        if evidence is None:
+            evidence = self._evidence[id(kind)] = _evidence_fields(kind.evidence)
+        del supplier.kind_evidence[:]
+        supplier.MergeFromString(evidence)  # appends the evidence fields
+        custom = ranked.customization
+        customization = self._customizations.get(id(custom))
+        if customization is None:
+            customization = self._customizations[id(custom)] = _customization_message(custom)
+        offer.customization.CopyFrom(customization)
+        self.score(message.score, ranked.score)
+        message.rank = ranked.rank
+        # A fresh message holds the defaults already: only what differs is written.
+        if ranked.group_id:
+            message.group_id = ranked.group_id
+        if ranked.is_group_source:
+            message.is_group_source = True
+        if ranked.is_reseller:
+            message.is_reseller = True
+        message.markup_over_source = float(ranked.markup_over_source)
+
+    def score(self, message: common_pb2.ScoreBreakdown, score: Score) -> None:
+        components = self._components
+        fields = []
+        for c in score.components:
+            field = components.get(id(c))
+            if field is None:
+                field = components[id(c)] = _component_field(c)
+            fields.append(field)
+        message.MergeFromString(b"".join(fields))  # a fresh message: these are all it holds
+        message.total = float(score.total)
+        message.profile = score.profile
+        message.price_basis = score.price_basis
+        message.price_ratio = float(score.price_ratio) if score.price_ratio is not None else 0.0
+        if score.compared_unit_price is not None:
+            message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
+        average = score.average_unit_price
+        if average is not None:
+            money = self._averages.get(id(average))
+            if money is None:
+                money = self._averages[id(average)] = to_money(average)
+            message.average_unit_price.CopyFrom(money)
 
 
 def response_to_proto(
@@ -224,6 +294,7 @@ def response_to_proto(
         filter_reports=reports,
         profile=result.profile,
     )
+    writer = _Writer()
     for ranked in result.offers:
-        _fill_ranked(response.offers.add(), ranked, originals[ranked.offer.offer_id])
+        writer.ranked(response.offers.add(), ranked, originals[ranked.offer.offer_id])
     return response
