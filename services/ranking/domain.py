@@ -7,15 +7,38 @@ Plain dataclasses with no protobuf in sight, frozen except the per-offer results
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from shared.money import PriceTier
 
 Locale = Literal["zh", "en"]
+
+_T = TypeVar("_T")
+
+
+def _built_in_bulk(cls: type[_T]) -> type[_T]:
+    """Give a frozen slots dataclass built once per offer an ``__init__`` that fills the
+    slots through their descriptors rather than ``object.__setattr__`` per field: the same
+    parameters and defaults, instances as frozen as before, construction about twice as
+    fast (a thousand offers, suppliers and price components per request). The function is
+    written out like the one dataclasses writes."""
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if any(f.default_factory is not dataclasses.MISSING for f in fields):
+        raise TypeError(f"{cls.__name__}: default factories are not supported")
+    names = [f.name for f in fields]
+    namespace: dict[str, Any] = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
+    body = "".join(f"\n    _set_{name}(self, {name})" for name in names)
+    exec(f"def __init__(self, {', '.join(names)}):{body}", namespace)
+    init = namespace["__init__"]
+    init.__defaults__ = cls.__init__.__defaults__
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    setattr(cls, "__init__", init)  # noqa: B010
+    return cls
 
 
 class SupplierKind(enum.IntEnum):
@@ -58,6 +81,7 @@ class Evidence:
     note: str
 
 
+@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Supplier:
     company_name: str = ""
@@ -69,6 +93,7 @@ class Supplier:
     certifications: tuple[str, ...] = ()
 
 
+@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Detail:
     """What the offer's detail adds; present only when the detail was fetched."""
@@ -80,6 +105,7 @@ class Detail:
     sample_fee: Decimal | None = None
 
 
+@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Offer:
     offer_id: str
@@ -132,6 +158,7 @@ class Filters:
     price_max: Decimal | None = None
 
 
+@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class ScoreComponent:
     name: str
@@ -142,7 +169,8 @@ class ScoreComponent:
 
 # Score, Assessed and RankedOffer are not frozen: each is built once per offer and request
 # and never shared, and a frozen __init__ (object.__setattr__ per field) cost about 2 ms
-# of rank()'s 27 for a thousand offers. ScoreComponent stays frozen: scoring shares them.
+# for a thousand offers. ScoreComponent stays frozen, scoring shares them; it is built in
+# bulk instead (see _built_in_bulk).
 @dataclass(slots=True)
 class Score:
     components: tuple[ScoreComponent, ...]
@@ -176,6 +204,7 @@ class RankedOffer:
     markup_over_source: Decimal = Decimal(0)
 
 
+@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class OfferGroup:
     group_id: str
