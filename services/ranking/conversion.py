@@ -45,6 +45,8 @@ def _amount(message: Message, field: str) -> Decimal | None:
 
 def _similarity(value: float) -> float:
     """0 to 100; a NaN would make the order of offers undefined."""
+    if 0.0 < value <= 100.0:  # nearly always: no clamping (0.0 below: -0.0 becomes 0.0)
+        return value
     return min(100.0, max(0.0, value)) if math.isfinite(value) else 0.0
 
 
@@ -67,30 +69,37 @@ def _detail(message: common_pb2.OfferDetail) -> Detail:
     )
 
 
+_AVAILABLE = common_pb2.DETAIL_STATUS_AVAILABLE
+
+
 def offer_from_proto(message: common_pb2.Offer) -> Offer:
+    # Once per offer and request: fields in order, and empty repeated fields not iterated.
     supplier = message.supplier
-    has_detail = (
-        message.HasField("detail") and message.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
-    )
+    has_detail = message.HasField("detail") and message.detail.status == _AVAILABLE
+    price = from_money(message.price) if message.HasField("price") else None
+    ladder = message.price_ladder
+    min_order = message.min_order
+    identities = supplier.seller_identities
+    certifications = supplier.certifications
     return Offer(
-        offer_id=message.offer_id,
-        title=message.title,
-        similarity=_similarity(message.similarity),
-        price=_amount(message, "price"),
-        price_ladder=_ladder(message.price_ladder),
-        min_order=max(0, message.min_order),
-        category_id=message.category_id,
-        supplier=Supplier(
-            company_name=supplier.company_name,
-            province=supplier.province,
-            city=supplier.city,
-            address=supplier.address,
-            years_on_platform=supplier.years_on_platform,
-            seller_identities=tuple(supplier.seller_identities),
-            certifications=tuple(supplier.certifications),
+        message.offer_id,
+        message.title,
+        _similarity(message.similarity),
+        price if price is not None and price > 0 else None,
+        _ladder(ladder) if ladder else (),
+        min_order if min_order > 0 else 0,
+        message.category_id,
+        Supplier(
+            supplier.company_name,
+            supplier.province,
+            supplier.city,
+            supplier.address,
+            supplier.years_on_platform,
+            tuple(identities) if identities else (),
+            tuple(certifications) if certifications else (),
         ),
-        detail=_detail(message.detail) if has_detail else None,
-        image_phash=message.image_phash if message.has_image_phash else None,
+        _detail(message.detail) if has_detail else None,
+        message.image_phash if message.has_image_phash else None,
     )
 
 

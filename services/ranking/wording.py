@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.ranking.domain import InvalidRequest, Locale, SupplierKind
-from shared.money import round_fen
+from shared.money import FEN
 
 _KIND_NAMES: dict[SupplierKind, tuple[str, str]] = {
     SupplierKind.SOURCE_FACTORY: ("源头工厂", "source factory"),
@@ -188,7 +188,9 @@ def customization_note(locale: Locale, meaning: str, value: str) -> str:
 
 
 def yuan(amount: Decimal) -> str:
-    return "¥" + str(round_fen(amount))  # str(): Decimal's format() costs over twice as much
+    """Half-up to the fen, as shared.money.round_fen (called per offer: the rounding is
+    passed positionally, a third faster); str(): Decimal's format() costs over twice as much."""
+    return "¥" + str(amount.quantize(FEN, ROUND_HALF_UP))
 
 
 _TENTH = Decimal("0.1")
