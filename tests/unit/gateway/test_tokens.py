@@ -162,13 +162,8 @@ async def test_a_refresh_token_near_its_end_is_reported(
     assert not any("refresh-0" in record.getMessage() for record in caplog.records)
 
 
-class FakePostponer:
+class FakePostponer(FakeRefresher):
     """postponeToken: a new access token and a refresh token good for 180 more days."""
-
-    def __init__(self, clock: Clock, fail: bool = False) -> None:
-        self.calls = 0
-        self.clock = clock
-        self.fail = fail
 
     async def __call__(self, pair: TokenPair) -> TokenPair:
         self.calls += 1

@@ -203,36 +203,22 @@ def test_palette_png_with_transparency() -> None:
     assert _close(out[700, 700], (255, 255, 255), 2)
 
 
-def test_animated_gif_uses_first_frame_with_warning() -> None:
+@pytest.mark.parametrize("fmt", ["GIF", "AVIF"])
+def test_animations_use_the_first_frame_with_a_warning(fmt: str) -> None:
     frames = [Image.new("RGB", (900, 900), colour) for colour in ((200, 0, 0), (0, 0, 200))]
-    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100)
+    data = encoded(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100)
     result = prepare(data, PhotoRole.SCENE, SETTINGS)
     assert _close(decoded(result.jpeg)[450, 450], (200, 0, 0), 8)
     assert "first frame of an animation used" in result.warnings
-    assert result.source_format == "GIF"
+    assert result.source_format == fmt
 
 
-def test_heic_is_decoded() -> None:
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_heic_and_avif_are_decoded(fmt: str) -> None:
     source = photo(480, 360, seed=5)
-    result = prepare(encoded(source, "HEIF", quality=90), PhotoRole.SCENE, SETTINGS)
-    assert result.source_format == "HEIF"
+    result = prepare(encoded(source, fmt, quality=90), PhotoRole.SCENE, SETTINGS)
+    assert result.source_format == fmt
     assert hamming(result.phash, phash(source)) <= 6
-
-
-def test_avif_is_decoded() -> None:
-    source = photo(480, 360, seed=5)
-    result = prepare(encoded(source, "AVIF", quality=90), PhotoRole.SCENE, SETTINGS)
-    assert result.source_format == "AVIF"
-    assert hamming(result.phash, phash(source)) <= 6
-
-
-def test_animated_avif_uses_first_frame_with_warning() -> None:
-    frames = [Image.new("RGB", (900, 900), colour) for colour in ((200, 0, 0), (0, 0, 200))]
-    data = encoded(frames[0], "AVIF", save_all=True, append_images=frames[1:], duration=100)
-    result = prepare(data, PhotoRole.SCENE, SETTINGS)
-    assert _close(decoded(result.jpeg)[450, 450], (200, 0, 0), 8)
-    assert "first frame of an animation used" in result.warnings
-    assert result.source_format == "AVIF"
 
 
 @pytest.mark.parametrize("fmt", ["WEBP", "BMP", "TIFF", "PNG"])
