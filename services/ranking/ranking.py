@@ -24,7 +24,7 @@ from services.ranking.domain import (
     SupplierKind,
 )
 from services.ranking.filters import apply_filters, validate
-from services.ranking.grouping import GroupingRules, Membership, group_offers
+from services.ranking.grouping import GroupingRules, group_offers
 from services.ranking.regions import resolve_regions
 from services.ranking.scoring import compared_price, price_averages, profile_named, score_all
 from services.ranking.supplier_kind import infer_kind
@@ -39,6 +39,7 @@ _KIND_ORDER = {
     SupplierKind.TRADING_COMPANY: 4,
 }
 _UNKNOWN_MIN_ORDER = 1 << 62
+_ZERO = Decimal(0)
 
 
 def rank(
@@ -72,7 +73,25 @@ def rank(
     scored = sorted(zip(kept, scores, strict=True), key=_order)
     rules = rules or GroupingRules()
     groups, roles = group_offers(scored, rules, language)
-    ranked = [_ranked(i + 1, a, s, roles.get(i)) for i, (a, s) in enumerate(scored)]
+    ranked: list[RankedOffer] = []
+    for i, (a, s) in enumerate(scored):
+        role = roles.get(i)
+        if role is None:
+            ranked.append(RankedOffer(a.offer, a.kind, a.customization, s, i + 1))
+        else:
+            ranked.append(
+                RankedOffer(
+                    a.offer,
+                    a.kind,
+                    a.customization,
+                    s,
+                    i + 1,
+                    role.group_id,
+                    role.is_source,
+                    role.is_reseller,
+                    role.markup,
+                )
+            )
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
@@ -99,23 +118,7 @@ def _order(item: tuple[Assessed, Score]) -> tuple[Decimal, int, float, bool, Dec
         _KIND_ORDER[assessed.kind.kind],
         -offer.similarity,
         price is None,
-        price if price is not None else Decimal(0),
+        price if price is not None else _ZERO,
         offer.effective_min_order or _UNKNOWN_MIN_ORDER,
         offer.offer_id,
-    )
-
-
-def _ranked(rank: int, assessed: Assessed, score: Score, role: Membership | None) -> RankedOffer:
-    if role is None:
-        return RankedOffer(assessed.offer, assessed.kind, assessed.customization, score, rank)
-    return RankedOffer(
-        assessed.offer,
-        assessed.kind,
-        assessed.customization,
-        score,
-        rank,
-        group_id=role.group_id,
-        is_group_source=role.is_source,
-        is_reseller=role.is_reseller,
-        markup_over_source=role.markup,
     )

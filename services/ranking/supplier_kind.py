@@ -102,7 +102,9 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     """The supplier's kind, its confidence (0-1) and the evidence behind it."""
     supplier = offer.supplier
     biz_type = offer.detail.biz_type if offer.detail is not None else 0  # 0: no signal
-    title_word = _TITLE_PATTERN.search(offer.title)
+    title = offer.title
+    # Every title word holds 厂 or 产: most titles are passed over without the pattern.
+    title_word = _TITLE_PATTERN.search(title) if "厂" in title or "产" in title else None
     return _infer(
         supplier.seller_identities,
         supplier.company_name,

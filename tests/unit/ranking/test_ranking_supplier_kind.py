@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.ranking import supplier_kind
 from services.ranking.domain import SupplierKind
 from services.ranking.supplier_kind import infer_kind, is_factory_certificate
 from tests.unit.ranking.offers import BRAND, FACTORY, MANUFACTURER, TRADER, detail, offer
@@ -159,3 +160,7 @@ def test_a_line_of_business_does_not_hide_a_trading_word() -> None:
 )
 def test_factory_certificates(certificate: str, counts: bool) -> None:
     assert is_factory_certificate(certificate) is counts
+
+
+def test_every_title_word_holds_a_character_looked_for_first() -> None:
+    assert all("厂" in word or "产" in word for word in supplier_kind._TITLE_WORDS)
