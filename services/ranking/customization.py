@@ -109,16 +109,20 @@ def _find_words(text: str, signal: str) -> list[_Hit]:
     upper = text.upper()
     hits: dict[str, _Hit] = {}
     for match in _WORDS.finditer(upper):
-        word = match.group(0)
+        word = match[0]
         if word not in hits:
-            before = upper[max(0, match.start() - _NEGATION_REACH) : match.start()]
+            start = match.start()
+            before = upper[max(0, start - _NEGATION_REACH) : start]
             hits[word] = (signal, word, before.endswith(_NEGATIONS))
     return list(hits.values())
 
 
+_DIGIT = re.compile(r"\d")  # what _CUSTOM_MINIMUM needs: a quick look first (most texts have none)
+
+
 def _custom_minimum(texts: list[tuple[str, str]]) -> _Stated | None:
     for signal, text in texts:
-        match = _CUSTOM_MINIMUM.search(text)
+        match = _CUSTOM_MINIMUM.search(text) if _DIGIT.search(text) is not None else None
         if match is not None and int(match.group(1)) > 0:
             return signal, match.group(0), int(match.group(1))
     return None
