@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 
@@ -315,9 +316,15 @@ def _summary(
     if resellers and markups is not None:
         markup = wording.markup_range(*markups)
         key = "gr.resellers_all" if resellers == count - 1 else "gr.resellers_some"
-        parts.append(wording.say(locale, key, resellers=resellers, markup=markup))
+        parts.append(_part(locale, key, resellers, markup))
     elif resellers:
-        parts.append(wording.say(locale, "gr.resellers_no_price", resellers=resellers))
+        parts.append(_part(locale, "gr.resellers_no_price", resellers))
     if makers:
-        parts.append(wording.say(locale, "gr.makers", makers=makers))
-    return wording.say(locale, "gr.join").join(parts)
+        parts.append(_part(locale, "gr.makers", makers))
+    return _part(locale, "gr.join", 0).join(parts)
+
+
+# Summaries differ in the source's name; the other parts recur across groups and requests.
+@lru_cache(maxsize=1024)
+def _part(locale: Locale, key: str, number: int, markup: str = "") -> str:
+    return wording.say(locale, key, resellers=number, makers=number, markup=markup)
