@@ -15,6 +15,8 @@ from typing import Any
 
 import grpc
 
+from shared import tracing
+
 DEFAULT_MAX_MESSAGE_BYTES = 32 * 1024 * 1024
 
 
@@ -57,7 +59,10 @@ def open_channel(
     retry_unavailable: bool,
     max_message_bytes: int = DEFAULT_MAX_MESSAGE_BYTES,
 ) -> grpc.aio.Channel:
-    """An insecure channel (the mesh provides mTLS) to one service, reused for every call."""
+    """An insecure channel (the mesh provides mTLS) to one service, reused for every call.
+
+    Every call on it is a client span that carries the current trace on (:mod:`shared.tracing`).
+    """
     options = [
         ("grpc.service_config", service_config(service_name, retry_unavailable)),
         ("grpc.enable_retries", 1),
@@ -69,4 +74,6 @@ def open_channel(
         # retried: photos are bigger than that, so the buffer holds a whole message.
         ("grpc.per_rpc_retry_buffer_size", max_message_bytes),
     ]
-    return grpc.aio.insecure_channel(target_for(addresses), options=options)
+    return grpc.aio.insecure_channel(
+        target_for(addresses), options=options, interceptors=tracing.client_interceptors()
+    )

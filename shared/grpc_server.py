@@ -13,6 +13,7 @@ Every server gets:
 - max message sizes both ways from settings (above it gRPC answers
   RESOURCE_EXHAUSTED);
 - keepalive settings that service meshes and load balancers expect;
+- a span per call in the caller's trace (:mod:`shared.tracing`);
 - an interceptor that gives each call a request id (``x-request-id`` from
   metadata, or a new one, sent back as trailing metadata), turns
   :class:`~shared.errors.ServiceError` into a rich status, turns anything
@@ -38,7 +39,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 
-from shared import json_logging, metrics
+from shared import json_logging, metrics, tracing
 from shared.config import ServerSettings
 from shared.errors import Code, ServiceError
 from shared.grpc_errors import to_status
@@ -244,7 +245,8 @@ class RunningServer:
 async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningServer:
     """Build, bind and start the server; SERVING once ``spec.on_start`` is done."""
     server = grpc.aio.server(
-        interceptors=[_ObservingInterceptor(spec.name)], options=server_options(settings)
+        interceptors=[*tracing.server_interceptors(), _ObservingInterceptor(spec.name)],
+        options=server_options(settings),
     )
     health = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
@@ -295,10 +297,14 @@ def run(
 ) -> int:
     """Entry point for ``factoryfinder serve <name>``: logs as JSON, serves until told to stop."""
     json_logging.configure(name, settings.log_level)
+    stop_tracing = tracing.configure(name)
 
     async def main() -> None:
         spec = await spec_factory()
         await serve(spec, settings)
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        stop_tracing()  # flushes the spans still waiting for export
     return 0

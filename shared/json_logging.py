@@ -1,4 +1,4 @@
-"""One way to log: JSON lines on stderr, with the request id of the current call.
+"""One way to log: JSON lines on stderr, with the request id and trace of the current call.
 
 Log records carry structured fields through ``extra={"fields": {...}}``.
 Never pass secrets (app secret, tokens, API keys) in messages or fields.
@@ -12,6 +12,8 @@ import logging
 import sys
 import time
 from typing import Any
+
+from shared import tracing
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
@@ -33,6 +35,9 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             line["request_id"] = request_id
+        trace_ids = tracing.current_ids()
+        if trace_ids is not None:
+            line["trace_id"], line["span_id"] = trace_ids
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
             line.update(fields)

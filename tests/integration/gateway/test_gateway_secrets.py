@@ -49,6 +49,11 @@ def stored_access_token(db: Path, sandbox: Sandbox) -> str:
     return str(json.loads(opened)["access_token"])
 
 
+def store_files(folder: Path) -> str:
+    """The SQLite store's files (the database and its write-ahead log), as text."""
+    return b"".join(p.read_bytes() for p in folder.glob("gateway.db*")).decode("latin-1")
+
+
 async def run_everything(
     stub: gateway_pb2_grpc.GatewayServiceStub, admin: SandboxAdmin
 ) -> list[bytes]:
@@ -120,7 +125,7 @@ async def test_no_secret_in_any_output(
         "stderr": log.read_text(),
         "metrics": metrics,
         "replies": b"\n".join(replies).decode("utf-8", errors="replace"),
-        "store": b"".join(p.read_bytes() for p in tmp_path.glob("gateway.db*")).decode("latin-1"),
+        "store": store_files(tmp_path),
     }
     assert len(output["stderr"]) > 1000
     secrets = {
