@@ -214,6 +214,7 @@ class _Writer:
         self._evidence: dict[int, bytes] = {}
         self._customizations: dict[int, common_pb2.Customization] = {}
         self._components: dict[int, bytes] = {}
+        self._seen: set[int] = set()
         self._averages: dict[int, money_pb2.Money] = {}
 
     def ranked(
@@ -247,14 +248,26 @@ class _Writer:
         message.markup_over_source = float(ranked.markup_over_source)
 
     def score(self, message: common_pb2.ScoreBreakdown, score: Score) -> None:
-        components = self._components
-        fields = []
+        # A component seen for the first time is added as it is (most price and similarity
+        # components are the offer's own); from its second offer on, it is merged in from
+        # its serialized form with the shared ones around it, in order.
+        components, seen, shared = self._components, self._seen, []
         for c in score.components:
             field = components.get(id(c))
-            if field is None:
+            if field is None and id(c) in seen:
                 field = components[id(c)] = _component_field(c)
-            fields.append(field)
-        message.MergeFromString(b"".join(fields))  # a fresh message: these are all it holds
+            if field is not None:
+                shared.append(field)
+                continue
+            seen.add(id(c))
+            if shared:
+                message.MergeFromString(b"".join(shared))
+                shared = []
+            message.components.add(
+                name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
+            )
+        if shared:
+            message.MergeFromString(b"".join(shared))
         message.total = float(score.total)
         message.profile = score.profile
         message.price_basis = score.price_basis
