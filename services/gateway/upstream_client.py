@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
+from opentelemetry import trace
 
 from services.gateway import upstream_metrics
 from services.gateway.circuit_breaker import CircuitBreaker
@@ -52,6 +53,7 @@ from services.gateway.upstream_errors import (
 from shared.aop_signing import SIGNATURE_PARAM, TIMESTAMP_PARAM, sign, url_path
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 
 @dataclass(frozen=True)
@@ -179,22 +181,30 @@ class UpstreamClient:
         first attempt; the caller's refund duty ends when this method is entered).
         """
         state = _Attempt(held)
-        try:
-            while True:
-                try:
-                    return await self._attempt(api, params, ctx, state)
-                except UpstreamError as error:
-                    state.last = error
-                    wait = await self._after_failure(api, ctx, state, error)
-                    if wait is None:
-                        raise
-                    upstream_metrics.UPSTREAM_RETRIES.labels(api.name, error.reason).inc()
-                    fields = {"api": api.name, "error": str(error), "attempt": state.made}
-                    log.info("upstream call failed, retrying", extra={"fields": fields})
-                    await self._sleep(wait)
-        finally:
-            if state.held is not None:
-                await self._ledger.refund(api.name, ctx.tenant, state.held)
+        # One span per call, retries included (each one an event on it).
+        with _tracer.start_as_current_span(
+            f"1688 {api.name}",
+            kind=trace.SpanKind.CLIENT,
+            attributes={"factoryfinder.upstream.api": f"{api.namespace}:{api.name}"},
+        ) as span:
+            try:
+                while True:
+                    try:
+                        return await self._attempt(api, params, ctx, state)
+                    except UpstreamError as error:
+                        state.last = error
+                        wait = await self._after_failure(api, ctx, state, error)
+                        if wait is None:
+                            raise
+                        upstream_metrics.UPSTREAM_RETRIES.labels(api.name, error.reason).inc()
+                        fields = {"api": api.name, "error": str(error), "attempt": state.made}
+                        log.info("upstream call failed, retrying", extra={"fields": fields})
+                        span.add_event("retry", {"reason": error.reason, "wait_s": wait})
+                        await self._sleep(wait)
+            finally:
+                span.set_attribute("factoryfinder.upstream.attempts", state.made)
+                if state.held is not None:
+                    await self._ledger.refund(api.name, ctx.tenant, state.held)
 
     async def _after_failure(
         self, api: Api, ctx: CallContext, state: _Attempt, error: UpstreamError

@@ -94,8 +94,8 @@ async def test_a_search_is_one_trace_under_the_callers_span(
         trace_id, caller_span, metadata = _caller_span()
         await _search(stack, variant("phone_rotated.jpg", 901), metadata)
         for _ in range(200):  # spans arrive in batches, each service's on its own schedule
-            served = {service for service, s in receiver.of_trace(trace_id) if s.kind == SERVER}
-            if all(f"factoryfinder-{name}" in served for name in SERVICES):
+            serving = {service for service, s in receiver.of_trace(trace_id) if s.kind == SERVER}
+            if all(f"factoryfinder-{name}" in serving for name in SERVICES):
                 break
             await asyncio.sleep(0.05)
         logs = stack.logs()
@@ -118,6 +118,11 @@ async def test_a_search_is_one_trace_under_the_callers_span(
         for span in served:
             assert span.parent_span_id in calls, (name, span.name)
             assert calls[span.parent_span_id].name == span.name
+    # The gateway's calls to 1688 are spans under its server span.
+    gateway_entry = {s.span_id for s in by_service["gateway"] if s.kind == SERVER}
+    upstream = {s.name: s for s in by_service["gateway"] if s.kind == CLIENT}
+    assert "1688 product.search.imageQuery" in upstream, sorted(upstream)
+    assert all(s.parent_span_id in gateway_entry for s in upstream.values())
     # Health checks are not traced.
     assert not any("grpc.health" in span.name for _, span in receiver.spans)
     assert f'"trace_id": "{trace_id.hex()}"' in logs
