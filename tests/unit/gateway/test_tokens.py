@@ -178,27 +178,30 @@ class FakePostponer(FakeRefresher):
         return parse_grant(body, self.clock(), pair)
 
 
-def ending(days_left: float) -> TokenPair:
-    return TokenPair(
+def renewing(
+    store: Store, days_left: float, refused: bool = False
+) -> tuple[TokenManager, FakeRefresher, FakePostponer]:
+    """A manager whose refresh token has ``days_left``, with a refresh and a postpone fake."""
+    clock = Clock()
+    refresher, postponer = FakeRefresher(clock), FakePostponer(clock, fail=refused)
+    pair = TokenPair(
         "tok-0",
         "refresh-0",
         access_expires_at=NOW + 36_000,
         refresh_expires_at=NOW + days_left * 86_400,
     )
+    manager = TokenManager(pair, store, refresher, "app", clock, seal=SEAL, postponer=postponer)
+    return manager, refresher, postponer
 
 
 async def test_in_its_last_30_days_the_refresh_token_is_renewed(store: Store) -> None:
-    clock = Clock()
-    refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
-    manager = TokenManager(
-        ending(29), store, refresher, "app", clock, seal=SEAL, postponer=postponer
-    )
+    manager, refresher, postponer = renewing(store, 29)
     assert await manager.refresh("tok-0") == "post-1"
     assert (postponer.calls, refresher.calls) == (1, 0)
     assert upstream_metrics.REFRESH_TOKEN_EXPIRING._value.get() == 0
     assert upstream_metrics.REFRESH_TOKEN_EXPIRY._value.get() == pytest.approx(180 * 86_400)
     # The renewed pair is what a restarted replica (same configured seed) picks up.
-    restarted = TokenManager(ending(29), store, FakeRefresher(clock), "app", clock, seal=SEAL)
+    restarted, _, _ = renewing(store, 29)
     assert await restarted.access_token() == "post-1"
     assert restarted.secrets() == ["post-1", "refresh-renewed-1"]
 
@@ -206,11 +209,7 @@ async def test_in_its_last_30_days_the_refresh_token_is_renewed(store: Store) ->
 async def test_a_refused_renewal_falls_back_to_a_plain_refresh(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = Clock()
-    refresher, postponer = FakeRefresher(clock), FakePostponer(clock, fail=True)
-    manager = TokenManager(
-        ending(5), store, refresher, "app", clock, seal=SEAL, postponer=postponer
-    )
+    manager, refresher, postponer = renewing(store, 5, refused=True)
     with caplog.at_level(logging.WARNING):
         assert await manager.refresh("tok-0") == "tok-1"
     assert (postponer.calls, refresher.calls) == (1, 1)
@@ -220,11 +219,7 @@ async def test_a_refused_renewal_falls_back_to_a_plain_refresh(
 
 
 async def test_a_refresh_token_with_more_than_30_days_is_not_renewed(store: Store) -> None:
-    clock = Clock()
-    refresher, postponer = FakeRefresher(clock), FakePostponer(clock)
-    manager = TokenManager(
-        ending(31), store, refresher, "app", clock, seal=SEAL, postponer=postponer
-    )
+    manager, refresher, postponer = renewing(store, 31)
     assert await manager.refresh("tok-0") == "tok-1"
     assert (postponer.calls, refresher.calls) == (0, 1)
 
