@@ -24,6 +24,8 @@ from services.ranking.domain import (
 )
 
 LOW_SIMILARITY = 60.0
+_SOURCE_FACTORY = SupplierKind.SOURCE_FACTORY  # enum member lookups are slow in loops
+_MANUFACTURER = SupplierKind.MANUFACTURER
 
 
 def analyse(
@@ -33,8 +35,8 @@ def analyse(
     locale: Locale,
     match_similarity: float = 70.0,
 ) -> MatchAnalysis:
-    factories = [r for r in ranked if r.kind.kind is SupplierKind.SOURCE_FACTORY]
-    makers = factories or [r for r in ranked if r.kind.kind is SupplierKind.MANUFACTURER]
+    factories = [r for r in ranked if r.kind.kind is _SOURCE_FACTORY]
+    makers = factories or [r for r in ranked if r.kind.kind is _MANUFACTURER]
     top = makers[0] if makers else None
     average = round(sum(r.offer.similarity for r in ranked) / len(ranked), 1) if ranked else 0.0
     to_sample = sum(1 for r in ranked if r.customization.made_to_sample)
