@@ -105,8 +105,14 @@ def _offers_fast_sampling(text: str) -> bool:
     return "样" in text and _FAST_WORDS.search(text) is not None
 
 
+# Every negation holds one of these: a text without any negates nothing.
+_NEGATION_MARKS = ("不", "非", "无")
+
+
 def _find_words(text: str, signal: str) -> list[_Hit]:
     upper = text.upper()
+    if "不" not in upper and "非" not in upper and "无" not in upper:  # _NEGATION_MARKS
+        return [(signal, word, False) for word in dict.fromkeys(_WORDS.findall(upper))]
     hits: dict[str, _Hit] = {}
     for match in _WORDS.finditer(upper):
         word = match[0]

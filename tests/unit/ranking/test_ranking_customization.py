@@ -112,3 +112,8 @@ def test_every_word_read_holds_a_mark_so_texts_without_marks_can_be_skipped() ->
 def test_a_title_without_marks_reads_like_no_title() -> None:
     plain = offer(title="纯棉T恤 厂家直销 300件起 ¥20元 不")
     assert infer_customization(plain, "zh") == infer_customization(offer(title=""), "zh")
+
+
+def test_every_negation_holds_a_mark_looked_for_first() -> None:
+    for negation in customization._NEGATIONS:
+        assert any(mark in negation for mark in customization._NEGATION_MARKS), negation
