@@ -120,16 +120,23 @@ def price_averages(priced: Iterable[tuple[str, Decimal | None]]) -> PriceAverage
 
     A category with fewer than two priced offers is compared with all offers.
     """
-    sums: dict[str, tuple[Decimal, int]] = {}
+    sums: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
     total, count = _ZERO, 0
     for category, price in priced:
         if price is None:
             continue
-        total, count = total + price, count + 1
-        if category:
-            cat_total, cat_count = sums.get(category, (_ZERO, 0))
-            sums[category] = (cat_total + price, cat_count + 1)
-    by_category = {c: Comparison.of(t, n) for c, (t, n) in sums.items() if n >= 2}
+        total += price
+        count += 1
+        if not category:
+            continue
+        if category in sums:
+            sums[category] += price
+            counts[category] += 1
+        else:
+            sums[category] = _ZERO + price  # from zero, like the overall total
+            counts[category] = 1
+    by_category = {c: Comparison.of(t, counts[c]) for c, t in sums.items() if counts[c] >= 2}
     return PriceAverages(by_category, Comparison.of(total, count) if count else None)
 
 
