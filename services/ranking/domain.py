@@ -28,8 +28,10 @@ def _built_in_bulk(cls: type[_T]) -> type[_T]:
     fast (a thousand offers, suppliers and price components per request). The function is
     written out like the one dataclasses writes."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if any(f.default_factory is not dataclasses.MISSING for f in fields):
-        raise TypeError(f"{cls.__name__}: default factories are not supported")
+    if any(f.default_factory is not dataclasses.MISSING or f.kw_only for f in fields):
+        raise TypeError(f"{cls.__name__}: default factories and kw_only are not supported")
+    if hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__}: __post_init__ would not be called")
     names = [f.name for f in fields]
     namespace: dict[str, Any] = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
     body = "".join(f"\n    _set_{name}(self, {name})" for name in names)
