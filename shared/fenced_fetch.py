@@ -77,12 +77,13 @@ async def fenced_request(
     )
     if allow_private:
         return client.build_request("GET", url, headers=headers, timeout=chosen_timeout)
-    address = await public_address(url.host, url.port or DEFAULT_PORTS[url.scheme])
+    host = url.raw_host.decode("ascii")  # IDNA-encoded: what DNS and TLS are given
+    address = await public_address(host, url.port or DEFAULT_PORTS[url.scheme])
     return client.build_request(
         "GET",
         url.copy_with(host=address),
         headers={**(headers or {}), "Host": url.netloc.decode("ascii")},
-        extensions={"sni_hostname": url.host},
+        extensions={"sni_hostname": host},
         timeout=chosen_timeout,
     )
 
