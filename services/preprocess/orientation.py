@@ -19,10 +19,15 @@ _TRANSPOSE: dict[int, Image.Transpose] = {
 }
 
 
-def read_orientation(image: Image.Image, warnings: list[str]) -> int:
-    """The EXIF (or XMP) orientation, 1 when absent; unreadable or invalid tags warn and give 1."""
+def read_orientation(image: Image.Image, warnings: list[str], header_only: bool = False) -> int:
+    """The EXIF (or XMP) orientation, 1 when absent; unreadable or invalid tags warn and give 1.
+
+    ``header_only``: the tags read with the header are all there are (Pillow's PNG reader
+    would otherwise decode every pixel to look for tags after them).
+    """
     try:
-        value = image.getexif().get(ExifTags.Base.Orientation, 1)
+        exif = Image.Image.getexif(image) if header_only else image.getexif()
+        value = exif.get(ExifTags.Base.Orientation, 1)
     except Exception:  # any damage in untrusted EXIF only costs the tag
         warnings.append("EXIF metadata unreadable: orientation not applied")
         return 1

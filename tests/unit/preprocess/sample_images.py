@@ -110,6 +110,19 @@ def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
 
 
+def png_chunk_after_pixels(png: bytes, kind: bytes) -> bytes:
+    """``png`` with its ``kind`` chunk moved from before the pixels to just before IEND."""
+    chunks, offset = [], 8
+    while offset < len(png):
+        length = int.from_bytes(png[offset : offset + 4], "big")
+        chunks.append(png[offset : offset + length + 12])
+        offset += length + 12
+    moved = [c for c in chunks if c[4:8] == kind]
+    assert len(moved) == 1, f"expected one {kind!r} chunk"
+    rest = [c for c in chunks if c[4:8] != kind]
+    return png[:8] + b"".join(rest[:-1] + moved + rest[-1:])
+
+
 def png16(pixels: npt.NDArray[np.uint16]) -> bytes:
     """A 16-bit PNG (grey for 2-D arrays, RGB or RGBA for 3 or 4 channels); Pillow cannot write these."""
     height, width = pixels.shape[:2]

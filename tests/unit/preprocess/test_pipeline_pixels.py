@@ -14,7 +14,14 @@ from services.preprocess.enhancement import PhotoRole
 from services.preprocess.pipeline import prepare
 from services.preprocess.settings import PreprocessSettings
 from shared.phash import hamming, phash
-from tests.unit.preprocess.sample_images import cut_out, decoded, encoded, photo, png16
+from tests.unit.preprocess.sample_images import (
+    cut_out,
+    decoded,
+    encoded,
+    photo,
+    png16,
+    png_chunk_after_pixels,
+)
 
 SETTINGS = PreprocessSettings()
 WHITE = np.array([255, 255, 255])
@@ -87,8 +94,11 @@ def test_textured_cut_out_matches_a_careful_flatten() -> None:
     assert np.asarray(out)[:20, :20].min() >= 253
 
 
-def _oriented_photo(orientation: int) -> bytes:
-    """A JPEG whose upright view has red top-left, green top-right, blue bottom-left."""
+def _oriented_photo(orientation: int, fmt: str = "JPEG") -> bytes:
+    """A photo whose upright view has red top-left, green top-right, blue bottom-left.
+
+    ``fmt`` JPEG, PNG (EXIF before the pixels, as Pillow writes it) or "PNG, EXIF last".
+    """
     upright = Image.new("RGB", (900, 600), (128, 128, 128))
     pen = ImageDraw.Draw(upright)
     pen.rectangle((0, 0, 150, 150), fill=(230, 20, 20))
@@ -107,12 +117,16 @@ def _oriented_photo(orientation: int) -> bytes:
     }
     exif = Image.Exif()
     exif[0x0112] = orientation
-    return encoded(stored_by_tag[orientation], "JPEG", quality=95, exif=exif)
+    if fmt == "JPEG":
+        return encoded(stored_by_tag[orientation], "JPEG", quality=95, exif=exif)
+    png = encoded(stored_by_tag[orientation], "PNG", exif=exif)
+    return png if fmt == "PNG" else png_chunk_after_pixels(png, b"eXIf")
 
 
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "PNG, EXIF last"])
 @pytest.mark.parametrize("orientation", range(1, 9))
-def test_every_exif_orientation_comes_out_upright(orientation: int) -> None:
-    result = prepare(_oriented_photo(orientation), PhotoRole.SCENE, SETTINGS)
+def test_every_exif_orientation_comes_out_upright(orientation: int, fmt: str) -> None:
+    result = prepare(_oriented_photo(orientation, fmt), PhotoRole.SCENE, SETTINGS)
     pixels = decoded(result.jpeg)
     height, width = pixels.shape[:2]
     assert (width, height) == (1200, 800)
