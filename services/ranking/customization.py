@@ -35,7 +35,11 @@ _FAST_SAMPLING = ("快速打样", "急速打样", "当天打样", "24小时打�
 _NEGATIONS = ("不", "非", "不支持", "不接", "不接受", "不做", "不提供", "不可", "不能", "无法")
 _NEGATION_REACH = 4
 
-_TRIGGER = r"(?:定制|订制|定做|来样|来图|OEM|ODM|贴牌)"
+# OEM and ODM only as words of their own: "POEMS" is not a service.
+_LATIN_WORD = r"(?<![A-Za-z]){}(?![A-Za-z])"
+_TRIGGER = r"(?:定制|订制|定做|来样|来图|{}|{}|贴牌)".format(
+    _LATIN_WORD.format("OEM"), _LATIN_WORD.format("ODM")
+)
 _UNIT = r"(?:件|个|套|双|条|只|pcs|PCS)"
 _CUSTOM_MINIMUM = re.compile(_TRIGGER + r"[^0-9。；;！!\n]{0,10}?(\d{1,7})\s*" + _UNIT)
 _SAMPLE_FEE = re.compile(
@@ -44,7 +48,10 @@ _SAMPLE_FEE = re.compile(
 )
 
 
-_WORDS = re.compile("|".join((*_TO_SAMPLE, *_CUSTOM)))  # longer phrases first: 来样定制 wins
+# Longer phrases first: 来样定制 wins over 定制.
+_WORDS = re.compile(
+    "|".join(_LATIN_WORD.format(w) if w.isascii() else w for w in (*_TO_SAMPLE, *_CUSTOM))
+)
 _FAST_WORDS = re.compile("|".join(_FAST_SAMPLING))
 
 # (signal, word, negated) for the first time each word appears

@@ -40,6 +40,18 @@ def test_description_words_count_and_are_case_insensitive() -> None:
     assert [(e.signal, e.value) for e in custom.evidence] == [("description_word", "OEM")]
 
 
+@pytest.mark.parametrize("title", ["POEMS诗集批发", "ODMS配件", "韩版xODM"])
+def test_oem_and_odm_inside_a_latin_word_are_not_services(title: str) -> None:
+    custom = infer_customization(offer(title=title), "en")
+    assert not custom.supported and custom.services == ()
+
+
+def test_oem_next_to_chinese_or_digits_is_a_service() -> None:
+    custom = infer_customization(offer(title="OEM定制300件起 ODM2024"), "en")
+    assert custom.services == ("OEM", "定制", "ODM")
+    assert custom.custom_min_order == 300
+
+
 def test_plain_title_is_not_customizable() -> None:
     custom = infer_customization(offer(title="纯棉T恤男短袖"), "en")
     assert not custom.supported and not custom.made_to_sample
