@@ -54,7 +54,7 @@ _WORDS = re.compile(
 )
 _FAST_WORDS = re.compile("|".join(_FAST_SAMPLING))
 
-# (signal, word, negated) for the first time each word appears
+# (signal, word, negated) once per word: negated if any of its appearances is
 _Hit = tuple[str, str, bool]
 # (signal, the text that said it, the value read from it)
 _Stated = tuple[str, str, int]
@@ -132,7 +132,8 @@ def _find_words(text: str, signal: str) -> list[_Hit]:
     hits: dict[str, _Hit] = {}
     for match in _WORDS.finditer(upper):
         word = match[0]
-        if word not in hits:
+        known = hits.get(word)
+        if known is None or not known[2]:  # a refusal of the word wins over a claim of it
             start = match.start()
             before = upper[max(0, start - _NEGATION_REACH) : start]
             hits[word] = (signal, word, before.endswith(_NEGATIONS))

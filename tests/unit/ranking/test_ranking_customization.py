@@ -66,6 +66,13 @@ def test_a_refusal_wins_over_a_claim() -> None:
     assert "negated" in refused.note
 
 
+@pytest.mark.parametrize("title", ["定制T恤 本款不支持定制", "本款不支持定制 定制T恤"])
+def test_a_refusal_of_a_word_wins_wherever_it_stands(title: str) -> None:
+    custom = infer_customization(offer(title=title), "en")
+    assert not custom.supported
+    assert [(e.value, e.weight) for e in custom.evidence] == [("定制", -1.0)]
+
+
 def test_a_negation_elsewhere_in_the_title_is_not_a_refusal() -> None:
     custom = infer_customization(offer(title="不起球不掉色定制logo卫衣"), "en")
     assert custom.supported
