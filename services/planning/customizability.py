@@ -20,17 +20,26 @@ from services.planning.domain import (
 
 PROCESSING_BIZ_TYPE = 2
 
-#: Words that say the supplier customizes, and whether they mean "makes to sample".
+#: Words that say the supplier customizes, and whether they mean "makes to sample"
+#: (the words ranking reads, services/ranking/customization.py).
 _WORDS: dict[str, bool] = {
     "来样加工": True,
     "来图加工": True,
+    "来样定制": True,
+    "来图定制": True,
+    "按样定制": True,
+    "看样定制": True,
+    "来样定做": True,
+    "来图定做": True,
     "定制": False,
+    "订制": False,
+    "定做": False,
     "OEM": False,
     "ODM": False,
     "贴牌": False,
     "打样": False,
 }
-_FAST_SAMPLING = "快速打样"
+_FAST_SAMPLING = ("快速打样", "急速打样", "当天打样", "24小时打样", "48小时打样", "快速出样")
 _NEGATION = re.compile(r"(暂不|不|无法|无|不能)(支持|提供|接受|接|做|可以|可)?$")
 _LATIN_WORD = re.compile(r"[A-Za-z]")
 
@@ -83,7 +92,9 @@ def _from_detail(offer: OfferFacts) -> Customizability:
     return Customizability(
         supported=supported,
         made_to_sample=any(_WORDS[word] for word in positives),
-        fast_sampling=any(not negated for _, negated in _hits(text, _FAST_SAMPLING)),
+        fast_sampling=any(
+            not negated for word in _FAST_SAMPLING for _, negated in _hits(text, word)
+        ),
         custom_min_order=0,
         sample_fee=None,
         evidence=tuple(evidence),

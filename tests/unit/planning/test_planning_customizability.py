@@ -21,7 +21,10 @@ def test_processing_biz_type_is_customizable() -> None:
     )
 
 
-@pytest.mark.parametrize("word", ["来样加工", "来图加工", "定制", "OEM", "odm", "贴牌", "打样"])
+@pytest.mark.parametrize(
+    "word",
+    ["来样加工", "来图加工", "来样定做", "定制", "订制", "定做", "OEM", "odm", "贴牌", "打样"],
+)
 def test_each_customization_word_counts(word: str) -> None:
     decision = decide(offer(title=f"男士T恤 {word} 批发"))
     assert decision.supported
@@ -32,6 +35,11 @@ def test_each_customization_word_counts(word: str) -> None:
 
 def test_made_to_sample_and_fast_sampling_from_the_description() -> None:
     decision = decide(offer(description="支持来图加工,快速打样,三天出样"))
+    assert decision.supported and decision.made_to_sample and decision.fast_sampling
+
+
+def test_made_to_sample_phrases_and_other_fast_sampling_words() -> None:
+    decision = decide(offer(title="看样定制 当天打样"))
     assert decision.supported and decision.made_to_sample and decision.fast_sampling
 
 
