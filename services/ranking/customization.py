@@ -2,7 +2,8 @@
 
 No 1688 field states it. Signals: bizType 2 (加工, processing to the buyer's
 specification), words in the title and the detail description (来样加工,
-定制, OEM, 打样 ...), a negation right before such a word (不支持定制), a
+定制, OEM, 打样 ...; read by ``shared.customization_words``, as planning
+reads them), a negation right before such a word (不支持定制), a
 custom minimum or sample fee written next to them, and the detail's sample
 fee. A negation wins over a claim: a buyer should not be sent to a supplier
 that says it does not take the job.
@@ -16,30 +17,16 @@ from functools import lru_cache
 
 from services.ranking import wording
 from services.ranking.domain import Customization, Evidence, Locale, Offer
-
-# Made-to-sample words; each also means custom orders are taken.
-_TO_SAMPLE = (
-    "来样加工",
-    "来图加工",
-    "来样定制",
-    "来图定制",
-    "按样定制",
-    "看样定制",
-    "来样定做",
-    "来图定做",
+from shared.customization_words import (
+    CUSTOM,
+    TO_SAMPLE,
+    find_words,
+    latin_word,
+    offers_fast_sampling,
 )
-# Custom-order words; listed as services when found.
-_CUSTOM = ("定制", "订制", "定做", "OEM", "ODM", "贴牌", "打样")
-_FAST_SAMPLING = ("快速打样", "急速打样", "当天打样", "24小时打样", "48小时打样", "快速出样")
-# Only right before the word: "不掉色定制T恤" (does not fade, custom) is a claim, not a refusal.
-_NEGATIONS = ("不", "非", "不支持", "不接", "不接受", "不做", "不提供", "不可", "不能", "无法")
-_NEGATION_REACH = 4
 
 # OEM and ODM only as words of their own: "POEMS" is not a service.
-_LATIN_WORD = r"(?<![A-Za-z]){}(?![A-Za-z])"
-_TRIGGER = r"(?:定制|订制|定做|来样|来图|{}|{}|贴牌)".format(
-    _LATIN_WORD.format("OEM"), _LATIN_WORD.format("ODM")
-)
+_TRIGGER = r"(?:定制|订制|定做|来样|来图|{}|{}|贴牌)".format(latin_word("OEM"), latin_word("ODM"))
 _UNIT = r"(?:件|个|套|双|条|只|pcs|PCS)"
 _CUSTOM_MINIMUM = re.compile(_TRIGGER + r"[^0-9。；;！!\n]{0,10}?(\d{1,7})\s*" + _UNIT)
 _SAMPLE_FEE = re.compile(
@@ -48,12 +35,6 @@ _SAMPLE_FEE = re.compile(
 )
 
 
-# Longer phrases first: 来样定制 wins over 定制.
-_WORDS = re.compile(
-    "|".join(_LATIN_WORD.format(w) if w.isascii() else w for w in (*_TO_SAMPLE, *_CUSTOM))
-)
-_FAST_WORDS = re.compile("|".join(_FAST_SAMPLING))
-
 # (signal, word, negated) once per word: negated if any of its appearances is
 _Hit = tuple[str, str, bool]
 # (signal, the text that said it, the value read from it)
@@ -61,9 +42,9 @@ _Stated = tuple[str, str, int]
 _Fee = tuple[str, str, Decimal]
 
 
-# Every pattern above needs one of these (ignoring case, as _WORDS reads upper-cased text):
-# 样, 来图, 定制, 订制, 定做, 贴牌, OEM or ODM. A text without any says nothing about
-# customization, whatever else it says.
+# Every word read (shared.customization_words, case ignored) and every pattern above needs
+# one of these: 样, 来图, 定制, 订制, 定做, 贴牌, OEM or ODM. A text without any says nothing
+# about customization, whatever else it says.
 _OEM_ODM = re.compile("O[ED]M", re.IGNORECASE)
 
 
@@ -113,31 +94,12 @@ def _infer(
         hits += _find_words(description, "description_word")
     minimum = _custom_minimum(texts) if hits else None
     fee = detail_fee if detail_fee is not None else _stated_fee(texts)
-    fast = _offers_fast_sampling(title) or _offers_fast_sampling(description)
+    fast = offers_fast_sampling(title) or offers_fast_sampling(description)
     return _conclude(tuple(hits), processing, minimum, fee, fast, locale)
 
 
-def _offers_fast_sampling(text: str) -> bool:
-    return "样" in text and _FAST_WORDS.search(text) is not None
-
-
-# Every negation holds one of these: a text without any negates nothing.
-_NEGATION_MARKS = ("不", "非", "无")
-
-
 def _find_words(text: str, signal: str) -> list[_Hit]:
-    upper = text.upper()
-    if "不" not in upper and "非" not in upper and "无" not in upper:  # _NEGATION_MARKS
-        return [(signal, word, False) for word in dict.fromkeys(_WORDS.findall(upper))]
-    hits: dict[str, _Hit] = {}
-    for match in _WORDS.finditer(upper):
-        word = match[0]
-        known = hits.get(word)
-        if known is None or not known[2]:  # a refusal of the word wins over a claim of it
-            start = match.start()
-            before = upper[max(0, start - _NEGATION_REACH) : start]
-            hits[word] = (signal, word, before.endswith(_NEGATIONS))
-    return list(hits.values())
+    return [(signal, word, refused) for word, refused in find_words(text)]
 
 
 _DIGIT = re.compile(r"\d")  # what _CUSTOM_MINIMUM needs: a quick look first (most texts have none)
@@ -175,10 +137,10 @@ def _conclude(
     for signal, word, negated in hits:
         meaning = "negated" if negated else _meaning(word)
         evidence.append(_evidence(locale, signal, word, -1.0 if negated else 1.0, meaning))
-    to_sample_denied = any(negated and word in _TO_SAMPLE for _, word, negated in hits)
-    custom_denied = any(negated and word in _CUSTOM for _, word, negated in hits)
+    to_sample_denied = any(negated and word in TO_SAMPLE for _, word, negated in hits)
+    custom_denied = any(negated and word in CUSTOM for _, word, negated in hits)
     to_sample = not to_sample_denied and (
-        processing or any(not negated and word in _TO_SAMPLE for _, word, negated in hits)
+        processing or any(not negated and word in TO_SAMPLE for _, word, negated in hits)
     )
     supported = not custom_denied and (to_sample or any(not negated for _, _, negated in hits))
     custom_minimum = 0
@@ -199,7 +161,7 @@ def _conclude(
 
 
 def _meaning(word: str) -> str:
-    if word in _TO_SAMPLE:
+    if word in TO_SAMPLE:
         return "to_sample"
     if word == "打样":
         return "sampling"
