@@ -1,8 +1,10 @@
-"""Bulk freight: by weight when the detail gives a unit weight, else a flat estimate.
+"""Bulk freight: by weight when the detail gives a unit weight, else a flat rule.
 
 The rate per kg depends on the destination province (configuration, ``*`` for
 the rest). Without a unit weight the seed's flat rule applies (up to 100
-pieces 20 yuan, else 50), marked as an estimate so the buyer asks for a quote.
+pieces 20 yuan, else 50). Both are estimates, marked so: neither is a carrier's
+or the supplier's quote (a unit weight leaves out packaging, volume and
+minimum charges), so the buyer still asks for one.
 """
 
 from __future__ import annotations
@@ -42,5 +44,5 @@ def estimate(
     """Freight for ``quantity`` pieces, rounded half-up to the fen."""
     if unit_weight_kg is not None and unit_weight_kg > 0:
         amount = unit_weight_kg * quantity * rate_for(province, rates)
-        return Freight(round_fen(amount), estimated=False, basis=FreightBasis.WEIGHT)
+        return Freight(round_fen(amount), estimated=True, basis=FreightBasis.WEIGHT)
     return Freight(round_fen(flat_amount(quantity, flat_steps)), True, FreightBasis.FLAT)

@@ -149,7 +149,7 @@ def test_weight_based_freight_in_the_plan(
     assert (t.freight.amount, t.freight.basis, t.freight.estimated) == (
         D("30.00"),
         FreightBasis.WEIGHT,
-        False,
+        True,
     )
     assert (t.grand_total, t.deposit, t.balance) == (D("2250.00"), D("657.00"), D("1533.00"))
 
