@@ -140,7 +140,7 @@ def test_the_seed_plan_on_the_wire(settings: PlanningSettings) -> None:
         200_000_000,
         "weight",
     )
-    assert not plan.freight_estimated
+    assert plan.freight_estimated
     assert (plan.grand_total.units, plan.grand_total.nanos) == (1231, 200_000_000)
     assert (plan.deposit.units, plan.deposit.nanos) == (351, 360_000_000)
     assert (plan.balance.units, plan.balance.nanos) == (819, 840_000_000)
