@@ -13,7 +13,9 @@ bigrams, which few other titles hold; those candidates are then checked on
 the full bigram sets. Everything runs on numpy arrays built from the code
 points of one joined string; bigrams are numbered densely in code order, and
 packed integer keys are sorted (sorting values is many times faster than
-numpy's indirect sorts) and looked up in increasing order.
+numpy's indirect sorts) and looked up in increasing order. Titles that read the
+same once normalized (a reseller's copy with 一件代发 added) are searched once:
+their holders pair with each other and with the holders of every similar text.
 """
 
 from __future__ import annotations
@@ -70,29 +72,70 @@ def similar_title_indexes(
     titles: Sequence[str], min_dice: float, skip: Sequence[bool]
 ) -> tuple[_Ints, _Ints]:
     """``similar_title_pairs`` as two arrays, the first titles and the second."""
-    bigrams, title_of, frequency = _bigrams(titles)
-    if len(bigrams) == 0:
+    text = normalize(titles)
+    lines = text.split(_SEPARATOR)
+    skipped = np.asarray(skip, dtype=bool)
+    if len(lines) != len(titles):  # a minimum read across two titles took a line break
+        return _similar(text, len(titles), min_dice, ~skipped)[:2]
+    # Resellers copy titles: many read the same once selling words are gone. Pairs are
+    # searched among the distinct texts, then every holder of a text paired with every
+    # holder of a similar one, and the holders of one text with each other.
+    numbers: dict[str, int] = {}
+    of = np.array([numbers.setdefault(line, len(numbers)) for line in lines], dtype=np.int64)
+    asking = np.zeros(len(numbers), dtype=bool)
+    asking[of[~skipped]] = True
+    a, b, sizes = _similar(_SEPARATOR.join(numbers), len(numbers), min_dice, asking)
+    if len(sizes) == 0:
         return _NONE, _NONE
+    holders = np.bincount(of, minlength=len(numbers))
+    alike = np.flatnonzero(
+        (holders > 1) & (sizes > 0) & asking & (2 * sizes >= min_dice * (sizes + sizes))
+    )
+    a, b = np.concatenate((a, alike)), np.concatenate((b, alike))
+    combinations = holders[a] * holders[b]
+    pair = np.repeat(np.arange(len(a), dtype=np.int64), combinations)
+    within = ranges(np.zeros(len(a), dtype=np.int64), combinations)
+    by_text = np.argsort(of, kind="stable")
+    firsts = np.cumsum(holders) - holders
+    second_holders = holders[b][pair]
+    one = by_text[firsts[a][pair] + within // second_holders]
+    other = by_text[firsts[b][pair] + within % second_holders]
+    # a text with itself gives every pair of its holders twice, and each holder with itself
+    keep = ((a != b)[pair] | (one < other)) & ~(skipped[one] & skipped[other])
+    count = len(titles)
+    keys = np.sort(np.minimum(one, other)[keep] * count + np.maximum(one, other)[keep])
+    return keys // count, keys % count
+
+
+def _similar(
+    text: str, count: int, min_dice: float, asking: npt.NDArray[np.bool_]
+) -> tuple[_Ints, _Ints, _Ints]:
+    """Pairs (a < b, one of them ``asking``) of the ``count`` normalized titles in ``text``
+    with Dice ≥ ``min_dice``, and every title's number of bigrams (empty: no bigrams)."""
+    bigrams, title_of, frequency = _bigrams(text)
+    if len(bigrams) == 0:
+        return _NONE, _NONE, _NONE
     # Every title's bigrams, rarest first; ties by number, so the order is the same for all.
     by_title, _, ordered = _sorted_columns(title_of, frequency, bigrams)
-    sizes = np.bincount(by_title, minlength=len(titles))
+    sizes = np.bincount(by_title, minlength=count)
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
     prefix_titles, prefix_codes = _rarest(by_title, ordered, sizes, starts, min_dice)
-    a, b = _candidates(prefix_titles, prefix_codes, ~np.asarray(skip, dtype=bool))
+    a, b = _candidates(prefix_titles, prefix_codes, asking)
     if len(a) == 0:
-        return _NONE, _NONE
+        return _NONE, _NONE, sizes
     shared = _shared_counts(bigrams, title_of, ordered, sizes, starts, a, b)
     similar = 2 * shared >= min_dice * (sizes[a] + sizes[b])
-    return a[similar], b[similar]
+    return a[similar], b[similar], sizes
 
 
 _NONE: _Ints = np.zeros(0, dtype=np.int64)
 
 
-def _bigrams(titles: Sequence[str]) -> tuple[_Ints, _Ints, _Ints]:
+def _bigrams(text: str) -> tuple[_Ints, _Ints, _Ints]:
     """(bigram, title, titles holding that bigram) for every distinct bigram of every
-    title, sorted by bigram then title. Bigrams are numbered 0, 1 ... in code order."""
-    points = np.frombuffer(normalize(titles).encode("utf-32-le"), dtype=np.uint32)
+    normalized title in ``text``, sorted by bigram then title. Bigrams are numbered 0, 1 ...
+    in code order."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
     points = points.astype(np.int64)
     breaks = points == ord(_SEPARATOR)
     title_of = np.cumsum(breaks)[:-1]
