@@ -5,6 +5,11 @@ The configured quality is tried first and kept when it fits the target
 down to the minimum quality; below that the target is given up with a
 warning, but the hard limit never is: quality keeps falling, and as a last
 resort (tiny configured budgets) the image is scaled down.
+
+Pillow's encoder is the fastest exact choice measured (1200x900 at q90, about
+7-8 ms on one core): libvips ``jpegsave_buffer`` gives the same pixels (with
+``subsample_mode="on"``; its default drops 4:2:0 at Q >= 90) but takes about
+10-11 ms; simplejpeg's encoder is as fast but makes different bytes.
 """
 
 from __future__ import annotations
