@@ -39,7 +39,6 @@ from services.ranking import wording
 from services.ranking.arrays import Ints as _Ints
 from services.ranking.arrays import ranges
 from services.ranking.domain import (
-    MAKERS,
     Assessed,
     Locale,
     Offer,
@@ -67,12 +66,9 @@ class GroupingRules:
     long_standing_years: int = 3
 
 
-@dataclass(slots=True)  # one per grouped offer and request; a frozen __init__ costs 3x
-class Membership:
-    group_id: str
-    is_source: bool
-    is_reseller: bool
-    markup: Decimal
+# A grouped offer's role: (group id, is the source, is a reseller, mark-up over the source).
+# A tuple, not a dataclass: one per grouped offer and request, read once (in rank()).
+Membership = tuple[str, bool, bool, Decimal]
 
 
 # An offer's assessment and score; a sequence of them is best first, so index + 1 = rank.
@@ -251,12 +247,6 @@ def _source(members: Sequence[int], columns: _Columns, rules: GroupingRules) -> 
     return min(makers, key=key)
 
 
-def _markup(price: Decimal | None, base: Decimal | None) -> Decimal | None:
-    if price is None or base is None or base <= 0:
-        return None
-    return ((price - base) / base).quantize(_MARKUP_PLACES)
-
-
 def _describe(
     group_id: str,
     members: list[int],
@@ -270,14 +260,15 @@ def _describe(
     offers = columns.offers
     source = _source(members, columns, rules)
     if source is None:  # nobody to mark up from: every member is a plain seller
+        plain = (group_id, False, False, _ZERO)
         for m in members:
-            roles[m] = Membership(group_id, False, False, _ZERO)
+            roles[m] = plain
         summary = _summary(locale, len(members), None, 0, 0, None)
         every = tuple([offers[m].offer_id for m in members])
         return OfferGroup(group_id, "", every, basis, _ZERO, _ZERO, summary)
     prices, kinds = columns.prices, columns.kinds
     base = prices[source]
-    roles[source] = Membership(group_id, True, False, _ZERO)
+    roles[source] = (group_id, True, False, _ZERO)
     source_offer = offers[source]
     ids = [source_offer.offer_id]
     markups: list[Decimal] = []
@@ -286,13 +277,19 @@ def _describe(
         if member == source:
             continue
         ids.append(offers[member].offer_id)
-        is_reseller = kinds[member] not in MAKERS
-        markup = _markup(prices[member], base)
+        kind = kinds[member]
+        is_reseller = kind is not _SOURCE_FACTORY and kind is not _MANUFACTURER  # not MAKERS
+        price = prices[member]
+        if price is None or base is None or base <= 0:  # no mark-up to tell
+            roles[member] = (group_id, False, is_reseller, _ZERO)
+            if is_reseller:
+                resellers += 1
+            continue
+        markup = ((price - base) / base).quantize(_MARKUP_PLACES)
         if is_reseller:
             resellers += 1
-            if markup is not None:
-                markups.append(markup)
-        roles[member] = Membership(group_id, False, is_reseller, markup or _ZERO)
+            markups.append(markup)
+        roles[member] = (group_id, False, is_reseller, markup or _ZERO)
     low, high = (min(markups), max(markups)) if markups else (_ZERO, _ZERO)
     makers = len(members) - 1 - resellers
     spread = (low, high) if markups else None

@@ -79,19 +79,7 @@ def rank(
         if role is None:
             ranked.append(RankedOffer(a.offer, a.kind, a.customization, s, i + 1))
         else:
-            ranked.append(
-                RankedOffer(
-                    a.offer,
-                    a.kind,
-                    a.customization,
-                    s,
-                    i + 1,
-                    role.group_id,
-                    role.is_source,
-                    role.is_reseller,
-                    role.markup,
-                )
-            )
+            ranked.append(RankedOffer(a.offer, a.kind, a.customization, s, i + 1, *role))
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
