@@ -19,6 +19,8 @@ from services.ranking import wording
 from services.ranking.domain import Customization, Evidence, Locale, Offer
 from shared.customization_words import (
     CUSTOM,
+    FAST_SAMPLING,
+    NEGATIONS,
     TO_SAMPLE,
     find_words,
     latin_word,
@@ -65,19 +67,51 @@ def _telling(text: str) -> str:
     return ""
 
 
+# What a telling text says starts at its first mark (a character of 样, 来图, 定制, 订制, 定做,
+# 贴牌, OEM, ODM), or a few characters before it: a word or pattern may begin that far ahead
+# of its first mark (the "24小时" of 24小时打样) and a negation reaches a few characters before
+# a word. Of those characters only the ones a word, a pattern or a negation starts with count,
+# and the one right before the mark when it is not a Chinese character (OEM must not follow a
+# Latin letter).
+_MARK = re.compile("[样图定订贴Oo]")
+_LEADS = (*TO_SAMPLE, *CUSTOM, *FAST_SAMPLING, "来样", "来图", "打样费", "样品费", "样衣费")
+_BEFORE_MARK = [_MARK.split(lead, maxsplit=1)[0] for lead in _LEADS]
+_REACH = max(map(len, _BEFORE_MARK)) + max(map(len, NEGATIONS))
+_MAY_COUNT = re.compile("[{}]".format("".join(sorted({*"".join(_BEFORE_MARK), "不", "非", "无"}))))
+
+
+def _said(text: str) -> str:
+    """The part of a telling ``text`` the inference reads, which it reads as it would the
+    whole: new offers often say the same (可定制, 支持来样加工) after titles that differ.
+    "" for a text that says nothing."""
+    if not _telling(text):
+        return ""
+    first = _MARK.search(text)
+    if first is None:  # pragma: no cover - every telling text holds a mark
+        return text
+    mark = first.start()
+    counts = _MAY_COUNT.search(text, max(0, mark - _REACH), mark)
+    if counts is not None:
+        return text[counts.start() :]
+    if mark > 0 and not "\u4e00" <= text[mark - 1] <= "\u9fff":
+        return text[mark - 1 :]
+    return text[mark:]
+
+
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
-    title = _telling(offer.title)
+    title = _said(offer.title)
     detail = offer.detail
     if detail is None:
         return _infer(title, "", False, None, locale)
-    description = _telling(detail.description)
+    description = _said(detail.description)
     fee = detail.sample_fee
     stated = ("detail_field", str(fee), fee) if fee is not None else None
     return _infer(title, description, detail.biz_type == 2, stated, locale)
 
 
-# Keyed on everything the inference reads, texts that say nothing left out (most titles):
+# Keyed on everything the inference reads, texts that say nothing left out (most titles) and
+# of the others only what they say (see _said):
 # offers come back across searches, resellers copy titles, and most titles say nothing,
 # so the word scans below run once per telling text, not once per offer and request.
 # The fee's text is in the key so that 20 and 20.0 stay apart.
