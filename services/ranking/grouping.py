@@ -309,19 +309,36 @@ def _summary(
     if source is None:
         return wording.say(locale, "gr.no_source", count=count)
     name = source.supplier.company_name or source.offer_id
-    parts = [wording.say(locale, "gr.source", count=count, name=name)]
     if resellers and markups is not None:
-        markup = wording.markup_range(*markups)
+        head, middle, tail = _worded(locale, count, resellers, makers, True)
+        return head + name + middle + wording.markup_range(*markups) + tail
+    head, rest, _ = _worded(locale, count, resellers, makers, False)
+    return head + name + rest
+
+
+# Stand-ins for the source's name and the mark-up range while the rest is worded.
+_NAME, _MARKUP = "\x00", "\x01"
+
+
+# Summaries differ in the source's name and the mark-up; the other parts recur across groups
+# and requests: worded once, cut around those two (name first in both languages).
+@lru_cache(maxsize=1024)
+def _worded(
+    locale: Locale, count: int, resellers: int, makers: int, marked_up: bool
+) -> tuple[str, str, str]:
+    parts = [wording.say(locale, "gr.source", count=count, name=_NAME)]
+    if marked_up:
         key = "gr.resellers_all" if resellers == count - 1 else "gr.resellers_some"
-        parts.append(_part(locale, key, resellers, markup))
+        parts.append(_part(locale, key, resellers, _MARKUP))
     elif resellers:
         parts.append(_part(locale, "gr.resellers_no_price", resellers))
     if makers:
         parts.append(_part(locale, "gr.makers", makers))
-    return _part(locale, "gr.join", 0).join(parts)
+    head, rest = _part(locale, "gr.join", 0).join(parts).split(_NAME)
+    middle, _, tail = rest.partition(_MARKUP)
+    return head, middle, tail
 
 
-# Summaries differ in the source's name; the other parts recur across groups and requests.
 @lru_cache(maxsize=1024)
 def _part(locale: Locale, key: str, number: int, markup: str = "") -> str:
     return wording.say(locale, key, resellers=number, makers=number, markup=markup)
