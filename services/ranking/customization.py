@@ -84,11 +84,9 @@ def _said(text: str) -> str:
     """The part of a telling ``text`` the inference reads, which it reads as it would the
     whole: new offers often say the same (可定制, 支持来样加工) after titles that differ.
     "" for a text that says nothing."""
-    if not _telling(text):
+    first = _MARK.search(text)  # one quick scan: most texts hold no mark, so tell nothing
+    if first is None or not _telling(text):
         return ""
-    first = _MARK.search(text)
-    if first is None:  # pragma: no cover - every telling text holds a mark
-        return text
     mark = first.start()
     counts = _MAY_COUNT.search(text, max(0, mark - _REACH), mark)
     if counts is not None:
@@ -98,11 +96,19 @@ def _said(text: str) -> str:
     return text[mark:]
 
 
+_SILENT: dict[Locale, Customization] = {}
+
+
 def infer_customization(offer: Offer, locale: Locale) -> Customization:
     """Customization ability with the evidence for it."""
     title = _said(offer.title)
     detail = offer.detail
     if detail is None:
+        if not title:  # most offers: the answer for a text that says nothing, looked up once
+            silent = _SILENT.get(locale)
+            if silent is None:
+                silent = _SILENT[locale] = _infer("", "", False, None, locale)
+            return silent
         return _infer(title, "", False, None, locale)
     description = _said(detail.description)
     fee = detail.sample_fee
