@@ -178,23 +178,16 @@ def _same(
     agree = (first == second) | (first == 0) | (second == 0)
     a, b = a[agree], b[agree]
     prices, ratio_max = columns.prices, rules.price_ratio_max
-    close = [
-        _close_prices(prices[one], prices[other], ratio_max, unpriced)
-        for one, other in zip(a.tolist(), b.tolist(), strict=True)
-    ]
+    close: list[bool] = []
+    for one, other in zip(a.tolist(), b.tolist(), strict=True):  # no call per pair
+        price, other_price = prices[one], prices[other]
+        if price is None or other_price is None:
+            close.append(unpriced)
+            continue
+        low, high = (price, other_price) if price <= other_price else (other_price, price)
+        close.append(unpriced if low <= 0 else high <= low * ratio_max)
     keep = np.array(close, dtype=bool)
     return a[keep], b[keep]
-
-
-def _close_prices(
-    first: Decimal | None, second: Decimal | None, ratio_max: Decimal, unpriced: bool
-) -> bool:
-    if first is None or second is None:
-        return unpriced
-    low, high = (first, second) if first <= second else (second, first)
-    if low <= 0:
-        return unpriced
-    return high <= low * ratio_max
 
 
 def _components(count: int, by_hash: _Pairs, by_title: _Pairs) -> list[tuple[list[int], str]]:
