@@ -66,9 +66,9 @@ def rank(
     kept, reports = apply_filters(offers, filters, regions, assess)
     quantity = filters.purchase_quantity
     prices = [compared_price(a.offer, quantity) for a in kept]
-    averages = price_averages(
-        (a.offer.category_id, p.unit_price) for a, p in zip(kept, prices, strict=True)
-    )
+    # Two list comprehensions zipped: a generator expression cost a resumption per offer.
+    categories = [a.offer.category_id for a in kept]
+    averages = price_averages(zip(categories, [p.unit_price for p in prices], strict=True))
     scores = score_all(kept, prices, averages, quantity, chosen, language)
     scored = sorted(zip(kept, scores, strict=True), key=_order)
     rules = rules or GroupingRules()
