@@ -174,8 +174,8 @@ def score_all(
     no_price, bands, max_points = fixed.no_price, fixed.bands, fixed.max_points
     by_category, overall = averages.by_category, averages.overall
     # Inferences are cached and shared by offers, so their ids stand for their contents here.
-    # (kind, customization) -> their components and points added up (from zero, as below)
-    suppliers: dict[tuple[int, int], tuple[ScoreComponent, ScoreComponent, Decimal]] = {}
+    kinds: dict[int, ScoreComponent] = {}
+    customs: dict[int, ScoreComponent] = {}
     minimums: dict[int, ScoreComponent] = {}
     similarities: dict[float, ScoreComponent] = {}
     sentences: dict[tuple[str, int, int], tuple[str, str, str]] = {}
@@ -183,17 +183,18 @@ def score_all(
     scores: list[Score] = []
     for item, price in zip(assessed, prices, strict=True):
         offer = item.offer
-        kind, custom = item.kind, item.customization
-        inferred = (id(kind), id(custom))
-        supplier = suppliers.get(inferred)
-        if supplier is None:
+        kind = item.kind
+        kind_part = kinds.get(id(kind))
+        if kind_part is None:
             kind_part = _kind_component(kind.kind, kind.factory_certified, name, locale)
+            kinds[id(kind)] = kind_part
+        custom = item.customization
+        custom_part = customs.get(id(custom))
+        if custom_part is None:
             custom_part = _customization_component(
                 custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
             )
-            supplier = kind_part, custom_part, _ZERO + kind_part.points + custom_part.points
-            suppliers[inferred] = supplier
-        kind_part, custom_part, supplier_points = supplier
+            customs[id(custom)] = custom_part
         minimum = offer.effective_min_order
         minimum_part = minimums.get(minimum)
         if minimum_part is None:
@@ -233,9 +234,14 @@ def score_all(
             reason = f"{head}{yuan(unit)}{between}{percent(ratio)}{tail}"
             price_part = ScoreComponent("price_advantage", bands[band][0], max_points, reason)
         components = (kind_part, custom_part, price_part, minimum_part, similarity_part)
-        # Exact sums (a few digits): the same value and exponent in any order, so the
-        # supplier's two parts are added once per inference pair.
-        total = supplier_points + price_part.points + minimum_part.points + similarity_part.points
+        total = (  # from zero, like sum(): the same exponent whatever the parts'
+            _ZERO
+            + kind_part.points
+            + custom_part.points
+            + price_part.points
+            + minimum_part.points
+            + similarity_part.points
+        )
         scores.append(Score(components, total, name, price.basis, unit, average, ratio))
     return scores
 
