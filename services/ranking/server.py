@@ -15,7 +15,7 @@ from services.ranking.conversion import (
     filters_from_proto,
     offer_from_proto,
     response_to_proto,
-    unique_offers_by_id,
+    unique_offers,
 )
 from services.ranking.domain import InvalidRequest
 from services.ranking.ranking import rank
@@ -32,9 +32,9 @@ def rank_offers(
 ) -> ranking_pb2.RankOffersResponse:
     """One RankOffers call; raises ServiceError for a bad request."""
     try:
-        originals, duplicates = unique_offers_by_id(request.offers)
+        offers, duplicates = unique_offers(request.offers)
         result = rank(
-            [offer_from_proto(o) for o in originals.values()],
+            [offer_from_proto(o) for o in offers],
             filters_from_proto(request.filters),
             request.profile,
             request.locale,
@@ -48,7 +48,7 @@ def rank_offers(
             metadata=exc.metadata,
             field_violations=[FieldViolation(exc.field_name, exc.message)],
         ) from None
-    return response_to_proto(result, originals, duplicates)
+    return response_to_proto(result, {o.offer_id: o for o in offers}, duplicates)
 
 
 class RankingServicer(ranking_pb2_grpc.RankingServiceServicer):
