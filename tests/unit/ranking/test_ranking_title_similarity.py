@@ -32,6 +32,13 @@ def test_selling_words_punctuation_and_case_are_ignored() -> None:
     assert normalize(titles) == "纯棉t恤男短袖\n纯棉t恤男短袖\n加厚连帽卫衣女"
 
 
+def test_a_minimum_is_read_within_one_title() -> None:
+    # "...300" ending one title and "件起批..." starting the next are not one minimum.
+    titles = ["纯棉T恤男短袖 300", "件起批 加厚连帽卫衣女", "纯棉T恤男短袖 50 件起订"]
+    assert normalize(titles) == "纯棉t恤男短袖300\n件起批加厚连帽卫衣女\n纯棉t恤男短袖"
+    assert similar_title_pairs(titles, 0.8, [False] * 3) == every_pair(titles, 0.8, [False] * 3)
+
+
 def test_pairs_of_skipped_titles_are_left_out() -> None:
     titles = ["纯棉T恤男短袖", "纯棉T恤男短袖", "纯棉T恤男短袖"]
     assert similar_title_pairs(titles, 0.8, [True, True, False]) == [(0, 2), (1, 2)]
