@@ -9,6 +9,7 @@ removes it: missing data is not evidence against a supplier.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from services.ranking.domain import Assessed, FilterReport, Filters, InvalidRequest, Offer
 from services.ranking.regions import RegionFilter
@@ -51,61 +52,60 @@ def apply_filters(
     """The surviving offers, assessed (input order kept), and how many each filter removed.
 
     Filters on published fields run first, so only their survivors pay for inference.
+    Each filter the buyer set passes over the survivors of the ones before it, in
+    FILTER_NAMES order (one comprehension per filter, not a call per offer and filter),
+    so an offer is counted against the first filter that removes it.
     """
     removed = dict.fromkeys(FILTER_NAMES, 0)
-    published = _published_checks(filters, regions)
-    assessed: list[Assessed] = []
-    for offer in offers:
-        for name, check in published:
-            if not check(offer):
-                removed[name] += 1
-                break
-        else:
-            assessed.append(assess(offer))
-    kept: list[Assessed] = []
-    inferred = _inferred_checks(filters)
-    for item in assessed:
-        for name, inferred_check in inferred:
-            if not inferred_check(item):
-                removed[name] += 1
-                break
-        else:
-            kept.append(item)
+    published = list(offers)
+    if filters.min_similarity > 0:
+        floor = filters.min_similarity
+        published = _count(
+            removed, "min_similarity", published, [o for o in published if o.similarity >= floor]
+        )
+    limit = filters.max_min_order or filters.purchase_quantity
+    if limit > 0:
+        published = _count(
+            removed,
+            "max_min_order",
+            published,
+            [o for o in published if o.effective_min_order <= limit],
+        )
+    low, high = filters.price_min, filters.price_max
+    if low is not None or high is not None:
+        published = _count(
+            removed,
+            "price",
+            published,
+            [
+                o
+                for o in published
+                if (price := o.price) is None
+                or ((low is None or price >= low) and (high is None or price <= high))
+            ],
+        )
+    if regions is not None:
+        published = _count(
+            removed, "regions", published, [o for o in published if regions.matches(o.supplier)]
+        )
+    kept = [assess(offer) for offer in published]
+    if filters.supplier_kinds:
+        kinds = filters.supplier_kinds
+        kept = _count(removed, "supplier_kinds", kept, [a for a in kept if a.kind.kind in kinds])
+    if filters.made_to_sample_only:
+        kept = _count(
+            removed,
+            "made_to_sample_only",
+            kept,
+            [a for a in kept if a.customization.made_to_sample],
+        )
     return kept, tuple(FilterReport(name, removed[name]) for name in FILTER_NAMES)
 
 
-def _published_checks(
-    filters: Filters, regions: RegionFilter | None
-) -> list[tuple[str, Callable[[Offer], bool]]]:
-    """The filters on published fields the buyer set, in FILTER_NAMES order."""
-    checks: list[tuple[str, Callable[[Offer], bool]]] = []
-    if filters.min_similarity > 0:
-        floor = filters.min_similarity
-        checks.append(("min_similarity", lambda o: o.similarity >= floor))
-    limit = filters.max_min_order or filters.purchase_quantity
-    if limit > 0:
-        checks.append(("max_min_order", lambda o: o.effective_min_order <= limit))
-    if filters.price_min is not None or filters.price_max is not None:
-        low, high = filters.price_min, filters.price_max
-
-        def in_range(offer: Offer) -> bool:
-            price = offer.price
-            if price is None:
-                return True
-            return (low is None or price >= low) and (high is None or price <= high)
-
-        checks.append(("price", in_range))
-    if regions is not None:
-        checks.append(("regions", lambda o: regions.matches(o.supplier)))
-    return checks
+_T = TypeVar("_T")
 
 
-def _inferred_checks(filters: Filters) -> list[tuple[str, Callable[[Assessed], bool]]]:
-    """The filters on inferred values the buyer set, in FILTER_NAMES order."""
-    checks: list[tuple[str, Callable[[Assessed], bool]]] = []
-    if filters.supplier_kinds:
-        kinds = filters.supplier_kinds
-        checks.append(("supplier_kinds", lambda a: a.kind.kind in kinds))
-    if filters.made_to_sample_only:
-        checks.append(("made_to_sample_only", lambda a: a.customization.made_to_sample))
-    return checks
+def _count(removed: dict[str, int], name: str, before: list[_T], after: list[_T]) -> list[_T]:
+    """``after``, the survivors of ``before``, with the offers ``name`` removed counted."""
+    removed[name] += len(before) - len(after)
+    return after
