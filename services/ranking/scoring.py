@@ -226,9 +226,8 @@ def score_all(
             key = (basis, id(comparison), band)
             sentence = sentences.get(key)
             if sentence is None:
-                sentence = _price_sentence(
-                    basis, quantity, comparison.average_text, bands[band][1], locale
-                )
+                template = _price_template(basis, quantity, bands[band][1], locale)
+                sentence = wording.price_sentence(template, comparison.average_text)
                 sentences[key] = sentence
             head, between, tail = sentence
             reason = f"{head}{yuan(unit)}{between}{percent(ratio)}{tail}"
@@ -316,16 +315,15 @@ def _price_points(profile: str, locale: Locale) -> _PricePoints:
 
 
 # Many offers share the basis, the average and the band: word those once, and per offer
-# fill in only its price and percentage.
+# fill in only its price and percentage. The averages differ from one result to the next,
+# so the sentence is worded per basis and band, and only the average filled in per category.
 @lru_cache(maxsize=1024)
-def _price_sentence(
-    basis: str, quantity: int, average: str, band: str, locale: Locale
-) -> tuple[str, str, str]:
+def _price_template(basis: str, quantity: int, band: str, locale: Locale) -> tuple[str, str, str]:
     if basis == LADDER:
         basis_text = wording.say(locale, "sc.basis_ladder", quantity=quantity)
     else:
         basis_text = wording.say(locale, "sc.basis_listed")
-    return wording.price_sentence(locale, basis_text, average, band)
+    return wording.price_template(locale, basis_text, band)
 
 
 _MIN_ORDER_BANDS = ((50, 15, "≤ 50"), (100, 12, "≤ 100"), (500, 8, "≤ 500"))

@@ -152,19 +152,20 @@ def say(locale: Locale, key: str, **values: object) -> str:
     return (zh if locale == "zh" else en).format(**values)
 
 
-# Stand-ins for the per-offer values while the rest of the price sentence is worded.
-_PRICE_MARK, _PERCENT_MARK = "\x00", "\x01"
+# Stand-ins for the per-offer values, and the average, while the rest of the price
+# sentence is worded.
+_PRICE_MARK, _PERCENT_MARK, _AVERAGE_MARK = "\x00", "\x01", "\x02"
 
 
-def price_sentence(locale: Locale, basis: str, average: str, band: str) -> tuple[str, str, str]:
+def price_template(locale: Locale, basis: str, band: str) -> tuple[str, str, str]:
     """The "sc.price" sentence cut around the offer's price and percentage, which come in
-    that order in both languages: per offer, ``head + price + between + percent + tail``
-    (several times cheaper than ``str.format`` on the whole sentence)."""
+    that order in both languages, with the average still to be filled in by
+    ``price_sentence``: worded once per basis and band, whatever the average."""
     text = say(
         locale,
         "sc.price",
         basis=basis,
-        average=average,
+        average=_AVERAGE_MARK,
         band=band,
         price=_PRICE_MARK,
         percent=_PERCENT_MARK,
@@ -172,6 +173,15 @@ def price_sentence(locale: Locale, basis: str, average: str, band: str) -> tuple
     head, rest = text.split(_PRICE_MARK)
     between, tail = rest.split(_PERCENT_MARK)
     return head, between, tail
+
+
+def price_sentence(template: tuple[str, str, str], average: str) -> tuple[str, str, str]:
+    """A ``price_template`` with the average filled in: per offer,
+    ``head + price + between + percent + tail`` (several times cheaper than
+    ``str.format`` on the whole sentence)."""
+    head, between, tail = template
+    mark = _AVERAGE_MARK
+    return head.replace(mark, average), between.replace(mark, average), tail.replace(mark, average)
 
 
 def kind_name(locale: Locale, kind: SupplierKind) -> str:
