@@ -172,9 +172,13 @@ def score_all(
     name = profile.name  # cache key: a str hashes once, a Decimal every time
     fixed = _price_points(name, locale)
     no_price, bands, max_points = fixed.no_price, fixed.bands, fixed.max_points
-    by_category, overall = averages.by_category, averages.overall
-    # Inferences are cached and shared by offers, so their ids stand for their contents here.
-    kinds: dict[int, ScoreComponent] = {}
+    # A comparison whose total is not positive compares nothing: None, checked once here.
+    by_category = {c: _usable(v) for c, v in averages.by_category.items()}
+    overall = _usable(averages.overall)
+    # Inferences are cached and shared by offers, so their ids stand for their contents here;
+    # with the kind's component, the total so far (from zero, like sum(): the same exponent
+    # whatever the parts').
+    kinds: dict[int, tuple[ScoreComponent, Decimal]] = {}
     customs: dict[int, ScoreComponent] = {}
     minimums: dict[int, ScoreComponent] = {}
     similarities: dict[float, ScoreComponent] = {}
@@ -184,10 +188,11 @@ def score_all(
     for item, price in zip(assessed, prices, strict=True):
         offer = item.offer
         kind = item.kind
-        kind_part = kinds.get(id(kind))
-        if kind_part is None:
+        known = kinds.get(id(kind))
+        if known is None:
             kind_part = _kind_component(kind.kind, kind.factory_certified, name, locale)
-            kinds[id(kind)] = kind_part
+            known = kinds[id(kind)] = (kind_part, _ZERO + kind_part.points)
+        kind_part, start = known
         custom = item.customization
         custom_part = customs.get(id(custom))
         if custom_part is None:
@@ -206,7 +211,7 @@ def score_all(
             similarities[similarity] = similarity_part
         unit = price.unit_price
         comparison = by_category.get(offer.category_id, overall)
-        if unit is None or comparison is None or comparison.total <= _ZERO:
+        if unit is None or comparison is None:
             price_part, ratio, average = no_price, None, None
         else:
             # Ratios are compared exactly: unit / average < 0.9 ⇔ unit · count < total · 0.9.
@@ -233,9 +238,8 @@ def score_all(
             reason = f"{head}{yuan(unit)}{between}{percent(ratio)}{tail}"
             price_part = ScoreComponent("price_advantage", bands[band][0], max_points, reason)
         components = (kind_part, custom_part, price_part, minimum_part, similarity_part)
-        total = (  # from zero, like sum(): the same exponent whatever the parts'
-            _ZERO
-            + kind_part.points
+        total = (
+            start
             + custom_part.points
             + price_part.points
             + minimum_part.points
@@ -243,6 +247,10 @@ def score_all(
         )
         scores.append(Score(components, total, name, price.basis, unit, average, ratio))
     return scores
+
+
+def _usable(comparison: Comparison | None) -> Comparison | None:
+    return comparison if comparison is not None and comparison.total > _ZERO else None
 
 
 _KIND_POINTS = {
