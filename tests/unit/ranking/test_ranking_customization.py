@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.ranking import customization
 from services.ranking.customization import infer_customization
-from shared.customization_words import CUSTOM, FAST_SAMPLING, TO_SAMPLE
+from shared.customization_words import CUSTOM, FAST_SAMPLING, NEGATIONS, TO_SAMPLE
 from tests.unit.ranking.offers import detail, offer
 
 
@@ -132,3 +134,20 @@ def test_every_word_read_holds_a_mark_so_texts_without_marks_can_be_skipped() ->
 def test_a_title_without_marks_reads_like_no_title() -> None:
     plain = offer(title="纯棉T恤 厂家直销 300件起 ¥20元 不")
     assert infer_customization(plain, "zh") == infer_customization(offer(title=""), "zh")
+
+
+_PIECES = (
+    *TO_SAMPLE, *CUSTOM, *FAST_SAMPLING, *NEGATIONS, "来样", "来图", "打样费", "样品费", "样衣费",
+    "oem", "odm", "P", "x", "S", "3", "24小时", "300", "件", "起", "¥", "元", "35.5", "，", " ",
+    "\n", "纯棉", "T恤", "支持", "本款", "可", "样", "图", "定", "订", "贴", "O",
+)  # fmt: skip
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
+def test_the_part_of_a_text_read_says_what_the_whole_text_says(text: str) -> None:
+    # Inferences are cached on that part (_said), so new titles that end alike share one.
+    for locale in ("zh", "en"):
+        whole = customization._infer(customization._telling(text), "", False, None, locale)
+        part = customization._infer(customization._said(text), "", False, None, locale)
+        assert part == whole
