@@ -76,7 +76,6 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
     # Once per offer and request: fields in order, and empty repeated fields not iterated.
     supplier = message.supplier
     has_detail = message.HasField("detail") and message.detail.status == _AVAILABLE
-    price = from_money(message.price) if message.HasField("price") else None
     ladder = message.price_ladder
     min_order = message.min_order
     identities = supplier.seller_identities
@@ -85,7 +84,7 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
         message.offer_id,
         message.title,
         _similarity(message.similarity),
-        price if price is not None and price > 0 else None,
+        _amount(message, "price"),
         _ladder(ladder) if ladder else (),
         min_order if min_order > 0 else 0,
         message.category_id,
@@ -170,15 +169,13 @@ _COMPONENTS = common_pb2.ScoreBreakdown.COMPONENTS_FIELD_NUMBER
 _KIND_EVIDENCE = common_pb2.Supplier.KIND_EVIDENCE_FIELD_NUMBER
 
 
+def _evidence_message(e: Evidence) -> common_pb2.Evidence:
+    return common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+
+
 def _evidence_fields(items: Iterable[Evidence]) -> bytes:
     """The evidence as kind_evidence fields of a Supplier."""
-    return b"".join(
-        _field(
-            _KIND_EVIDENCE,
-            common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note),
-        )
-        for e in items
-    )
+    return b"".join(_field(_KIND_EVIDENCE, _evidence_message(e)) for e in items)
 
 
 def _customization_message(custom: Customization) -> common_pb2.Customization:
@@ -188,10 +185,7 @@ def _customization_message(custom: Customization) -> common_pb2.Customization:
         custom_min_order=custom.custom_min_order,
         services=custom.services,
         fast_sampling=custom.fast_sampling,
-        evidence=[
-            common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
-            for e in custom.evidence
-        ],
+        evidence=[_evidence_message(e) for e in custom.evidence],
     )
     if custom.sample_fee is not None:
         message.sample_fee.CopyFrom(to_money(custom.sample_fee))
