@@ -272,15 +272,14 @@ def _describe(
         ids.append(offers[member].offer_id)
         kind = kinds[member]
         is_reseller = kind is not _SOURCE_FACTORY and kind is not _MANUFACTURER  # not MAKERS
+        if is_reseller:
+            resellers += 1
         price = prices[member]
         if price is None or base is None or base <= 0:  # no mark-up to tell
             roles[member] = (group_id, False, is_reseller, _ZERO)
-            if is_reseller:
-                resellers += 1
             continue
         markup = ((price - base) / base).quantize(_MARKUP_PLACES)
         if is_reseller:
-            resellers += 1
             markups.append(markup)
         roles[member] = (group_id, False, is_reseller, markup or _ZERO)
     low, high = (min(markups), max(markups)) if markups else (_ZERO, _ZERO)
