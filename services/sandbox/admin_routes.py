@@ -37,17 +37,22 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
 
 def _product_summary(catalog: Catalog, product: Product) -> dict[str, Any]:
     offers = [catalog.offers[catalog.index_of[oid]] for oid in product.offer_ids]
+    maker = catalog.maker_of(product.index)
     return {
         "index": product.index,
         "top_category": product.top.key,
         "top_category_id": product.top.top_id,
         "third_category_id": product.kind.third_id,
         "kind": product.kind.name_en,
-        "source_offer_id": product.offer_ids[0],
+        "source_offer_id": None if maker is None else maker.offer_id,
+        "has_maker": product.has_maker,
         "offers": [
             {
                 "offer_id": offer.offer_id,
                 "is_source": offer.is_source,
+                "role": offer.role,
+                "quote_type": offer.quote_type,
+                "plain_name": offer.seller.plain,
                 "seller_kind": offer.seller.kind,
                 "company_name": offer.seller.name,
                 "customizable": offer.customizable,

@@ -13,6 +13,7 @@ trade hubs.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
@@ -137,6 +138,33 @@ class Seller:
     trade_score: str
     service_score: str
     repeat_purchase: str
+    # A maker listing under a name and identities that say little about it.
+    plain: bool = False
+
+
+_PLAIN_PATTERNS = (
+    "{city}{brand}商行",
+    "{city}{town}{brand}经营部",
+    "{city}{brand}科技有限公司",
+    "{city}{brand}实业有限公司",
+    "{city}{brand}日用品店",
+)
+
+
+def plain_maker(rng: random.Random, seller: Seller, taken: set[str]) -> Seller:
+    """``seller`` (a maker) as it lists itself when it says little: a shop-like
+    name, only ``tp_member`` (or nothing), no factory certification."""
+    city = seller.city + "市"
+    for _ in range(20):
+        brand = rng.choice(_SYLLABLES) + rng.choice(_SYLLABLES)
+        name = rng.choice(_PLAIN_PATTERNS).format(city=city, town=seller.town, brand=brand)
+        if name not in taken:
+            break
+    taken.add(name)
+    identities = ("tp_member",) if rng.random() < 0.85 else ()
+    return dataclasses.replace(
+        seller, name=name, identities=identities, certified_factory=False, plain=True
+    )
 
 
 def _place_prefix(belt: Belt, town: str, with_town: bool) -> tuple[str, str]:

@@ -41,25 +41,69 @@ def test_default_catalog_size_and_categories(loaded: LoadedCatalog) -> None:
     assert all(100_000_000_000 <= o.offer_id < 1_000_000_000_000 for o in catalog.offers)
 
 
-def test_each_product_has_one_source_and_marked_up_resellers(loaded: LoadedCatalog) -> None:
+def test_each_product_has_one_original_listing_and_resellers(loaded: LoadedCatalog) -> None:
     catalog = loaded.catalog
     resellers = 0
     for product in catalog.products:
         offers = [catalog.offer(oid) for oid in product.offer_ids]
-        assert [o is not None and o.is_source for o in offers].count(True) == 1
-        source = catalog.source_of(product.index)
-        assert source.seller.kind in ("source_factory", "manufacturer")
-        assert source.edit is None
+        sources = [o is not None and o.is_source for o in offers].count(True)
+        assert sources == (1 if product.has_maker else 0)
+        original = catalog.source_of(product.index)
+        assert original.edit is None
+        if product.has_maker:
+            assert catalog.maker_of(product.index) is original
+            assert original.seller.kind in ("source_factory", "manufacturer")
+        else:
+            assert catalog.maker_of(product.index) is None
+            assert original.role == "original" and original.seller.kind == "trading"
         for offer in offers[1:]:
-            assert (
-                offer is not None and offer.edit is not None and offer.seller is not source.seller
-            )
+            assert offer is not None and offer.edit is not None
+            assert offer.seller is not original.seller and not offer.is_source
             resellers += 1
-            for tier in offer.tiers:
-                factory = price_at(source.tiers, tier.start)
-                assert tier.price_fen * 100 >= factory * 105  # at least 5 % dearer
-                assert tier.price_fen <= factory * 1.4 + 1  # at most 40 %, rounded up to the fen
     assert resellers > len(catalog.products) * 2
+
+
+def test_resellers_mostly_mark_up_but_some_list_a_lower_first_tier(
+    loaded: LoadedCatalog,
+) -> None:
+    catalog = loaded.catalog
+    roles = {"markup": 0, "bait": 0, "volume": 0}
+    maker_cheapest = with_resellers = 0
+    for product in catalog.products:
+        maker = catalog.maker_of(product.index)
+        if maker is None or len(product.offer_ids) < 2:
+            continue
+        offers = [catalog.offers[catalog.index_of[oid]] for oid in product.offer_ids]
+        with_resellers += 1
+        maker_cheapest += min(offers, key=lambda o: o.tiers[0].price_fen) is maker
+        first = maker.tiers[0].price_fen
+        for offer in offers[1:]:
+            roles[offer.role] += 1
+            if offer.role == "markup" and offer.quote_type == maker.quote_type == 2:
+                for tier in offer.tiers:
+                    factory = price_at(maker.tiers, tier.start)
+                    assert tier.price_fen * 100 >= factory * 105  # at least 5 % dearer
+                    assert tier.price_fen <= factory * 1.4 + 1  # at most 40 %, rounded up
+            elif offer.role == "bait":
+                assert offer.tiers[0].price_fen < first and offer.quote_type == 1
+                assert offer.sku_high_fen is not None and offer.sku_high_fen > first
+            elif offer.role == "volume":
+                assert offer.tiers[0].price_fen < first
+                assert offer.tiers[0].start > maker.tiers[-1].start
+    total = sum(roles.values())
+    assert roles["markup"] > 0.7 * total
+    assert roles["bait"] > 0.05 * total and roles["volume"] > 0.05 * total
+    # "The cheapest first tier is the maker" must not be a rule that always wins.
+    assert 0.3 * with_resellers < maker_cheapest < 0.8 * with_resellers
+
+
+def test_some_makers_list_under_plain_names(loaded: LoadedCatalog) -> None:
+    makers = [o.seller for o in loaded.catalog.offers if o.is_source]
+    plain = [s for s in makers if s.plain]
+    assert 0.1 * len(makers) < len(plain) < 0.35 * len(makers)
+    for seller in plain:
+        assert set(seller.identities) <= {"tp_member"} and not seller.certified_factory
+        assert not re.search("厂|制造|加工|制品|工业|服饰|织", seller.name), seller.name
 
 
 def test_offers_look_like_1688(loaded: LoadedCatalog) -> None:
@@ -67,18 +111,24 @@ def test_offers_look_like_1688(loaded: LoadedCatalog) -> None:
     belts_by_top = {top.top_id: {companies.BELTS[b].city for b in top.belts} for top in CATEGORIES}
     for offer in catalog.offers:
         product = catalog.products[offer.product]
-        assert 2 <= len(offer.tiers) <= 4
+        assert 1 <= len(offer.tiers) <= 4
+        assert len(offer.tiers) >= 2 or offer.quote_type == 1 or offer.role == "volume"
         assert [t.start for t in offer.tiers] == sorted({t.start for t in offer.tiers})
         assert all(
             a.price_fen > b.price_fen for a, b in zip(offer.tiers, offer.tiers[1:], strict=False)
         )
         assert offer.moq == offer.tiers[0].start
-        assert _NAME_BY_KIND[offer.seller.kind].search(offer.seller.name), offer.seller.name
-        assert "tp_member" in offer.seller.identities or offer.seller.kind == "trading"
+        if not offer.seller.plain:
+            assert _NAME_BY_KIND[offer.seller.kind].search(offer.seller.name), offer.seller.name
+        assert (
+            "tp_member" in offer.seller.identities
+            or offer.seller.kind == "trading"
+            or offer.seller.plain
+        )
         assert set(offer.seller.identities) <= {"super_factory", "powerful_merchants", "tp_member"}
         assert offer.biz_type in (1, 2, 3, 4)
         assert 1 <= offer.seller.tp_year <= 16
-        if offer.is_source:
+        if offer.is_source and not offer.seller.plain:
             assert offer.seller.city in belts_by_top[product.top.top_id]
         if offer.customizable:
             assert any(zh in offer.subject for zh, _ in CUSTOM_WORDS)
