@@ -11,7 +11,9 @@ has an ``admin_token``; errors are ``{"error": "..."}`` with 400/401/404):
 ``POST /admin/faults``                      partial update, e.g. ``{"fault_5xx_rate": 0.2}``
 ``GET  /admin/calls``                       ``{"counts": {appKey: {api: n}}}``, every request
 ``GET  /admin/requests?since=&api=``        ``{"requests": [{"seq", "app_key", "api", "method",
-                                            "start", "end", "status", "error_code"}]}``;
+                                            "start", "end", "status", "error_code",
+                                            "request_id"}]}``; request_id: the caller's
+                                            ``x-request-id`` header ("" without one);
                                             start/end: the sandbox's ``time.monotonic()``
                                             (system-wide on Linux, so comparable across
                                             processes on one host)
@@ -59,6 +61,7 @@ class LoggedCall:
     end: float | None
     status: int | None
     error_code: str | None
+    request_id: str = ""  # the caller's x-request-id header
 
 
 @dataclass(frozen=True)

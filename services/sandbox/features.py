@@ -21,7 +21,7 @@ weighted:
    normalised, telling fine weaves and stripes from plain surfaces.
 
 The search index subtracts the catalog's mean vector and re-normalises, so
-cosine similarity spreads over [-1, 1]; ``search_index`` maps it to 0-100.
+cosine spreads over [-1, 1]; ``relevance`` orders results by it (never sent).
 The raw vector also exposes what the ranking's quality penalty needs
 (:func:`photo_quality`).
 """

@@ -19,7 +19,6 @@ import asyncio
 import inspect
 import json
 import time
-import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -69,13 +68,19 @@ CLIENT_CLOSED = 499
 
 
 async def serve_call(
-    state: SandboxState, tail: str, params: Mapping[str, str], method: str, base_url: str
+    state: SandboxState,
+    tail: str,
+    params: Mapping[str, str],
+    method: str,
+    base_url: str,
+    request_id: str = "",
 ) -> Reply:
+    """Serve one call; ``request_id`` (the caller's ``x-request-id``) goes into the log."""
     try:
         path = parse_path(tail)
     except GatewayError as exc:
-        return Reply(exc.status, exc.body(uuid.uuid4().hex))
-    entry = state.log.begin(path.app_key, path.api, method)
+        return Reply(exc.status, exc.body())
+    entry = state.log.begin(path.app_key, path.api, method, request_id)
     try:
         reply = await _with_faults(state, Call(path, params, base_url))
     except asyncio.CancelledError:
@@ -114,7 +119,7 @@ async def _with_faults(state: SandboxState, call: Call) -> Reply:
             raise errors.frequency_limit()
         reply = await _checked(state, call)
     except GatewayError as exc:
-        return Reply(exc.status, exc.body(uuid.uuid4().hex))
+        return Reply(exc.status, exc.body())
     except OAuthError as exc:
         return Reply(exc.status, exc.body())
     if fault == "malformed":
@@ -151,7 +156,7 @@ async def _checked(state: SandboxState, call: Call) -> Reply:
         raise errors.need_authorization()
     if spec.limited:
         if (path.app_key, path.api) in state.declined:
-            raise errors.acl_decline(f"{path.namespace}:{path.name}-{path.version}")
+            raise errors.acl_decline()
         state.limits.admit(path.app_key, path.api)
     outcome = HANDLERS[path.name](state, call)
     return await outcome if inspect.isawaitable(outcome) else outcome

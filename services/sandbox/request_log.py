@@ -4,7 +4,9 @@ Counts include every request that named an app key and an API, refused or
 not; tests of other services use them to prove caching and retries. The log
 keeps, for the last ``capacity`` requests, the API, app key, outcome and the
 sandbox process's ``time.monotonic()`` at arrival and at reply, which is how a
-test proves that requests overlapped in time.
+test proves that requests overlapped in time, and the caller's request id (its
+``x-request-id`` HTTP header, "" without one), so a bench can attribute
+upstream time to each of its requests.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class LoggedRequest:
     end: float | None = None
     status: int | None = None
     error_code: str | None = None
+    request_id: str = ""
 
 
 class RequestLog:
@@ -34,8 +37,10 @@ class RequestLog:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._seq = itertools.count(1)
 
-    def begin(self, app_key: str, api: str, method: str) -> LoggedRequest:
-        entry = LoggedRequest(next(self._seq), app_key, api, method, time.monotonic())
+    def begin(self, app_key: str, api: str, method: str, request_id: str = "") -> LoggedRequest:
+        entry = LoggedRequest(
+            next(self._seq), app_key, api, method, time.monotonic(), request_id=request_id
+        )
         self._entries.append(entry)
         self._counts[(app_key, api)] += 1
         return entry

@@ -1,8 +1,11 @@
 """HTTP glue: ``/openapi/...`` (GET query or POST form, merged) and offer images.
 
 Offer images live at ``/img/ibank/{offerId}.jpg`` (``offer_image_side``
-pixels square) and, as on 1688's CDN, ``/img/ibank/{offerId}.jpg_{N}x{N}.jpg``
-for another size (32-1200). They are drawn on first request and cached.
+pixels square) and under the CDN-style names search rows and details use
+(``/img/ibank/O1CN01…_!!…-0-cib.jpg`` and, without ``img/ibank/`` as live
+rows often are, ``/O1CN01…_!!…-0-cib.jpg``: ``offer_json.cdn_path``); as on
+1688's CDN, ``…jpg_{N}x{N}.jpg`` asks for another size (32-1200). They are
+drawn on first request and cached.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from collections import OrderedDict
 
 from aiohttp import web
 
-from services.sandbox import catalog_photos
+from services.sandbox import catalog_photos, offer_json
 from services.sandbox.api_call import Reply
 from services.sandbox.gateway_pipeline import serve_call, to_text
 from services.sandbox.sandbox_state import SandboxState
 
-_IMAGE_NAME = re.compile(r"^(\d+)\.jpg(?:_(\d+)x(\d+)\.jpg)?$")
+_IMAGE_NAME = re.compile(r"^(\d+|O1CN01[0-9A-Za-z]+_!!\d+-0-cib)\.jpg(?:_(\d+)x(\d+)\.jpg)?$")
 _IMAGE_CACHE = 512
 _MAX_SIDE = 1200
 
@@ -43,6 +46,7 @@ class OpenApiRoutes:
         return [
             web.route("*", "/openapi/{tail:.*}", self.openapi),
             web.get("/img/ibank/{name}", self.image),
+            web.get("/{name:O1CN01[^/]+}", self.image),
         ]
 
     async def openapi(self, request: web.Request) -> web.Response:
@@ -58,13 +62,18 @@ class OpenApiRoutes:
             params,
             request.method,
             base_url(self._state, request),
+            request.headers.get("x-request-id", "")[:128],
         )
         return _response(reply)
 
     async def image(self, request: web.Request) -> web.Response:
         match = _IMAGE_NAME.match(request.match_info["name"])
         catalog = self._state.loaded.catalog
-        offer = catalog.offer(int(match.group(1))) if match else None
+        offer_id = None
+        if match is not None:
+            name = match.group(1)
+            offer_id = int(name) if name.isdigit() else offer_json.offer_of_cdn_name(name + ".jpg")
+        offer = catalog.offer(offer_id) if offer_id is not None else None
         if match is None or offer is None:
             raise web.HTTPNotFound()
         side = int(match.group(2)) if match.group(2) else self._state.settings.offer_image_side

@@ -10,6 +10,7 @@ from services.sandbox.catalog_loader import LoadedCatalog, load_catalog
 from services.sandbox.clock import SandboxClock
 from services.sandbox.faults import FaultInjector, FaultPlan
 from services.sandbox.limits import Limits
+from services.sandbox.relevance import offer_boost
 from services.sandbox.request_log import RequestLog
 from services.sandbox.settings import SandboxSettings, budgets_by_api, qps_by_api
 from services.sandbox.tokens import TokenLifetimes, TokenStore
@@ -28,7 +29,7 @@ class SandboxState:
     log: RequestLog
     apps: dict[str, str]
     declined: set[tuple[str, str]] = field(default_factory=set)
-    # imageQuery rows without imageUrl/similarity, built once per offer.
+    # imageQuery rows without their per-request imageUrl/traceInfo, built once per offer.
     search_rows: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
@@ -45,7 +46,12 @@ class SandboxState:
             settings=settings,
             clock=clock,
             loaded=loaded,
-            uploads=UploadStore(loaded.index, settings.upload_store_size, settings.seed),
+            uploads=UploadStore(
+                loaded.index,
+                offer_boost(loaded.catalog),
+                settings.upload_store_size,
+                settings.seed,
+            ),
             tokens=TokenStore(clock, lifetimes),
             limits=Limits(clock, qps_by_api(settings), budgets_by_api(settings)),
             faults=FaultInjector(FaultPlan.from_settings(settings), random.Random(settings.seed)),

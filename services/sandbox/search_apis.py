@@ -12,6 +12,7 @@ sandbox cannot fetch (it fetches its own offer images and loopback URLs).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import math
 import re
@@ -24,7 +25,7 @@ from PIL import Image
 from services.sandbox import catalog_photos, errors, offer_json
 from services.sandbox.api_call import Call, Reply, ok
 from services.sandbox.sandbox_state import SandboxState
-from services.sandbox.search_index import PhotoDescription, describe, similarity
+from services.sandbox.search_index import PhotoDescription, describe
 from services.sandbox.search_query import QueryError, parse_search, select
 from services.sandbox.upload_check import Accepted, Refusal, check_bytes, check_upload
 
@@ -107,16 +108,20 @@ def image_query(state: SandboxState, call: Call) -> Reply:
     chosen = select(loaded.columns, ranking.order, request, settings.search_max_results)
     start = (request.begin_page - 1) * request.page_size
     page = chosen[start : start + request.page_size]
-    scores = similarity(ranking.cosines[page], ranking.quality)
-    rows = []
-    for index, score in zip(page.tolist(), scores.tolist(), strict=True):
-        rows.append(_search_row(state, index, score, call.base_url))
+    trace = hashlib.sha1(f"{request.image_id}:{call.params['offerQueryParam']}".encode())
+    rows = [
+        offer_json.finish_row(
+            _static_row(state, index), call.base_url, trace.hexdigest()[:30], request.image_id
+        )
+        for index in page.tolist()
+    ]
     result = {
         "totalRecords": len(chosen),
         "totalPage": math.ceil(len(chosen) / request.page_size),
         "pageSize": request.page_size,
         "currentPage": request.begin_page,
         "data": rows,
+        "picRegionInfo": dict(ranking.regions),
     }
     return ok(
         {
@@ -130,19 +135,13 @@ def image_query(state: SandboxState, call: Call) -> Reply:
     )
 
 
-def _search_row(state: SandboxState, index: int, score: float, base_url: str) -> dict[str, Any]:
+def _static_row(state: SandboxState, index: int) -> dict[str, Any]:
     static = state.search_rows.get(index)
     if static is None:
         catalog = state.loaded.catalog
-        static = offer_json.search_row(
-            catalog, catalog.offers[index], state.settings.search_address
-        )
+        static = offer_json.search_row(catalog, catalog.offers[index], state.settings.row_shape)
         state.search_rows[index] = static
-    row = dict(static)
-    row["imageUrl"] = base_url + offer_json.image_path(row["offerId"])
-    if state.settings.emit_similarity:
-        row["similarity"] = round(score, 1)
-    return row
+    return static
 
 
 async def _picture_at(state: SandboxState, url: str) -> Image.Image | None:

@@ -1,14 +1,11 @@
-"""Similarity between a buyer's photo and every catalog offer.
+"""Visual match between a buyer's photo and every catalog offer (internal only).
 
 The index holds the catalog's feature vectors (``features``) minus their mean,
-L2-normalised, as one float32 matrix: a query is one matrix-vector product.
-Cosine ``c`` maps to a 0-100 similarity as
-
-    similarity = 100 * quality * clip((c - 0.2) / 0.8, 0, 1) ** 2.2
-
-so an exact copy scores about 99, a reseller's edited copy 75-90, a similar
-product of the same kind 40-60 and unrelated goods below 25. ``quality``
-(0.6-1) is what a real engine's confidence loses on a poor photo:
+L2-normalised, as one float32 matrix: a query is one matrix-vector product
+giving a cosine per offer. The cosine is the engine's private view of the
+match: it orders results (``relevance``) and is never sent. ``quality``
+(0.6-1) says how well the photo can be read; a poor photo makes the engine's
+order noisier:
 
 - low contrast: the subject's luminance spread below 0.08 costs up to 40 %;
 - off-centre: a subject centre more than 8 % of the frame away from the
@@ -55,12 +52,6 @@ def describe(image: Image.Image) -> PhotoDescription:
     subject = np.asarray(features.shrink(subject_image, features.SIDE))
     raw = features.extract_batch(subject[None])[0]
     return PhotoDescription(raw, photo_quality(subject, box))
-
-
-def similarity(cosines: Scores, quality: float) -> Scores:
-    """Cosines → 0-100 similarities (see the module doc)."""
-    base = np.clip((cosines - np.float32(0.2)) / np.float32(0.8), 0.0, 1.0) ** np.float32(2.2)
-    return np.asarray(base * np.float32(100.0 * quality), dtype=np.float32)
 
 
 class SearchIndex:

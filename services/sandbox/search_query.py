@@ -1,10 +1,12 @@
 """``offerQueryParam``: parsing it, filtering, sorting and paging the ranked catalog.
 
-The engine ranks the whole catalog by similarity, applies ``categoryId`` (any
+The engine orders the whole catalog by relevance (``relevance``), applies ``categoryId`` (any
 of the three levels), ``priceStart``/``priceEnd`` (on the listed price, the
 first tier), ``filter`` (``certifiedFactory``, ``shipIn48Hours``,
-``isOnePsale``; unknown names are ignored) and ``keyword`` (within the
-subject, Chinese or English), keeps the best ``max_results`` and then sorts
+``isOnePsale``; unknown names are ignored) and ``keyword`` (narrows the
+results to offers whose title, Chinese or English, contains it: "纯棉",
+"不锈钢"), and ``region`` ("x0,x1,y0,y1" in pixels of the uploaded image:
+the search runs on that crop, ``uploads``), keeps the best ``max_results`` and then sorts
 them if ``sort`` asks (``{"price": "asc"|"desc"}``, ``monthSold``,
 ``rePurchaseRate``). Numbers may come as JSON numbers or strings. ``country``
 is accepted and ignored: ``subjectTrans`` is always English.
@@ -123,9 +125,9 @@ def _region(value: Any) -> tuple[int, int, int, int] | None:
     try:
         x1, x2, y1, y2 = (int(float(part)) for part in str(value).split(","))
     except ValueError:
-        raise QueryError("PARAM_INVALID", 'region must be "x1,x2,y1,y2"') from None
+        raise QueryError("PARAM_INVALID", 'region must be "x0,x1,y0,y1"') from None
     if x2 <= x1 or y2 <= y1 or min(x1, y1) < 0:
-        raise QueryError("PARAM_INVALID", 'region must be "x1,x2,y1,y2" with x1<x2, y1<y2')
+        raise QueryError("PARAM_INVALID", 'region must be "x0,x1,y0,y1" with x0<x1, y0<y1')
     return x1, x2, y1, y2
 
 

@@ -105,8 +105,12 @@ class SandboxSettings:
     upload_refusal_shape: str = setting(
         "{prefix}_UPLOAD_REFUSAL_SHAPE", "mixed", parse=one_of("mixed", "zero_id", "no_id")
     )
-    emit_similarity: bool = setting("{prefix}_EMIT_SIMILARITY", True, parse=parse_bool)
-    search_address: bool = setting("{prefix}_SEARCH_ADDRESS", True, parse=parse_bool)
+    # "live": the 11 keys of the live captures; "doc2026": plus 1688's documented 2026 fields.
+    row_shape: str = setting("{prefix}_ROW_SHAPE", "live", parse=one_of("live", "doc2026"))
+    # Share of offers outside the curated pool (queryProductDetail refuses them inside a 200).
+    detail_refusal_rate: float = setting(
+        "{prefix}_DETAIL_REFUSAL_RATE", 0.1, parse=float_range(0, 1)
+    )
     page_size_limit: int = setting("{prefix}_PAGE_SIZE_LIMIT", 50, parse=int_range(1, 500))
     page_size_over_limit: str = setting(
         "{prefix}_PAGE_SIZE_OVER_LIMIT", "clamp", parse=one_of("clamp", "error")

@@ -4,7 +4,8 @@ Every upload gets a new 19-digit imageId (as 1688's look); identical bytes
 share one computed description. The store keeps the last ``capacity``
 uploads (older ids answer "image not found", as expired ids do upstream) and
 the catalog ranking of the most recent queries, so paging through one
-imageId costs a lookup, not a matrix product.
+imageId costs a lookup, not a matrix product. The ranking is the engine's
+relevance order (``relevance``) and the ``picRegionInfo`` boxes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
+from services.sandbox import picture_regions, relevance
 from services.sandbox.search_index import PhotoDescription, Scores, SearchIndex, describe
 from services.sandbox.upload_check import Accepted
 
@@ -32,13 +34,13 @@ class Upload:
     picture: Image.Image
     original_size: tuple[int, int]
     description: PhotoDescription
+    digest: bytes
 
 
 @dataclass(frozen=True)
 class Ranking:
-    order: npt.NDArray[np.int64]
-    cosines: Scores
-    quality: float
+    order: npt.NDArray[np.int64]  # the engine's relevance order
+    regions: dict[str, str]  # picRegionInfo
 
 
 K = TypeVar("K")
@@ -64,8 +66,10 @@ class _Lru(Generic[K, V]):
 
 
 class UploadStore:
-    def __init__(self, index: SearchIndex, capacity: int, seed: int) -> None:
+    def __init__(self, index: SearchIndex, boost: Scores, capacity: int, seed: int) -> None:
         self._index = index
+        self._boost = boost
+        self._seed = seed
         self._uploads: _Lru[str, Upload] = _Lru(capacity)
         self._by_digest: _Lru[bytes, PhotoDescription] = _Lru(capacity)
         self._rankings: _Lru[tuple[str, Region], Ranking] = _Lru(_RANKINGS)
@@ -78,10 +82,11 @@ class UploadStore:
     def add(self, accepted: Accepted, description: PhotoDescription) -> str:
         """Store an image described by ``search_index.describe`` (CPU-bound: run that
         off the event loop; this method is not thread-safe)."""
-        self._by_digest.put(hashlib.sha1(accepted.data).digest(), description)
+        digest = hashlib.sha1(accepted.data).digest()
+        self._by_digest.put(digest, description)
         image_id = str(1_000_000_000_000_000_000 + self._ids.getrandbits(58))
         self._uploads.put(
-            image_id, Upload(image_id, accepted.image, accepted.original_size, description)
+            image_id, Upload(image_id, accepted.image, accepted.original_size, description, digest)
         )
         return image_id
 
@@ -89,7 +94,7 @@ class UploadStore:
         return self._uploads.get(image_id) is not None
 
     def ranking(self, image_id: str, region: Region) -> Ranking | None:
-        """The catalog ordered by similarity to the image (or its ``region``)."""
+        """The catalog in the engine's order for the image (or its ``region``)."""
         cached = self._rankings.get((image_id, region))
         if cached is not None:
             return cached
@@ -98,8 +103,10 @@ class UploadStore:
             return None
         description = upload.description if region is None else _describe_region(upload, region)
         cosines = self._index.cosines(description.raw)
-        order = np.argsort(-cosines, kind="stable").astype(np.int64)
-        ranking = Ranking(order, cosines, description.quality)
+        key = upload.digest + repr(region).encode()
+        order = relevance.engine_order(cosines, self._boost, self._seed, key, description.quality)
+        regions = picture_regions.pic_region_info(upload.picture, upload.original_size, region)
+        ranking = Ranking(order, regions)
         self._rankings.put((image_id, region), ranking)
         return ranking
 

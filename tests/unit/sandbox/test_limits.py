@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from services.sandbox import errors
 from services.sandbox.clock import SandboxClock
+from services.sandbox.errors import GatewayError
 from services.sandbox.limits import Limits
 from shared.china_time import CHINA_TZ
 
@@ -68,14 +71,25 @@ def test_refusals_do_not_use_the_budget_and_reset_clears() -> None:
     assert _code(limits) is None
 
 
-def test_error_bodies_are_exact() -> None:
-    assert errors.frequency_limit().body("id") == {
-        "error_code": "gw.QosAppFrequencyLimit",
-        "error_message": "App call frequency exceeds the limit.",
-        "exception": "App call frequency exceeds the limit.",
-        "request_id": "id",
-    }
-    assert errors.no_usage_left().body("id")["error_message"] == "SLA bill has no usage left"
+REAL_1688 = Path(__file__).resolve().parents[3].parent / "shared" / "real-1688"
+
+
+@pytest.mark.parametrize(
+    ("captured", "error"),
+    [
+        ("error__gw.QosAppFrequencyLimit.json", errors.frequency_limit()),
+        ("error__gw.NoUsageLeftError.json", errors.no_usage_left()),
+        ("error__gw.APIACLDecline.json", errors.acl_decline()),
+        ("error__gw.ParamMissing.json", errors.param_missing("offerId")),
+        ("error__401_request_need_user_authorized.json", errors.need_authorization()),
+    ],
+)
+def test_error_bodies_are_exactly_the_captured_ones(captured: str, error: GatewayError) -> None:
+    expected = json.loads((REAL_1688 / captured).read_text(encoding="utf-8"))
+    body = error.body()
+    assert body == expected
+    assert list(body) == list(expected)  # same keys in the same order
+    assert error.status == (401 if expected["error_code"] == "401" else 400)
 
 
 @pytest.mark.parametrize("frozen", [True, False])
