@@ -162,8 +162,9 @@ async def test_region_and_pic_region_info(sandbox: RunningSandbox, gateway: Gate
 
 
 async def test_keyword_narrows_to_titles_that_contain_it(
-    sandbox: RunningSandbox, gateway: Gateway
+    shaped: tuple[RunningSandbox, Gateway],
 ) -> None:
+    sandbox, gateway = shaped
     catalog = sandbox.state.loaded.catalog
     apparel = next(p for p in catalog.products if p.top.key == "apparel")
     image_id = await _image_id(gateway, catalog.source_of(apparel.index).offer_id)
@@ -175,7 +176,8 @@ async def test_keyword_narrows_to_titles_that_contain_it(
     assert [r["offerId"] for r in narrowed["data"]][: len(order)] == order
 
 
-async def test_filters_over_http(sandbox: RunningSandbox, gateway: Gateway) -> None:
+async def test_filters_over_http(shaped: tuple[RunningSandbox, Gateway]) -> None:
+    sandbox, gateway = shaped
     catalog = sandbox.state.loaded.catalog
     source = catalog.source_of(3)
     image_id = await _image_id(gateway, source.offer_id)
