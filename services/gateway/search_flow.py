@@ -6,7 +6,8 @@
    upload (one per image however many callers search it at once). When an
    upload is needed, the query's unit is reserved first, so a spent query
    budget does not burn an upload.
-4. ``imageQuery`` with ``offerQueryParam``; thumbnails hashed; page cached.
+4. ``imageQuery`` with ``offerQueryParam``; page cached. No image work here: the
+   offers' images are compared by the preprocess service (the aggregator asks it).
 5. Enrichment: details of the top K (K capped by configuration), concurrent
    within the QPS limit, each failure a status on its offer.
 
@@ -19,7 +20,6 @@ import asyncio
 import base64
 import json
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +31,6 @@ from services.gateway.caches import Caches, search_key
 from services.gateway.offer_details import OfferDetails
 from services.gateway.quota_ledger import QuotaLedger, Reservation
 from services.gateway.search_request import InvalidSearch, SearchFilters, SearchImage, SearchQuery
-from services.gateway.thumbnails import ThumbnailFetcher
 from services.gateway.upstream_client import (
     IMAGE_QUERY,
     IMAGE_UPLOAD,
@@ -43,8 +42,6 @@ from services.gateway.upstream_errors import IMAGE_REJECTED, UpstreamError
 log = logging.getLogger(__name__)
 
 _ENRICH_CONCURRENCY = 5
-# Thumbnails never eat the last of the caller's deadline.
-_THUMBNAIL_MARGIN_S = 0.5
 
 
 @dataclass
@@ -62,8 +59,6 @@ class SearchResult:
 @dataclass(frozen=True)
 class FlowLimits:
     enrich_cap: int
-    thumbnail_top_n: int
-    thumbnail_timeout_s: float
     default_locale: str
 
 
@@ -74,14 +69,12 @@ class SearchFlow:
         caches: Caches,
         ledger: QuotaLedger,
         details: OfferDetails,
-        thumbnails: ThumbnailFetcher | None,
         limits: FlowLimits,
     ) -> None:
         self._client = client
         self._caches = caches
         self._ledger = ledger
         self._details = details
-        self._thumbnails = thumbnails
         self._limits = limits
         self._upload_locks: dict[str, asyncio.Lock] = {}
 
@@ -162,7 +155,6 @@ class SearchFlow:
             for offer in result.offers:
                 if "certified_factory" not in offer.supplier.certifications:
                     offer.supplier.certifications.append("certified_factory")
-        await self._hash_thumbnails(result.offers, ctx)
         has_next = page < result.total_pages or (
             result.total_pages == 0 and page * filters.page_size < result.total_records
         )
@@ -254,21 +246,6 @@ class SearchFlow:
         finally:
             if not lock.locked():
                 self._upload_locks.pop(sha, None)
-
-    async def _hash_thumbnails(self, offers: list[common_pb2.Offer], ctx: CallContext) -> None:
-        if self._thumbnails is None or self._limits.thumbnail_top_n == 0:
-            return
-        budget = self._limits.thumbnail_timeout_s
-        remaining = ctx.remaining(time.monotonic())
-        if remaining is not None:
-            budget = min(budget, remaining - _THUMBNAIL_MARGIN_S)
-        if budget <= 0:
-            return
-        try:
-            async with asyncio.timeout(budget):
-                await self._thumbnails.attach(offers, self._limits.thumbnail_top_n)
-        except TimeoutError:
-            log.info("thumbnail hashing cut short by the deadline")
 
     async def _enrich(self, offers: list[common_pb2.Offer], locale: str, ctx: CallContext) -> int:
         gate = asyncio.Semaphore(_ENRICH_CONCURRENCY)

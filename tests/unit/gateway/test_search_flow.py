@@ -53,7 +53,6 @@ async def runtime_for(upstream: FakeUpstream, **env: str) -> GatewayRuntime:
             "FF_GATEWAY_ACCESS_TOKEN": TOKEN,
             "FF_GATEWAY_STORE_URL": "memory://",
             "FF_GATEWAY_UPSTREAM_URL": "http://sandbox/openapi",
-            "FF_GATEWAY_THUMBNAILS": "false",
             **env,
         }
     )
