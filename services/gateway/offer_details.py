@@ -3,7 +3,10 @@
 Many app keys are refused the detail APIs (``gw.APIACLDecline``). A refused
 API is skipped for a while (remembered in the store, so every replica skips
 it) and the other one is tried; when both are refused the detail is
-"unavailable" with its reason, never a crash. During a search's enrichment
+"unavailable" with its reason, never a crash. queryProductDetail also refuses,
+inside a 200, each offer outside 1688's curated pool ("不是精选货源商品"): that
+offer is asked of alibaba.product.get, and when that cannot answer either the
+detail is unavailable as NOT_IN_CURATED_POOL. During a search's enrichment
 each failure becomes a :class:`DetailStatus` on the offer instead of an error.
 """
 
@@ -73,6 +76,7 @@ class OfferDetails:
             return DetailOutcome(common_pb2.Offer.FromString(cached), from_cache=True)
         upstream_metrics.CACHE_LOOKUPS.labels("detail", "miss").inc()
         failure: Exception | None = None
+        outside_pool: UpstreamError | None = None
         for api in (QUERY_DETAIL, PRODUCT_GET):
             if await self._store.get(_declined_key(api)) is not None:
                 failure = failure or UpstreamError(ACL_DECLINED, "refused earlier", api=api.name)
@@ -83,6 +87,9 @@ class OfferDetails:
                 failure = exc
                 continue
             except UpstreamError as exc:
+                if exc.outside_curated_pool:
+                    outside_pool = failure = exc
+                    continue
                 if exc.reason not in _SKIPPABLE:
                     raise _unavailable(exc) from exc
                 await self._store.put(_declined_key(api), b"1", ACL_MEMORY_S)
@@ -92,7 +99,8 @@ class OfferDetails:
             await self._caches.put_detail(offer_id, offer.SerializeToString())
             return DetailOutcome(offer, from_cache=False)
         assert failure is not None
-        raise _unavailable(failure)
+        # The offer's own refusal says more than the fallback's (usually its ACL).
+        raise _unavailable(outside_pool or failure)
 
     async def _fetch(
         self, api: Api, offer_id: str, locale: str, ctx: CallContext
@@ -119,14 +127,20 @@ class OfferDetails:
 
 
 def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
-    """The search row keeps its fields; the detail fills what the row lacked."""
+    """The search row keeps its fields; the detail fills what the row lacked.
+
+    A live row names no seller at all: the detail's ``sellerOpenId`` becomes the
+    supplier id (offers of one seller can then be told apart).
+    """
     offer.detail.CopyFrom(detailed.detail)
     if not offer.price_ladder:
         offer.price_ladder.extend(detailed.detail.price_ladder)
     if not offer.min_order:
         offer.min_order = detailed.detail.min_order
-    if not offer.supplier.company_name and detailed.supplier.company_name:
-        offer.supplier.company_name = detailed.supplier.company_name
+    supplier, found = offer.supplier, detailed.supplier
+    supplier.id = supplier.id or found.id
+    supplier.company_name = supplier.company_name or found.company_name
+    supplier.trade_score = supplier.trade_score or found.trade_score
 
 
 def _declined_key(api: Api) -> str:
@@ -137,6 +151,13 @@ def _unavailable(cause: Exception) -> DetailUnavailable:
     if isinstance(cause, QuotaExhausted):
         return DetailUnavailable(common_pb2.DETAIL_STATUS_QUOTA_EXHAUSTED, str(cause), cause)
     assert isinstance(cause, UpstreamError)
+    if cause.outside_curated_pool:
+        return DetailUnavailable(
+            common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL,
+            "the offer is outside 1688's curated pool (queryProductDetail refused it)"
+            " and alibaba.product.get could not answer",
+            cause,
+        )
     status = {
         ACL_DECLINED: common_pb2.DETAIL_STATUS_ACL_DECLINED,
         API_UNSUPPORTED: common_pb2.DETAIL_STATUS_ACL_DECLINED,

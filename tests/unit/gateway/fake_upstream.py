@@ -31,6 +31,8 @@ class FakeUpstream:
     declined: set[str] = field(default_factory=set)
     refuse_images: bool = False
     image_ids: set[str] = field(default_factory=set)
+    # Offers queryProductDetail refuses as outside its curated pool.
+    outside_pool: set[str] = field(default_factory=set)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/openapi/")
@@ -93,6 +95,9 @@ class FakeUpstream:
 
     def _detail(self, form: dict[str, str]) -> httpx.Response:
         offer_id = json.loads(form["offerDetailParam"])["offerId"]
+        if str(offer_id) in self.outside_pool:
+            refusal = {"success": False, "message": f"offerId:{offer_id} 不是精选货源商品"}
+            return _reply({"result": refusal})
         detail = {
             "offerId": offer_id,
             "subject": "detail",

@@ -14,6 +14,7 @@ from factoryfinder.v1 import common_pb2
 
 from services.gateway import upstream_errors as errors
 from services.gateway.limits_errors import QuotaExhausted
+from services.gateway.offer_details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
 from services.gateway.search_request import (
     InvalidSearch,
@@ -21,6 +22,7 @@ from services.gateway.search_request import (
     SearchImage,
     SearchQuery,
 )
+from services.gateway.server import to_service_error
 from services.gateway.settings import load_gateway_settings
 from services.gateway.upstream_client import CallContext
 from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
@@ -258,3 +260,34 @@ async def test_an_expired_upload_is_uploaded_again(
     assert second.page == 2
     assert dict(second.spent) == {QUERY: 2, UPLOAD: 1}
     assert upstream.calls[UPLOAD] == 2
+
+
+async def test_an_offer_outside_the_curated_pool_is_asked_of_product_get(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.outside_pool.add("584051070147")
+    outside = await runtime.details.get("584051070147", "en", ctx())
+    inside = await runtime.details.get("584051070148", "en", ctx())
+    assert outside.offer.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
+    assert outside.offer.detail.source_api == GET
+    # The refusal is the offer's, not the API's: the next offer still asks queryProductDetail.
+    assert inside.offer.detail.source_api == DETAIL
+    assert (upstream.calls[DETAIL], upstream.calls[GET]) == (2, 1)
+
+
+async def test_outside_the_pool_with_no_fallback_is_an_unavailable_detail(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.outside_pool.add("584051070147")
+    upstream.declined.add(GET)
+    with pytest.raises(DetailUnavailable) as caught:
+        await runtime.details.get("584051070147", "en", ctx())
+    assert caught.value.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
+    assert "curated pool" in caught.value.reason
+    error = to_service_error(caught.value)
+    assert error is not None
+    assert (error.code.value, error.reason) == ("FAILED_PRECONDITION", "DETAIL_UNAVAILABLE")
+    assert error.metadata["detail_status"] == "NOT_IN_CURATED_POOL"
+    enriched = common_pb2.Offer(offer_id="584051070147")
+    assert not await runtime.details.enrich(enriched, "en", ctx())
+    assert enriched.detail.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
