@@ -33,6 +33,8 @@ class FakeUpstream:
     image_ids: set[str] = field(default_factory=set)
     # Offers queryProductDetail refuses as outside its curated pool.
     outside_pool: set[str] = field(default_factory=set)
+    # Every offerQueryParam received, decoded.
+    queries: list[dict[str, Any]] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/openapi/")
@@ -69,6 +71,7 @@ class FakeUpstream:
 
     def _query(self, form: dict[str, str]) -> httpx.Response:
         param = json.loads(form["offerQueryParam"])
+        self.queries.append(param)
         if param["imageId"] not in self.image_ids:
             failure = {"success": False, "code": "IMAGE_NOT_FOUND", "message": "imageId not found"}
             return _reply({"result": failure})
@@ -90,6 +93,10 @@ class FakeUpstream:
             "currentPage": page,
             "pageSize": size,
             "data": rows,
+            "picRegionInfo": {
+                "currentRegion": param.get("region", "0,255,0,255"),
+                "yoloCropRegion": "0,255,0,255;128,255,128,255",
+            },
         }
         return _reply({"result": {"success": True, "code": "200", "result": result}})
 

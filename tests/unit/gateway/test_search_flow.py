@@ -33,9 +33,9 @@ DETAIL = "product.search.queryProductDetail"
 GET = "alibaba.product.get"
 
 
-def image(seed: bytes, phash: int | None = None) -> SearchImage:
+def image(seed: bytes, phash: int | None = None, side: int = 0) -> SearchImage:
     jpeg = b"\xff\xd8fake-jpeg-" + seed
-    return SearchImage(jpeg, hashlib.sha256(jpeg).hexdigest(), phash)
+    return SearchImage(jpeg, hashlib.sha256(jpeg).hexdigest(), phash, side, side)
 
 
 def ctx() -> CallContext:
@@ -291,3 +291,66 @@ async def test_outside_the_pool_with_no_fallback_is_an_unavailable_detail(
     enriched = common_pb2.Offer(offer_id="584051070147")
     assert not await runtime.details.enrich(enriched, "en", ctx())
     assert enriched.detail.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
+
+
+async def test_offers_carry_their_place_in_the_upstream_order(runtime: GatewayRuntime) -> None:
+    first = await runtime.flow.search(SearchQuery(image(b"n"), "", SearchFilters(), 0), ctx())
+    second = await runtime.flow.search(
+        SearchQuery(None, first.next_page_token, SearchFilters(), 0), ctx()
+    )
+    assert [o.upstream_rank for o in first.offers] == list(range(1, 21))
+    assert [o.upstream_rank for o in second.offers] == list(range(21, 41))
+    assert all(o.similarity == 0 for o in first.offers + second.offers)
+
+
+async def test_the_subject_and_keyword_go_upstream_on_every_page(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    filters = SearchFilters(subject=(0.5, 0.5, 1.0, 1.0), keyword="纯棉")
+    first = await runtime.flow.search(SearchQuery(image(b"o", side=256), "", filters, 0), ctx())
+    await runtime.flow.search(SearchQuery(None, first.next_page_token, filters, 0), ctx())
+    assert [(q["region"], q["keyword"], q["beginPage"]) for q in upstream.queries] == [
+        ("128,255,128,255", "纯棉", 1),
+        ("128,255,128,255", "纯棉", 2),
+    ]
+    regions = first.picture_regions
+    assert regions is not None
+    searched = regions.searched
+    assert (searched.left, searched.top, searched.right, searched.bottom) == (0.5, 0.5, 1, 1)
+    assert [(b.left, b.top, b.right, b.bottom) for b in regions.others] == [(0, 0, 1, 1)]
+
+
+async def test_the_subject_and_keyword_are_part_of_the_cached_result(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"p", side=256)
+    for filters in (
+        SearchFilters(),
+        SearchFilters(keyword="不锈钢"),
+        SearchFilters(subject=(0, 0, 0.5, 0.5)),
+        SearchFilters(subject=(0, 0, 0.5, 0.5)),
+    ):
+        await runtime.flow.search(SearchQuery(photo, "", filters, 0), ctx())
+    assert upstream.calls[QUERY] == 3
+    first = await runtime.flow.search(SearchQuery(photo, "", SearchFilters(keyword="x"), 0), ctx())
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(
+            SearchQuery(None, first.next_page_token, SearchFilters(keyword="y"), 0), ctx()
+        )
+    assert caught.value.page_token
+
+
+@pytest.mark.parametrize(
+    ("filters", "side", "field"),
+    [
+        (SearchFilters(subject=(0.5, 0, 0.5, 1)), 256, "subject"),
+        (SearchFilters(subject=(0, 0, 1, 1)), 0, "image.width"),
+        (SearchFilters(keyword="字" * 51), 256, "keyword"),
+    ],
+)
+async def test_bad_subjects_and_keywords(
+    runtime: GatewayRuntime, filters: SearchFilters, side: int, field: str
+) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(SearchQuery(image(b"q", side=side), "", filters, 0), ctx())
+    assert caught.value.field == field
