@@ -129,8 +129,9 @@ class OfferDetails:
 def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
     """The search row keeps its fields; the detail fills what the row lacked.
 
-    A live row names no seller at all: the detail's ``sellerOpenId`` becomes the
-    supplier id (offers of one seller can then be told apart).
+    A live row names no seller and no category: the detail's ``sellerOpenId``
+    becomes the supplier id (offers of one seller can then be told apart) and its
+    category ids the offer's.
     """
     offer.detail.CopyFrom(detailed.detail)
     if not offer.price_ladder:
@@ -141,6 +142,9 @@ def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
     supplier.id = supplier.id or found.id
     supplier.company_name = supplier.company_name or found.company_name
     supplier.trade_score = supplier.trade_score or found.trade_score
+    if not offer.category_path:
+        offer.category_path.extend(detailed.category_path)
+        offer.category_id = detailed.category_id
 
 
 def _declined_key(api: Api) -> str:

@@ -108,6 +108,9 @@ class FakeUpstream:
         detail = {
             "offerId": offer_id,
             "subject": "detail",
+            "sellerOpenId": "BBBfakeSeller",
+            "topCategoryId": 10166,
+            "secondCategoryId": 1031919,
             "minOrderQuantity": 10,
             "productSaleInfo": {"priceRangeList": [{"startQuantity": 10, "price": "9.00"}]},
         }

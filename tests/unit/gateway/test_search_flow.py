@@ -354,3 +354,13 @@ async def test_bad_subjects_and_keywords(
     with pytest.raises(InvalidSearch) as caught:
         await runtime.flow.search(SearchQuery(image(b"q", side=side), "", filters, 0), ctx())
     assert caught.value.field == field
+
+
+async def test_enrichment_fills_what_a_live_row_lacks(runtime: GatewayRuntime) -> None:
+    result = await runtime.flow.search(SearchQuery(image(b"r"), "", SearchFilters(), 1), ctx())
+    enriched, plain = result.offers[0], result.offers[1]
+    assert enriched.supplier.id == "BBBfakeSeller"
+    assert list(enriched.category_path) == ["10166", "1031919"]
+    assert enriched.category_id == "1031919"
+    assert enriched.min_order == 10
+    assert (plain.supplier.id, plain.category_id, plain.min_order) == ("", "", 0)
