@@ -33,14 +33,17 @@ from services.gateway.upstream_errors import (
     ACL_DECLINED,
     API_UNSUPPORTED,
     OFFER_NOT_FOUND,
+    OUTSIDE_POOL_WORDS,
     QUOTA_EXHAUSTED,
+    REQUEST_INVALID,
     UpstreamError,
 )
 
 log = logging.getLogger(__name__)
 
-# How long a refused detail API is skipped before it is tried again.
-ACL_MEMORY_S = 3600.0
+# How long a refusal is remembered (a detail API's ACL: skipped by every replica; an offer
+# outside the curated pool: asked of alibaba.product.get directly) before it is tried again.
+REFUSAL_MEMORY_S = 3600.0
 _SKIPPABLE = (ACL_DECLINED, API_UNSUPPORTED)
 
 
@@ -78,8 +81,11 @@ class OfferDetails:
         failure: Exception | None = None
         outside_pool: UpstreamError | None = None
         for api in (QUERY_DETAIL, PRODUCT_GET):
-            if await self._store.get(_declined_key(api)) is not None:
-                failure = failure or UpstreamError(ACL_DECLINED, "refused earlier", api=api.name)
+            remembered = await self._remembered(api, offer_id)
+            if remembered is not None:
+                if remembered.outside_curated_pool:
+                    outside_pool = remembered
+                failure = failure or remembered
                 continue
             try:
                 offer = await self._fetch(api, offer_id, locale, ctx)
@@ -88,11 +94,12 @@ class OfferDetails:
                 continue
             except UpstreamError as exc:
                 if exc.outside_curated_pool:
+                    await self._store.put(_outside_pool_key(offer_id), b"1", REFUSAL_MEMORY_S)
                     outside_pool = failure = exc
                     continue
                 if exc.reason not in _SKIPPABLE:
                     raise _unavailable(exc) from exc
-                await self._store.put(_declined_key(api), b"1", ACL_MEMORY_S)
+                await self._store.put(_declined_key(api), b"1", REFUSAL_MEMORY_S)
                 log.warning("detail API refused", extra={"fields": {"api": api.name}})
                 failure = exc
                 continue
@@ -101,6 +108,19 @@ class OfferDetails:
         assert failure is not None
         # The offer's own refusal says more than the fallback's (usually its ACL).
         raise _unavailable(outside_pool or failure)
+
+    async def _remembered(self, api: Api, offer_id: str) -> UpstreamError | None:
+        """A refusal remembered from an earlier call, which would only be repeated."""
+        if await self._store.get(_declined_key(api)) is not None:
+            return UpstreamError(ACL_DECLINED, "refused earlier", api=api.name)
+        if api == QUERY_DETAIL and await self._store.get(_outside_pool_key(offer_id)) is not None:
+            return UpstreamError(
+                REQUEST_INVALID,
+                "refused earlier: outside the curated pool",
+                api=api.name,
+                upstream_message=OUTSIDE_POOL_WORDS,
+            )
+        return None
 
     async def _fetch(
         self, api: Api, offer_id: str, locale: str, ctx: CallContext
@@ -149,6 +169,10 @@ def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
 
 def _declined_key(api: Api) -> str:
     return f"acl:declined:{api.name}"
+
+
+def _outside_pool_key(offer_id: str) -> str:
+    return f"detail:outside_pool:{offer_id}"
 
 
 def _unavailable(cause: Exception) -> DetailUnavailable:

@@ -291,6 +291,8 @@ async def test_outside_the_pool_with_no_fallback_is_an_unavailable_detail(
     enriched = common_pb2.Offer(offer_id="584051070147")
     assert not await runtime.details.enrich(enriched, "en", ctx())
     assert enriched.detail.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
+    # The refusal is remembered: asking again spends no queryProductDetail call.
+    assert upstream.calls[DETAIL] == 1
 
 
 async def test_offers_carry_their_place_in_the_upstream_order(runtime: GatewayRuntime) -> None:
