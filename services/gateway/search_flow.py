@@ -10,8 +10,8 @@
    budget does not burn an upload.
 4. ``imageQuery`` with ``offerQueryParam``; each offer gets its upstream rank
    (its place in the engine's order across pages: the only relevance 1688
-   gives) and the page the engine's subject boxes; page cached. No image work here: the
-   offers' images are compared by the preprocess service (the aggregator asks it).
+   gives), the page the engine's subject boxes; page cached. No image work
+   here: the preprocess service compares the offers' images (for the aggregator).
 5. Enrichment: details of the top K (K capped by configuration), concurrent
    within the QPS limit, each failure a status on its offer.
 
