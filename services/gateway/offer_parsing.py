@@ -1,9 +1,15 @@
 """1688 JSON → our protobuf types, in this one module.
 
-Tolerant where 1688 is loose: prices as strings (yuan) or integer fen, rates
-as ``"13%"``, ``success`` as ``true`` or ``"true"``, missing fields left unset,
-unknown fields ignored. Strict where a reply cannot be used: a body that is
-not JSON, a result of the wrong shape or an offer row that is not an object
+Written against real bodies (``../shared/real-1688/``, replayed by the tests),
+not only the documentation. Tolerant where 1688 is loose: prices as strings of
+any scale (``"57"``, ``"57.00"``) or integer fen, rates as ``"13%"`` or a
+fraction string, ids as numbers or strings, ``success`` as ``true`` or
+``"true"``, either 1688's envelope or a relay's ``{success|code, data}``;
+fields a live row lacks (company name, minimum order ...) stay empty, never
+guessed; unknown fields are ignored. 1688 sends no similarity: an offer's
+relevance is its position in the upstream's order (``upstream_rank``, set by
+:func:`parse_search_page`). Strict where a reply cannot be used: a body that
+is not JSON, a result of the wrong shape or an offer row that is not an object
 raise :class:`UpstreamMalformed` (UNAVAILABLE with its reason). Numbers are
 decoded as ``Decimal``, so no price ever passes through a float.
 """
@@ -30,6 +36,11 @@ PRODUCT_GET_API = "alibaba.product.get"
 _DESCRIPTION_LIMIT = 4000
 PRICE_NOTE = "价格说明"
 _OFFER_URL = "https://detail.1688.com/offer/{}.html"
+# alibaba.product.get names images by their path on 1688's image host.
+_IMAGE_HOST = "https://cbu01.alicdn.com/"
+# An identity code such as "super_factory"; 1688's documentation sample puts the whole legend
+# ("super_factory-超级工厂 powerful_merchants-实力商家 ...") in one string, which is no code.
+_IDENTITY_CODE = re.compile(r"[A-Za-z0-9_]+")
 
 
 @dataclass
@@ -42,6 +53,9 @@ class SearchPage:
     current_page: int
     page_size: int
     skipped_rows: int = 0
+    # picRegionInfo as sent: the box searched ("x0,x1,y0,y1") and the boxes seen ("b1;b2").
+    searched_region: str = ""
+    seen_regions: str = ""
 
 
 # --- envelopes ----------------------------------------------------------------------
@@ -66,7 +80,8 @@ def unwrap_result(api: str, body: Any, *, image_api: bool = False) -> Any:
     """The payload of a successful business reply; the business error otherwise.
 
     Newer APIs answer ``{"result": {"success", "code", "message", "result": payload}}``;
-    older ones put the payload at the top level with an optional ``success``.
+    older ones put the payload at the top level with an optional ``success``; a relay
+    (dajisaas) answers ``{"success": true | "code": 200, "message", "data": payload}``.
     """
     if not isinstance(body, Mapping):
         raise UpstreamMalformed(api, "body is not a JSON object")
@@ -81,7 +96,19 @@ def unwrap_result(api: str, body: Any, *, image_api: bool = False) -> Any:
         code = _str(body.get("errorCode") or body.get("code"))
         message = _str(body.get("errorMsg") or body.get("message"))
         raise business_error(api, code, message, image_api)
+    if _relayed(body):
+        if "success" not in body and _str(body.get("code")) != "200":
+            raise business_error(api, _str(body.get("code")), _str(body.get("message")), image_api)
+        return body.get("data")
     return body
+
+
+def _relayed(body: Mapping[str, Any]) -> bool:
+    """A relay's envelope: ``data`` is the payload object (a search payload's ``data`` is a list)."""
+    data = body.get("data")
+    return (data is None or isinstance(data, Mapping)) and (
+        "data" in body and ("success" in body or "code" in body)
+    )
 
 
 # --- scalar fields ------------------------------------------------------------------
@@ -201,17 +228,21 @@ def _categories(row: Mapping[str, Any]) -> list[str]:
 
 
 def _identities(value: Any) -> list[str]:
+    """Identity codes (``["super_factory", "tp_member"]``); anything that is not a code is dropped."""
     if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
-    if isinstance(value, list):
-        return [_str(item) for item in value if _str(item)]
-    return []
+        value = value.split(",")
+    if not isinstance(value, list):
+        return []
+    codes = [_str(item) for item in value]
+    return [code for code in codes if _IDENTITY_CODE.fullmatch(code)]
 
 
 def _supplier(row: Mapping[str, Any]) -> common_pb2.Supplier:
     seller = _mapping(row.get("sellerDataInfo"))
     supplier = common_pb2.Supplier(
-        id=_str(_first(row, "sellerId", "memberId", "sellerLoginId", "supplierLoginId")),
+        id=_str(
+            _first(row, "sellerOpenId", "sellerId", "memberId", "sellerLoginId", "supplierLoginId")
+        ),
         company_name=_str(_first(row, "companyName", "supplierName")),
         province=_str(row.get("province")),
         city=_str(row.get("city")),
@@ -225,14 +256,6 @@ def _supplier(row: Mapping[str, Any]) -> common_pb2.Supplier:
     return supplier
 
 
-def _similarity(row: Mapping[str, Any]) -> float:
-    value = _number(_first(row, "similarity", "similarScore", "imageSimilarity"))
-    if value is None or value < 0:
-        return 0.0
-    # Some answers give a fraction, some a percentage.
-    return float(min(value * 100 if value <= 1 else value, Decimal(100)))
-
-
 def _listed_price(row: Mapping[str, Any]) -> Decimal | None:
     info = _mapping(row.get("priceInfo"))
     for value in (info.get("price"), info.get("promotionPrice"), row.get("price")):
@@ -242,8 +265,13 @@ def _listed_price(row: Mapping[str, Any]) -> Decimal | None:
     return parse_fen(row.get("oldPrice"))
 
 
-def parse_offer(api: str, row: Any) -> common_pb2.Offer | None:
-    """One search row; None when it has no offer id (it cannot be used)."""
+def _image_url(value: Any) -> str:
+    url = _str(value)
+    return _IMAGE_HOST + url if url.startswith("img/") else url
+
+
+def parse_offer(api: str, row: Any, rank: int = 0) -> common_pb2.Offer | None:
+    """One row (``rank``: its 1-based place in the upstream's order); None without an offer id."""
     if not isinstance(row, Mapping):
         raise UpstreamMalformed(api, "an offer is not a JSON object")
     offer_id = _str(_first(row, "offerId", "offerID", "productID", "id"))
@@ -254,8 +282,8 @@ def parse_offer(api: str, row: Any) -> common_pb2.Offer | None:
         offer_id=offer_id,
         title=_str(row.get("subject")),
         title_translated=_str(row.get("subjectTrans")),
-        image_url=_str(_first(row, "imageUrl", "picUrl")),
-        similarity=_similarity(row),
+        image_url=_image_url(_first(row, "imageUrl", "picUrl")),
+        upstream_rank=rank,
         min_order=_whole(_first(row, "minOrderQuantity", "quantityBegin")) or 0,
         month_sold=_whole(row.get("monthSold")) or 0,
         category_id=categories[-1] if categories else "",
@@ -266,10 +294,9 @@ def parse_offer(api: str, row: Any) -> common_pb2.Offer | None:
     price = _listed_price(row)
     if price is not None:
         offer.price.CopyFrom(to_money(price))
-    rate = parse_rate(
-        _first(row, "repurchaseRate")
-        or _mapping(row.get("sellerDataInfo")).get("repeatPurchasePercent")
-    )
+    # The offer's own rate only: sellerDataInfo's repeatPurchasePercent is the seller's
+    # (OfferDetail.seller_scores carries it).
+    rate = parse_rate(row.get("repurchaseRate"))
     if rate is not None:
         offer.repurchase_rate = rate
     offer.price_ladder.extend(
@@ -278,8 +305,12 @@ def parse_offer(api: str, row: Any) -> common_pb2.Offer | None:
     return offer
 
 
-def parse_search_page(api: str, payload: Any) -> SearchPage:
-    """``result.result`` of imageQuery: ``{totalRecords, totalPage, currentPage, data}``."""
+def parse_search_page(api: str, payload: Any, first_rank: int = 1) -> SearchPage:
+    """``result.result`` of imageQuery: ``{totalRecords, totalPage, currentPage, data}``.
+
+    The rows are in the engine's relevance order; row ``i`` (from 0) gets the upstream
+    rank ``first_rank + i`` (a skipped row keeps its place).
+    """
     if payload is None:
         return SearchPage([], 0, 0, 1, 0)
     if not isinstance(payload, Mapping):
@@ -289,8 +320,9 @@ def parse_search_page(api: str, payload: Any) -> SearchPage:
         rows = []
     if not isinstance(rows, list):
         raise UpstreamMalformed(api, "search result data is not a list")
-    parsed = [parse_offer(api, row) for row in rows]
+    parsed = [parse_offer(api, row, first_rank + index) for index, row in enumerate(rows)]
     offers = [offer for offer in parsed if offer is not None]
+    regions = _mapping(payload.get("picRegionInfo"))
     return SearchPage(
         offers=offers,
         total_records=_whole(payload.get("totalRecords")) or len(offers),
@@ -298,6 +330,8 @@ def parse_search_page(api: str, payload: Any) -> SearchPage:
         current_page=_whole(payload.get("currentPage")) or 1,
         page_size=_whole(payload.get("pageSize")) or len(rows),
         skipped_rows=len(parsed) - len(offers),
+        searched_region=_str(regions.get("currentRegion")),
+        seen_regions=_str(regions.get("yoloCropRegion")),
     )
 
 
@@ -313,6 +347,17 @@ def parse_image_id(api: str, payload: Any) -> str | None:
 
 # --- details ------------------------------------------------------------------------
 
+# sellerDataInfo's scores (strings upstream) → SellerScores fields.
+_SCORES = {
+    "compositeServiceScore": "composite_service_score",
+    "logisticsExperienceScore": "logistics_experience_score",
+    "disputeComplaintScore": "dispute_complaint_score",
+    "offerExperienceScore": "offer_experience_score",
+    "afterSalesExperienceScore": "after_sales_experience_score",
+    "consultingExperienceScore": "consulting_experience_score",
+}
+_GRAMS_PER_KG = Decimal(1000)
+
 
 def _plain_text(value: Any) -> str:
     """Description HTML as trimmed plain text (used for customization words)."""
@@ -320,22 +365,60 @@ def _plain_text(value: Any) -> str:
     return re.sub(r"\s+", " ", html.unescape(text)).strip()[:_DESCRIPTION_LIMIT]
 
 
-def _weight_kg(*values: Any) -> float:
-    for value in values:
+def _rows(value: Any) -> list[Mapping[str, Any]]:
+    return [row for row in value if isinstance(row, Mapping)] if isinstance(value, list) else []
+
+
+def _weight_kg(info: Mapping[str, Any], shipping: Mapping[str, Any]) -> float:
+    """Unit weight in kg: the offer's own, else the heaviest SKU's (freight is planned on it).
+
+    The SKU lists disagree on units in one real body: ``skuShippingDetails`` in kg (0.2),
+    ``skuShippingInfoList`` in grams (200) for the same SKUs.
+    """
+    for value in (shipping.get("unitWeight"), shipping.get("weight"), info.get("unitWeight")):
         number = _number(value)
         if number is not None and number > 0:
             return float(number)
+    for key, scale in (("skuShippingDetails", Decimal(1)), ("skuShippingInfoList", _GRAMS_PER_KG)):
+        weights = [_number(row.get("weight")) for row in _rows(shipping.get(key))]
+        known = [weight for weight in weights if weight is not None and weight > 0]
+        if known:
+            return float(max(known) / scale)
     return 0.0
 
 
-def _attribute(attributes: Any, name: str) -> str:
+def _attributes(value: Any) -> list[common_pb2.ProductAttribute]:
+    """``productAttribute`` (queryProductDetail) or ``attributes`` (alibaba.product.get)."""
+    pairs = [(_str(row.get("attributeName")), _str(row.get("value"))) for row in _rows(value)]
+    return [common_pb2.ProductAttribute(name=n, value=v) for n, v in pairs if n and v]
+
+
+def _attribute(attributes: Sequence[common_pb2.ProductAttribute], name: str) -> str:
     """The value of a product attribute by its (Chinese) name, e.g. 价格说明 (price note)."""
-    if not isinstance(attributes, list):
-        return ""
-    for item in attributes:
-        if isinstance(item, Mapping) and _str(item.get("attributeName")) == name:
-            return _str(item.get("value"))
-    return ""
+    return next((item.value for item in attributes if item.name == name), "")
+
+
+def _seller_scores(value: Any) -> common_pb2.SellerScores | None:
+    data = _mapping(value)
+    if not data:
+        return None
+    scores = common_pb2.SellerScores(trade_medal_level=_whole(data.get("tradeMedalLevel")) or 0)
+    for key, field in _SCORES.items():
+        number = _number(data.get(key))
+        if number is not None and number >= 0:
+            setattr(scores, field, float(number))
+    repeat = parse_rate(data.get("repeatPurchasePercent"))
+    refunds = parse_rate(data.get("qualityRefundWithin30Day"))
+    scores.repeat_purchase_rate = repeat or 0.0
+    scores.quality_refund_rate_30d = refunds or 0.0
+    return scores
+
+
+def _sku_prices(info: Mapping[str, Any]) -> list[Decimal]:
+    """Each SKU's own price; ``null`` with quoteType 2 (its consignPrice is the drop-ship price)."""
+    skus = _rows(_first(info, "productSkuInfos", "skuInfos"))
+    prices = [parse_yuan(row.get("price")) for row in skus]
+    return [price for price in prices if price is not None]
 
 
 def _detail_offer(
@@ -344,10 +427,11 @@ def _detail_offer(
     offer = parse_offer(api, info)
     if offer is None:
         raise UpstreamMalformed(api, "detail has no offer id")
+    attributes = _attributes(_first(info, "productAttribute", "attributes"))
     tiers = _ladder(_first(sale, "priceRangeList", "priceRanges") or info.get("priceRangeList"))
     if not tiers:
         # Sellers who price per SKU often publish the ladder as text in a "price note".
-        note = _attribute(_first(info, "productAttribute", "attributes"), PRICE_NOTE)
+        note = _attribute(attributes, PRICE_NOTE)
         tiers = _ladder(note) if note else []
     min_order = _whole(_first(sale, "minOrderQuantity") or info.get("minOrderQuantity")) or 0
     quote = _whole(sale.get("quoteType"))
@@ -356,20 +440,28 @@ def _detail_offer(
         source_api=api,
         min_order=min_order,
         biz_type=_whole(info.get("bizType")) or 0,
-        unit_weight_kg=_weight_kg(
-            shipping.get("unitWeight"), shipping.get("weight"), info.get("unitWeight")
-        ),
+        unit_weight_kg=_weight_kg(info, shipping),
         description=_plain_text(info.get("description")),
         quote_type=-1 if quote is None else quote,
+        attributes=attributes,
+        offer_identities=_identities(info.get("offerIdentities")),
     )
     detail.price_ladder.extend(ladder_to_proto(tiers))
+    scores = _seller_scores(info.get("sellerDataInfo"))
+    if scores is not None:
+        detail.seller_scores.CopyFrom(scores)
+    sku_prices = _sku_prices(info)
+    if sku_prices:
+        detail.sku_price_min.CopyFrom(to_money(min(sku_prices)))
+        detail.sku_price_max.CopyFrom(to_money(max(sku_prices)))
     offer.detail.CopyFrom(detail)
     if not offer.price_ladder:
         offer.price_ladder.extend(ladder_to_proto(tiers))
     if not offer.min_order:
         offer.min_order = min_order
-    if not offer.HasField("price") and tiers:
-        offer.price.CopyFrom(to_money(min(tier.unit_price for tier in tiers)))
+    lowest = [tier.unit_price for tier in tiers] or sku_prices
+    if not offer.HasField("price") and lowest:
+        offer.price.CopyFrom(to_money(min(lowest)))
     if not offer.image_url:
         offer.image_url = _main_image(info)
     if not offer.supplier.address:
@@ -381,7 +473,7 @@ def _main_image(info: Mapping[str, Any]) -> str:
     for holder in (info.get("productImage"), info.get("image")):
         images = _mapping(holder).get("images")
         if isinstance(images, list) and images:
-            return _str(images[0])
+            return _image_url(images[0])
     return ""
 
 

@@ -3,7 +3,8 @@
 A token is only valid with the filters it was made for (page size, category,
 price range, certified-only, sort, locale): paging with other filters would
 mix two result sets. It names the image by SHA-256, so later pages reuse the
-cached imageId without the photo being sent again.
+cached imageId without the photo being sent again, and carries the photo's
+size so a subject box can still be sent in pixels on later pages.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 _VERSION = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _MAX_PAGE = 10_000
+_MAX_SIDE = 100_000
 
 
 class PageTokenError(ValueError):
@@ -28,9 +30,18 @@ class PageToken:
     image_sha256: str
     page: int
     filters_digest: str
+    width: int = 0
+    height: int = 0
 
     def encode(self) -> str:
-        fields = {"v": _VERSION, "i": self.image_sha256, "p": self.page, "f": self.filters_digest}
+        fields = {
+            "v": _VERSION,
+            "i": self.image_sha256,
+            "p": self.page,
+            "f": self.filters_digest,
+            "w": self.width,
+            "h": self.height,
+        }
         raw = json.dumps(fields, separators=(",", ":")).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
@@ -50,4 +61,11 @@ def decode(token: str) -> PageToken:
         raise PageTokenError("the page token names no valid page")
     if not isinstance(digest, str) or not digest:
         raise PageTokenError("the page token has no filters")
-    return PageToken(sha, page, digest)
+    width, height = fields.get("w", 0), fields.get("h", 0)
+    if not all(_pixels(value) for value in (width, height)):
+        raise PageTokenError("the page token names no valid image size")
+    return PageToken(sha, page, digest, width, height)
+
+
+def _pixels(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_SIDE

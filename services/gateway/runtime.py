@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,7 +25,6 @@ from services.gateway.retry_policy import RetryPolicy
 from services.gateway.search_flow import FlowLimits, SearchFlow
 from services.gateway.settings import GatewaySettings
 from services.gateway.store import Store, open_store
-from services.gateway.thumbnails import ThumbnailFetcher
 from services.gateway.token_sealing import TokenSeal
 from services.gateway.tokens import OAuthRefresher, TokenManager, TokenPair, parse_expiry
 from services.gateway.upstream_client import BREAKER_APIS, Timeouts, UpstreamClient
@@ -82,23 +80,6 @@ def _http(
         timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
         follow_redirects=False,
         trust_env=False,
-    )
-
-
-def _thumbnails(settings: GatewaySettings, http: httpx.AsyncClient) -> ThumbnailFetcher | None:
-    if not settings.thumbnails or settings.thumbnail_top_n == 0:
-        return None
-    hosts = list(settings.thumbnail_hosts)
-    upstream_host = urlsplit(settings.upstream_url).hostname
-    if settings.sandbox_mode and upstream_host:
-        # The sandbox serves its offer images itself.
-        hosts.append(upstream_host)
-    return ThumbnailFetcher(
-        http,
-        hosts,
-        settings.thumbnail_max_bytes,
-        settings.thumbnail_timeout_s,
-        allow_private=settings.sandbox_mode,
     )
 
 
@@ -166,11 +147,6 @@ def build_runtime(
         settings.phash_distance,
     )
     details = OfferDetails(client, caches, store)
-    limits = FlowLimits(
-        settings.enrich_cap,
-        settings.thumbnail_top_n,
-        settings.thumbnail_timeout_s,
-        settings.locale,
-    )
-    flow = SearchFlow(client, caches, ledger, details, _thumbnails(settings, http), limits)
+    limits = FlowLimits(settings.enrich_cap, settings.locale)
+    flow = SearchFlow(client, caches, ledger, details, limits)
     return GatewayRuntime(settings, store, http, ledger, breakers, client, tokens, details, flow)

@@ -1,12 +1,17 @@
 """An image search: upload once, query page by page, enrich the top offers.
 
-1. The page: from the page token (image SHA-256 + page + filter digest) or 1.
-2. The result cache, keyed by (image, filters, page): a hit spends nothing.
+1. The page: from the page token (image SHA-256 + page + filter digest + image
+   size) or 1.
+2. The result cache, keyed by (image, filters, page); the filters include the
+   subject box and keyword sent upstream. A hit spends nothing.
 3. The imageId: cached by SHA-256, else by a near-duplicate pHash, else one
    upload (one per image however many callers search it at once). When an
    upload is needed, the query's unit is reserved first, so a spent query
    budget does not burn an upload.
-4. ``imageQuery`` with ``offerQueryParam``; thumbnails hashed; page cached.
+4. ``imageQuery`` with ``offerQueryParam``; each offer gets its upstream rank
+   (its place in the engine's order across pages: the only relevance 1688
+   gives), the page the engine's subject boxes; page cached. No image work
+   here: the preprocess service compares the offers' images (for the aggregator).
 5. Enrichment: details of the top K (K capped by configuration), concurrent
    within the QPS limit, each failure a status on its offer.
 
@@ -17,21 +22,20 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
 import logging
-import time
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from factoryfinder.v1 import common_pb2, gateway_pb2
 
-from services.gateway import offer_parsing, page_token, upstream_metrics
+from services.gateway import offer_parsing, page_token, subject_box, upstream_metrics
 from services.gateway.caches import Caches, search_key
 from services.gateway.offer_details import OfferDetails
 from services.gateway.quota_ledger import QuotaLedger, Reservation
 from services.gateway.search_request import InvalidSearch, SearchFilters, SearchImage, SearchQuery
-from services.gateway.thumbnails import ThumbnailFetcher
 from services.gateway.upstream_client import (
     IMAGE_QUERY,
     IMAGE_UPLOAD,
@@ -43,8 +47,6 @@ from services.gateway.upstream_errors import IMAGE_REJECTED, UpstreamError
 log = logging.getLogger(__name__)
 
 _ENRICH_CONCURRENCY = 5
-# Thumbnails never eat the last of the caller's deadline.
-_THUMBNAIL_MARGIN_S = 0.5
 
 
 @dataclass
@@ -57,13 +59,12 @@ class SearchResult:
     spent: Counter[str]
     enriched_count: int
     enrich_limit: int
+    picture_regions: common_pb2.PictureRegions | None = None
 
 
 @dataclass(frozen=True)
 class FlowLimits:
     enrich_cap: int
-    thumbnail_top_n: int
-    thumbnail_timeout_s: float
     default_locale: str
 
 
@@ -74,20 +75,20 @@ class SearchFlow:
         caches: Caches,
         ledger: QuotaLedger,
         details: OfferDetails,
-        thumbnails: ThumbnailFetcher | None,
         limits: FlowLimits,
     ) -> None:
         self._client = client
         self._caches = caches
         self._ledger = ledger
         self._details = details
-        self._thumbnails = thumbnails
         self._limits = limits
         self._upload_locks: dict[str, asyncio.Lock] = {}
 
     async def search(self, query: SearchQuery, ctx: CallContext) -> SearchResult:
         filters = query.filters.checked(self._limits.default_locale)
-        sha, page = self._page_of(query, filters)
+        where = self._page_of(query, filters)
+        sha, page = where.image_sha256, where.page
+        filters = filters.on_image(where.width, where.height)
         key = search_key(sha, filters.canonical(), page)
         cached = await self._caches.get_search(key)
         upstream_metrics.CACHE_LOOKUPS.labels("search", "miss" if cached is None else "hit").inc()
@@ -108,13 +109,16 @@ class SearchFlow:
             spent=ctx.spent,
             enriched_count=enriched,
             enrich_limit=limit,
+            picture_regions=stored.picture_regions if stored.HasField("picture_regions") else None,
         )
 
-    def _page_of(self, query: SearchQuery, filters: SearchFilters) -> tuple[str, int]:
+    def _page_of(self, query: SearchQuery, filters: SearchFilters) -> page_token.PageToken:
+        """Which image and page, and the image's size (from the photo, else from the token)."""
+        image = query.image
         if not query.page_token:
-            if query.image is None or not query.image.jpeg:
+            if image is None or not image.jpeg:
                 raise InvalidSearch("image", "image.jpeg is required for the first page")
-            return query.image.sha256, 1
+            return page_token.PageToken(image.sha256, 1, "", image.width, image.height)
         try:
             token = page_token.decode(query.page_token)
         except page_token.PageTokenError as exc:
@@ -131,7 +135,9 @@ class SearchFlow:
             raise InvalidSearch(
                 "page_token", "the page token belongs to another image", page_token=True
             )
-        return token.image_sha256, token.page
+        if image is not None and image.width and image.height:
+            return dataclasses.replace(token, width=image.width, height=image.height)
+        return token
 
     async def _fresh_page(
         self,
@@ -157,23 +163,30 @@ class SearchFlow:
             if not exc.image_expired:
                 raise
             payload = await self._query_again(sha, image, filters, page, image_id, ctx)
-        result = offer_parsing.parse_search_page(IMAGE_QUERY.name, payload)
+        first_rank = (page - 1) * filters.page_size + 1
+        result = offer_parsing.parse_search_page(IMAGE_QUERY.name, payload, first_rank)
         if filters.certified_only:
             for offer in result.offers:
                 if "certified_factory" not in offer.supplier.certifications:
                     offer.supplier.certifications.append("certified_factory")
-        await self._hash_thumbnails(result.offers, ctx)
         has_next = page < result.total_pages or (
             result.total_pages == 0 and page * filters.page_size < result.total_records
         )
+        width, height = filters.image_size
         next_token = (
-            page_token.PageToken(sha, page + 1, filters.digest()).encode() if has_next else ""
+            page_token.PageToken(sha, page + 1, filters.digest(), width, height).encode()
+            if has_next
+            else ""
+        )
+        regions = subject_box.picture_regions(
+            result.searched_region, result.seen_regions, width, height
         )
         return gateway_pb2.SearchOffersResponse(
             offers=result.offers,
             next_page_token=next_token,
             total_results=result.total_records,
             page=page,
+            picture_regions=regions,
         )
 
     async def _query_again(
@@ -254,21 +267,6 @@ class SearchFlow:
         finally:
             if not lock.locked():
                 self._upload_locks.pop(sha, None)
-
-    async def _hash_thumbnails(self, offers: list[common_pb2.Offer], ctx: CallContext) -> None:
-        if self._thumbnails is None or self._limits.thumbnail_top_n == 0:
-            return
-        budget = self._limits.thumbnail_timeout_s
-        remaining = ctx.remaining(time.monotonic())
-        if remaining is not None:
-            budget = min(budget, remaining - _THUMBNAIL_MARGIN_S)
-        if budget <= 0:
-            return
-        try:
-            async with asyncio.timeout(budget):
-                await self._thumbnails.attach(offers, self._limits.thumbnail_top_n)
-        except TimeoutError:
-            log.info("thumbnail hashing cut short by the deadline")
 
     async def _enrich(self, offers: list[common_pb2.Offer], locale: str, ctx: CallContext) -> int:
         gate = asyncio.Semaphore(_ENRICH_CONCURRENCY)

@@ -1,22 +1,31 @@
 """What a search asks for: the photo, the filters, the page, checked.
 
 The filters are what the upstream's ``offerQueryParam`` can express (page
-size, category, price range, certified factories only, sort) plus the
-locale. Their canonical form keys the result cache; their digest ties a page
-token to them; :meth:`SearchFilters.query_param` is the exact JSON string
-that is sent and signed.
+size, category, price range, certified factories only, sort, the subject box
+sent as ``region``, narrowing words sent as ``keyword``) plus the locale.
+Their canonical form keys the result cache; their digest ties a page token to
+them; :meth:`SearchFilters.query_param` is the exact JSON string that is sent
+and signed. The subject is kept in fractions of the photo; it becomes pixels
+only in ``region``, on the photo's size (``image_size``, not part of the key:
+one image has one size).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from factoryfinder.v1 import common_pb2
+
+from services.gateway import subject_box
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 50
+MAX_KEYWORD_CHARS = 50
 _SORTS = {
     "": None,
     "price_asc": {"price": "asc"},
@@ -43,6 +52,18 @@ class SearchFilters:
     certified_only: bool = False
     sort: str = ""
     locale: str = ""
+    # (left, top, right, bottom) in fractions of the photo; None = the upstream picks.
+    subject: tuple[float, float, float, float] | None = None
+    keyword: str = ""
+    # The photo's (width, height) in pixels, for ``region``; (0, 0) when unknown.
+    image_size: tuple[int, int] = (0, 0)
+
+    @property
+    def subject_box(self) -> common_pb2.SubjectBox | None:
+        if self.subject is None:
+            return None
+        left, top, right, bottom = self.subject
+        return common_pb2.SubjectBox(left=left, top=top, right=right, bottom=bottom)
 
     def checked(self, default_locale: str) -> SearchFilters:
         """Defaults applied; InvalidSearch for values the upstream cannot take."""
@@ -58,15 +79,25 @@ class SearchFilters:
         low, high = self.price_min, self.price_max
         if low is not None and high is not None and low > high:
             raise InvalidSearch("price_max", "price_max is below price_min")
-        return SearchFilters(
-            self.page_size or DEFAULT_PAGE_SIZE,
-            self.category_id,
-            self.price_min,
-            self.price_max,
-            self.certified_only,
-            self.sort,
-            self.locale or default_locale,
+        box = self.subject_box
+        problem = None if box is None else subject_box.check(box)
+        if problem is not None:
+            raise InvalidSearch("subject", problem)
+        if len(self.keyword) > MAX_KEYWORD_CHARS:
+            raise InvalidSearch(
+                "keyword", f"keyword must be at most {MAX_KEYWORD_CHARS} characters"
+            )
+        return dataclasses.replace(
+            self,
+            page_size=self.page_size or DEFAULT_PAGE_SIZE,
+            locale=self.locale or default_locale,
         )
+
+    def on_image(self, width: int, height: int) -> SearchFilters:
+        """These filters for a photo of this size; InvalidSearch if a subject needs a size."""
+        if self.subject is not None and (width <= 0 or height <= 0):
+            raise InvalidSearch("image.width", "a subject needs the image's width and height")
+        return dataclasses.replace(self, image_size=(width, height))
 
     def canonical(self) -> dict[str, str]:
         return {
@@ -77,6 +108,8 @@ class SearchFilters:
             "certified_only": str(self.certified_only),
             "sort": self.sort,
             "locale": self.locale,
+            "subject": subject_box.canonical(self.subject_box),
+            "keyword": self.keyword,
         }
 
     def digest(self) -> str:
@@ -102,6 +135,11 @@ class SearchFilters:
         sort = _SORTS[self.sort]
         if sort is not None:
             param["sort"] = json.dumps(sort, separators=(",", ":"))
+        box = self.subject_box
+        if box is not None:
+            param["region"] = subject_box.to_region(box, *self.image_size)
+        if self.keyword:
+            param["keyword"] = self.keyword
         return json.dumps(param, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -110,13 +148,19 @@ class SearchImage:
     jpeg: bytes
     sha256: str
     phash: int | None
+    width: int = 0
+    height: int = 0
 
     @classmethod
-    def checked(cls, jpeg: bytes, sha256: str, phash: int | None) -> SearchImage:
+    def checked(
+        cls, jpeg: bytes, sha256: str, phash: int | None, width: int = 0, height: int = 0
+    ) -> SearchImage:
         actual = hashlib.sha256(jpeg).hexdigest()
         if sha256 and sha256.lower() != actual:
             raise InvalidSearch("image.sha256", "image.sha256 is not the SHA-256 of image.jpeg")
-        return cls(jpeg, actual, phash)
+        if width < 0 or height < 0:
+            raise InvalidSearch("image.width", "image width and height must not be negative")
+        return cls(jpeg, actual, phash, width, height)
 
 
 @dataclass(frozen=True)

@@ -174,7 +174,11 @@ def _price(money: money_pb2.Money | None, field: str) -> Decimal | None:
 def search_query(request: gateway_pb2.SearchOffersRequest) -> SearchQuery:
     image = None
     if request.HasField("image") and request.image.jpeg:
-        image = SearchImage.checked(request.image.jpeg, request.image.sha256, request.image.phash)
+        prepared = request.image
+        image = SearchImage.checked(
+            prepared.jpeg, prepared.sha256, prepared.phash, prepared.width, prepared.height
+        )
+    subject = request.subject if request.HasField("subject") else None
     filters = SearchFilters(
         page_size=request.page_size,
         category_id=request.category_id.strip(),
@@ -183,6 +187,10 @@ def search_query(request: gateway_pb2.SearchOffersRequest) -> SearchQuery:
         certified_only=request.certified_factory_only,
         sort=_SORTS.get(request.sort, "?"),
         locale=request.locale.strip(),
+        subject=None
+        if subject is None
+        else (subject.left, subject.top, subject.right, subject.bottom),
+        keyword=request.keyword.strip(),
     )
     return SearchQuery(image, request.page_token, filters, request.enrich_top_k)
 
@@ -236,6 +244,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             quota_spent=_spent(result.spent, ("product.image.upload", "product.search.imageQuery")),
             enriched_count=result.enriched_count,
             enrich_limit=result.enrich_limit,
+            picture_regions=result.picture_regions,
         )
 
     async def GetOfferDetail(

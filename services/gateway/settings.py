@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,7 +20,6 @@ from shared.config import (
     float_range,
     int_range,
     load,
-    parse_bool,
     parse_list,
     setting,
 )
@@ -123,20 +122,6 @@ class GatewaySettings(ServerSettings):
     # Near-duplicate photos within this many pHash bits reuse one upload; 0 = exact only.
     phash_distance: int = setting("{prefix}_PHASH_DISTANCE", 4, parse=int_range(0, 16))
     enrich_cap: int = setting("{prefix}_ENRICH_CAP", 20, parse=int_range(0, 50))
-
-    # --- offer thumbnails (perceptual hashes for reseller detection) -------------------
-    thumbnails: bool = setting("{prefix}_THUMBNAILS", True, parse=parse_bool)
-    thumbnail_top_n: int = setting("{prefix}_THUMBNAIL_TOP_N", 20, parse=int_range(0, 50))
-    # Host names, or ".suffix" for a domain and its subdomains.
-    thumbnail_hosts: Sequence[str] = setting(
-        "{prefix}_THUMBNAIL_HOSTS", [".alicdn.com", ".1688.com"], parse=parse_list
-    )
-    thumbnail_max_bytes: int = setting(
-        "{prefix}_THUMBNAIL_MAX_BYTES", 2 * 1024 * 1024, parse=int_range(1024, 1 << 28)
-    )
-    thumbnail_timeout_s: float = setting("{prefix}_THUMBNAIL_TIMEOUT_S", 3.0, parse=_positive)
-    # Sandbox mode: the upstream and its images may live on private/loopback addresses.
-    sandbox_mode: bool = setting("{prefix}_SANDBOX_MODE", False, parse=parse_bool)
 
     def __repr__(self) -> str:
         shown = [

@@ -222,7 +222,10 @@ class UpstreamClient:
             await self._ledger.mark_exhausted(api.name)
             return None
         if error.reason == RATE_LIMITED:
-            self._limiter.back_off(error.retry_after or self._policy.frequency_backoff_s)
+            # The pause every caller now keeps is also what the caller hears if we give up
+            # (errors.proto promises a RetryInfo with UPSTREAM_RATE_LIMITED).
+            error.retry_after = error.retry_after or self._policy.frequency_backoff_s
+            self._limiter.back_off(error.retry_after)
         return self._policy.delay(
             state.made, error, ctx.remaining(self._monotonic()), self._uniform
         )

@@ -33,6 +33,9 @@ DEADLINE_EXCEEDED = "DEADLINE_EXCEEDED"
 DETAIL_APIS = ("product.search.queryProductDetail", "alibaba.product.get")
 FREQUENCY_LIMIT_CODE = "gw.QosAppFrequencyLimit"
 NO_USAGE_LEFT_CODE = "gw.NoUsageLeftError"
+# queryProductDetail's refusal of an offer outside the curated pool, inside a 200:
+# {"result": {"success": false, "message": "offerId:... 不是精选货源商品"}}.
+OUTSIDE_POOL_WORDS = "不是精选货源商品"
 
 _GATEWAY_CODES = {
     "401": TOKEN_EXPIRED,
@@ -81,6 +84,11 @@ class UpstreamError(Exception):
             and "image" in text
             and ("not_found" in text or "not found" in text or "expired" in text)
         )
+
+    @property
+    def outside_curated_pool(self) -> bool:
+        """queryProductDetail answers only for curated offers; this one is not (ask elsewhere)."""
+        return self.reason == REQUEST_INVALID and OUTSIDE_POOL_WORDS in self.upstream_message
 
     @property
     def stale_timestamp(self) -> bool:

@@ -55,11 +55,6 @@ CLOCK_SKEW = Gauge(
     "factoryfinder_gateway_clock_skew_seconds",
     "Upstream clock minus ours, as calibrated against system/currentTime.",
 )
-THUMBNAILS = Counter(
-    "factoryfinder_gateway_thumbnails_total",
-    "Offer thumbnails fetched for perceptual hashes, by result.",
-    ["result"],
-)
 
 
 def watch_breaker(api: str, breaker: CircuitBreaker) -> None:

@@ -93,7 +93,7 @@ def stop_process(process: subprocess.Popen[str]) -> None:
 
 
 def gateway_env(sandbox: Sandbox, tokens: TokenPair, **extra: str) -> dict[str, str]:
-    """Settings of a test gateway: quick retries, no drain delay, no thumbnails by default."""
+    """Settings of a test gateway: quick retries, no drain delay."""
     env = {
         "FF_GATEWAY_UPSTREAM_URL": f"{sandbox.url}/openapi",
         "FF_GATEWAY_APP_KEY": sandbox.app_key,
@@ -102,8 +102,6 @@ def gateway_env(sandbox: Sandbox, tokens: TokenPair, **extra: str) -> dict[str, 
         "FF_GATEWAY_REFRESH_TOKEN": tokens.refresh_token,
         "FF_GATEWAY_REFRESH_TOKEN_EXPIRES_AT": tokens.refresh_token_timeout,
         "FF_GATEWAY_STORE_URL": "memory://",
-        "FF_GATEWAY_SANDBOX_MODE": "true",
-        "FF_GATEWAY_THUMBNAILS": "false",
         "FF_GATEWAY_PORT": "0",
         "FF_GATEWAY_DRAIN_DELAY_SECONDS": "0",
         "FF_GATEWAY_GRACE_SECONDS": "0",

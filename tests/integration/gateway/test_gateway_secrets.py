@@ -2,7 +2,7 @@
 
 Captured: the process's stdout and stderr (JSON logs at DEBUG), its Prometheus
 metrics, and every gRPC reply and error status the callers got. The run
-covers searches with thumbnails and enrichment, paging, details, retried 5xx
+covers searches with enrichment, paging, details, retried 5xx
 answers, a rejected request and a token refresh (whose new token is read
 back from the store and searched for as well, in the store's file too: the
 stored pair is sealed).
@@ -104,8 +104,6 @@ async def test_no_secret_in_any_output(
         FF_GATEWAY_STORE_URL=f"sqlite:///{db}",
         FF_GATEWAY_LOG_LEVEL="DEBUG",
         FF_GATEWAY_METRICS_PORT="0",
-        FF_GATEWAY_THUMBNAILS="true",
-        FF_GATEWAY_THUMBNAIL_TOP_N="5",
     )
     process, address = spawn_gateway(env, log)
     try:

@@ -31,6 +31,10 @@ class FakeUpstream:
     declined: set[str] = field(default_factory=set)
     refuse_images: bool = False
     image_ids: set[str] = field(default_factory=set)
+    # Offers queryProductDetail refuses as outside its curated pool.
+    outside_pool: set[str] = field(default_factory=set)
+    # Every offerQueryParam received, decoded.
+    queries: list[dict[str, Any]] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         path = request.url.path.removeprefix("/openapi/")
@@ -67,6 +71,7 @@ class FakeUpstream:
 
     def _query(self, form: dict[str, str]) -> httpx.Response:
         param = json.loads(form["offerQueryParam"])
+        self.queries.append(param)
         if param["imageId"] not in self.image_ids:
             failure = {"success": False, "code": "IMAGE_NOT_FOUND", "message": "imageId not found"}
             return _reply({"result": failure})
@@ -88,14 +93,24 @@ class FakeUpstream:
             "currentPage": page,
             "pageSize": size,
             "data": rows,
+            "picRegionInfo": {
+                "currentRegion": param.get("region", "0,255,0,255"),
+                "yoloCropRegion": "0,255,0,255;128,255,128,255",
+            },
         }
         return _reply({"result": {"success": True, "code": "200", "result": result}})
 
     def _detail(self, form: dict[str, str]) -> httpx.Response:
         offer_id = json.loads(form["offerDetailParam"])["offerId"]
+        if str(offer_id) in self.outside_pool:
+            refusal = {"success": False, "message": f"offerId:{offer_id} 不是精选货源商品"}
+            return _reply({"result": refusal})
         detail = {
             "offerId": offer_id,
             "subject": "detail",
+            "sellerOpenId": "BBBfakeSeller",
+            "topCategoryId": 10166,
+            "secondCategoryId": 1031919,
             "minOrderQuantity": 10,
             "productSaleInfo": {"priceRangeList": [{"startQuantity": 10, "price": "9.00"}]},
         }

@@ -53,7 +53,9 @@ def test_a_full_row() -> None:
     assert offer.repurchase_rate == pytest.approx(0.13)
     assert offer.category_path == ["10166", "1038378"]
     assert offer.category_id == "1038378"
-    assert offer.similarity == pytest.approx(87.5)
+    # 1688 sends no similarity; a relay's stray field is not read as one.
+    assert offer.similarity == 0
+    assert offer.upstream_rank == 0
     assert list(offer.supplier.seller_identities) == ["super_factory", "tp_member"]
     assert offer.supplier.company_name == "广州市白云区XX服装厂"
     assert offer.supplier.years_on_platform == 8
@@ -294,7 +296,7 @@ def test_product_get() -> None:
     assert offer.detail.source_api == "alibaba.product.get"
     assert offer.detail.min_order == 100
     assert offer.detail.quote_type == 1
-    assert offer.image_url == "img/ibank/a.jpg"
+    assert offer.image_url == "https://cbu01.alicdn.com/img/ibank/a.jpg"
     assert offer.detail.unit_weight_kg == pytest.approx(0.02)
 
 
@@ -383,3 +385,74 @@ def test_an_unknown_image_id_is_not_an_unknown_offer() -> None:
         parsing.unwrap_result(API, payload)
     assert caught.value.reason == errors.REQUEST_INVALID
     assert caught.value.image_expired
+
+
+def test_the_documentation_legend_is_no_seller_identity() -> None:
+    legend = "super_factory-超级工厂 powerful_merchants-实力商家 tp_member-诚信通会员"
+    offer = parsing.parse_offer(API, {"offerId": 1, "sellerIdentities": [legend]})
+    assert offer is not None
+    assert list(offer.supplier.seller_identities) == []
+    mixed = parsing.parse_offer(API, {"offerId": 1, "sellerIdentities": ["yx-严选", "tp_member"]})
+    assert mixed is not None
+    assert list(mixed.supplier.seller_identities) == ["tp_member"]
+
+
+def test_the_upstream_rank_is_the_row_position_across_pages() -> None:
+    payload = {"data": [{"offerId": 1}, {"subject": "no id"}, {"offerId": "3"}]}
+    page = parsing.parse_search_page(API, payload, first_rank=21)
+    assert [(o.offer_id, o.upstream_rank) for o in page.offers] == [("1", 21), ("3", 23)]
+    assert all(offer.similarity == 0 for offer in page.offers)
+
+
+def test_pic_region_info_is_kept_as_sent() -> None:
+    regions = {"currentRegion": "0,799,0,799", "yoloCropRegion": "1,2,3,4;5,6,7,8"}
+    page = parsing.parse_search_page(API, {"data": [], "picRegionInfo": regions})
+    assert (page.searched_region, page.seen_regions) == ("0,799,0,799", "1,2,3,4;5,6,7,8")
+
+
+@pytest.mark.parametrize(
+    "relayed",
+    [
+        {"code": 200, "message": "操作成功", "data": {"totalRecords": 1, "data": []}},
+        {"success": True, "data": {"totalRecords": 1, "data": []}},
+    ],
+)
+def test_a_relay_envelope_is_unwrapped(relayed: dict[str, Any]) -> None:
+    assert parsing.unwrap_result(API, relayed) == {"totalRecords": 1, "data": []}
+
+
+@pytest.mark.parametrize(
+    "relayed",
+    [
+        {"code": 500, "message": "系统繁忙", "data": None},
+        {"success": False, "code": "500", "message": "系统繁忙", "data": None},
+    ],
+)
+def test_a_relay_failure_is_a_business_error(relayed: dict[str, Any]) -> None:
+    with pytest.raises(errors.UpstreamError) as caught:
+        parsing.unwrap_result(API, relayed)
+    assert caught.value.upstream_message == "系统繁忙"
+
+
+def test_a_search_payload_is_not_taken_for_a_relay_envelope() -> None:
+    payload = {"success": True, "data": [{"offerId": 1}]}
+    assert parsing.unwrap_result(API, payload) is payload
+
+
+def test_sku_weights_in_grams_become_kilograms() -> None:
+    payload = {
+        "offerId": 5,
+        "productShippingInfo": {
+            "weight": None,
+            "skuShippingInfoList": [{"skuId": 1, "weight": 200}, {"skuId": 2, "weight": 250}],
+        },
+    }
+    assert parsing.parse_query_detail(payload).detail.unit_weight_kg == pytest.approx(0.25)
+
+
+def test_a_seller_repeat_rate_is_not_the_offers_repurchase_rate() -> None:
+    offer = parsing.parse_offer(
+        API, {"offerId": 1, "sellerDataInfo": {"repeatPurchasePercent": "11"}}
+    )
+    assert offer is not None
+    assert offer.repurchase_rate == 0

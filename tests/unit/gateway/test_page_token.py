@@ -20,6 +20,13 @@ def test_round_trip() -> None:
     token = PageToken(SHA, 3, "f00d")
     assert decode(token.encode()) == token
     assert "=" not in token.encode()
+    sized = PageToken(SHA, 2, "f00d", 800, 600)
+    assert decode(sized.encode()) == sized
+
+
+def test_a_token_without_an_image_size_has_none() -> None:
+    token = decode(forge({"v": 1, "i": SHA, "p": 2, "f": "x"}))
+    assert (token.width, token.height) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -34,6 +41,8 @@ def test_round_trip() -> None:
         forge({"v": 1, "i": SHA, "p": True, "f": "x"}),
         forge({"v": 1, "i": SHA, "p": 10_001, "f": "x"}),
         forge({"v": 1, "i": SHA, "p": 2, "f": ""}),
+        forge({"v": 1, "i": SHA, "p": 2, "f": "x", "w": -1, "h": 5}),
+        forge({"v": 1, "i": SHA, "p": 2, "f": "x", "w": 8, "h": "5"}),
     ],
 )
 def test_refusals(text: str) -> None:

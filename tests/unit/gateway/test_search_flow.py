@@ -14,6 +14,7 @@ from factoryfinder.v1 import common_pb2
 
 from services.gateway import upstream_errors as errors
 from services.gateway.limits_errors import QuotaExhausted
+from services.gateway.offer_details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
 from services.gateway.search_request import (
     InvalidSearch,
@@ -21,6 +22,7 @@ from services.gateway.search_request import (
     SearchImage,
     SearchQuery,
 )
+from services.gateway.server import to_service_error
 from services.gateway.settings import load_gateway_settings
 from services.gateway.upstream_client import CallContext
 from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
@@ -31,9 +33,9 @@ DETAIL = "product.search.queryProductDetail"
 GET = "alibaba.product.get"
 
 
-def image(seed: bytes, phash: int | None = None) -> SearchImage:
+def image(seed: bytes, phash: int | None = None, side: int = 0) -> SearchImage:
     jpeg = b"\xff\xd8fake-jpeg-" + seed
-    return SearchImage(jpeg, hashlib.sha256(jpeg).hexdigest(), phash)
+    return SearchImage(jpeg, hashlib.sha256(jpeg).hexdigest(), phash, side, side)
 
 
 def ctx() -> CallContext:
@@ -53,7 +55,6 @@ async def runtime_for(upstream: FakeUpstream, **env: str) -> GatewayRuntime:
             "FF_GATEWAY_ACCESS_TOKEN": TOKEN,
             "FF_GATEWAY_STORE_URL": "memory://",
             "FF_GATEWAY_UPSTREAM_URL": "http://sandbox/openapi",
-            "FF_GATEWAY_THUMBNAILS": "false",
             **env,
         }
     )
@@ -259,3 +260,109 @@ async def test_an_expired_upload_is_uploaded_again(
     assert second.page == 2
     assert dict(second.spent) == {QUERY: 2, UPLOAD: 1}
     assert upstream.calls[UPLOAD] == 2
+
+
+async def test_an_offer_outside_the_curated_pool_is_asked_of_product_get(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.outside_pool.add("584051070147")
+    outside = await runtime.details.get("584051070147", "en", ctx())
+    inside = await runtime.details.get("584051070148", "en", ctx())
+    assert outside.offer.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
+    assert outside.offer.detail.source_api == GET
+    # The refusal is the offer's, not the API's: the next offer still asks queryProductDetail.
+    assert inside.offer.detail.source_api == DETAIL
+    assert (upstream.calls[DETAIL], upstream.calls[GET]) == (2, 1)
+
+
+async def test_outside_the_pool_with_no_fallback_is_an_unavailable_detail(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    upstream.outside_pool.add("584051070147")
+    upstream.declined.add(GET)
+    with pytest.raises(DetailUnavailable) as caught:
+        await runtime.details.get("584051070147", "en", ctx())
+    assert caught.value.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
+    assert "curated pool" in caught.value.reason
+    error = to_service_error(caught.value)
+    assert error is not None
+    assert (error.code.value, error.reason) == ("FAILED_PRECONDITION", "DETAIL_UNAVAILABLE")
+    assert error.metadata["detail_status"] == "NOT_IN_CURATED_POOL"
+    enriched = common_pb2.Offer(offer_id="584051070147")
+    assert not await runtime.details.enrich(enriched, "en", ctx())
+    assert enriched.detail.status == common_pb2.DETAIL_STATUS_NOT_IN_CURATED_POOL
+    # The refusal is remembered: asking again spends no queryProductDetail call.
+    assert upstream.calls[DETAIL] == 1
+
+
+async def test_offers_carry_their_place_in_the_upstream_order(runtime: GatewayRuntime) -> None:
+    first = await runtime.flow.search(SearchQuery(image(b"n"), "", SearchFilters(), 0), ctx())
+    second = await runtime.flow.search(
+        SearchQuery(None, first.next_page_token, SearchFilters(), 0), ctx()
+    )
+    assert [o.upstream_rank for o in first.offers] == list(range(1, 21))
+    assert [o.upstream_rank for o in second.offers] == list(range(21, 41))
+    assert all(o.similarity == 0 for o in first.offers + second.offers)
+
+
+async def test_the_subject_and_keyword_go_upstream_on_every_page(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    filters = SearchFilters(subject=(0.5, 0.5, 1.0, 1.0), keyword="纯棉")
+    first = await runtime.flow.search(SearchQuery(image(b"o", side=256), "", filters, 0), ctx())
+    await runtime.flow.search(SearchQuery(None, first.next_page_token, filters, 0), ctx())
+    assert [(q["region"], q["keyword"], q["beginPage"]) for q in upstream.queries] == [
+        ("128,255,128,255", "纯棉", 1),
+        ("128,255,128,255", "纯棉", 2),
+    ]
+    regions = first.picture_regions
+    assert regions is not None
+    searched = regions.searched
+    assert (searched.left, searched.top, searched.right, searched.bottom) == (0.5, 0.5, 1, 1)
+    assert [(b.left, b.top, b.right, b.bottom) for b in regions.others] == [(0, 0, 1, 1)]
+
+
+async def test_the_subject_and_keyword_are_part_of_the_cached_result(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"p", side=256)
+    for filters in (
+        SearchFilters(),
+        SearchFilters(keyword="不锈钢"),
+        SearchFilters(subject=(0, 0, 0.5, 0.5)),
+        SearchFilters(subject=(0, 0, 0.5, 0.5)),
+    ):
+        await runtime.flow.search(SearchQuery(photo, "", filters, 0), ctx())
+    assert upstream.calls[QUERY] == 3
+    first = await runtime.flow.search(SearchQuery(photo, "", SearchFilters(keyword="x"), 0), ctx())
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(
+            SearchQuery(None, first.next_page_token, SearchFilters(keyword="y"), 0), ctx()
+        )
+    assert caught.value.page_token
+
+
+@pytest.mark.parametrize(
+    ("filters", "side", "field"),
+    [
+        (SearchFilters(subject=(0.5, 0, 0.5, 1)), 256, "subject"),
+        (SearchFilters(subject=(0, 0, 1, 1)), 0, "image.width"),
+        (SearchFilters(keyword="字" * 51), 256, "keyword"),
+    ],
+)
+async def test_bad_subjects_and_keywords(
+    runtime: GatewayRuntime, filters: SearchFilters, side: int, field: str
+) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(SearchQuery(image(b"q", side=side), "", filters, 0), ctx())
+    assert caught.value.field == field
+
+
+async def test_enrichment_fills_what_a_live_row_lacks(runtime: GatewayRuntime) -> None:
+    result = await runtime.flow.search(SearchQuery(image(b"r"), "", SearchFilters(), 1), ctx())
+    enriched, plain = result.offers[0], result.offers[1]
+    assert enriched.supplier.id == "BBBfakeSeller"
+    assert list(enriched.category_path) == ["10166", "1031919"]
+    assert enriched.category_id == "1031919"
+    assert enriched.min_order == 10
+    assert (plain.supplier.id, plain.category_id, plain.min_order) == ("", "", 0)

@@ -304,6 +304,19 @@ async def test_frequency_limit_with_no_time_left_says_rate_limited(
         await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=1.0))
     assert caught.value.reason == errors.RATE_LIMITED
     assert rig.time.sleeps == []
+    assert caught.value.retry_after == 2.0
+
+
+async def test_a_frequency_limit_through_every_retry_ends_with_a_retry_after(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
+    assert caught.value.reason == errors.RATE_LIMITED
+    assert len(rig.upstream.requests) == 4
+    # What the caller is told to wait is the pause every caller keeps.
+    assert caught.value.retry_after == 2.0
 
 
 async def test_the_budget_is_never_overspent(rig_factory: Callable[..., Rig]) -> None:
