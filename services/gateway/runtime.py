@@ -21,6 +21,7 @@ import httpx
 from services.gateway import upstream_metrics
 from services.gateway.caches import Caches
 from services.gateway.circuit_breaker import CircuitBreaker
+from services.gateway.idempotency import Idempotency
 from services.gateway.offer_details import OfferDetails
 from services.gateway.quota_ledger import LEASE_S, QuotaLedger
 from services.gateway.rate_limit import RateLimiter
@@ -48,6 +49,7 @@ class GatewayRuntime:
     tokens: TokenManager
     details: OfferDetails
     flow: SearchFlow
+    idempotency: Idempotency
     _upkeep: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
@@ -194,4 +196,15 @@ def build_runtime(
         settings.locale,
     )
     flow = SearchFlow(client, caches, ledger, details, _thumbnails(settings, http), limits)
-    return GatewayRuntime(settings, store, http, ledger, breakers, client, tokens, details, flow)
+    return GatewayRuntime(
+        settings,
+        store,
+        http,
+        ledger,
+        breakers,
+        client,
+        tokens,
+        details,
+        flow,
+        Idempotency(store),
+    )

@@ -91,11 +91,22 @@ class AccessTokens(Protocol):
 
 @dataclass
 class CallContext:
-    """One caller's request: tenant, deadline (``time.monotonic()``) and what it spent."""
+    """One caller's request: tenant, deadline (``time.monotonic()``) and what it spent.
+
+    ``journal`` is told of every answered call too: idempotency.py keeps there
+    what all attempts of the request with ``idempotency_key`` spent.
+    """
 
     tenant: str
     deadline: float | None
     spent: Counter[str] = field(default_factory=Counter)
+    idempotency_key: str = ""
+    journal: Callable[[str], Awaitable[None]] | None = None
+
+    async def note_spent(self, api: str) -> None:
+        self.spent[api] += 1
+        if self.journal is not None:
+            await self.journal(api)
 
     def remaining(self, now: float) -> float | None:
         return None if self.deadline is None else self.deadline - now
@@ -260,11 +271,11 @@ class UpstreamClient:
         except UpstreamError as error:
             self._record(api, breaker, error)
             if error.reached:
-                ctx.spent[api.name] += 1
+                await ctx.note_spent(api.name)
             else:
                 await self._ledger.refund(api.name, ctx.tenant, reservation)
             raise
-        ctx.spent[api.name] += 1
+        await ctx.note_spent(api.name)
         self._record(api, breaker, None)
         return body
 

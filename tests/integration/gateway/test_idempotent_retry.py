@@ -1,0 +1,73 @@
+"""A retried gateway call (same idempotency key) does not pay twice.
+
+The gateway runs in-process against the sandbox over HTTP; the sandbox counts
+what reached it.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+from factoryfinder.v1 import gateway_pb2
+
+from services.gateway.idempotency import IDEMPOTENCY_HEADER
+from services.gateway.server import search_query
+from services.gateway.upstream_client import CallContext
+from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from tests.integration.gateway.harness import (
+    QUERY,
+    UPLOAD,
+    Sandbox,
+    gateway_env,
+    photo,
+    running_gateway,
+    tenant,
+)
+
+
+def keyed(key: str, who: str = "acme") -> tuple[tuple[str, str], ...]:
+    return (*tenant(who), (IDEMPOTENCY_HEADER, key))
+
+
+def spent(response: gateway_pb2.SearchOffersResponse) -> dict[str, int]:
+    return {line.api: line.calls for line in response.quota_spent}
+
+
+async def test_a_finished_call_is_answered_again_for_free(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    async with running_gateway(gateway_env(sandbox, tokens, FF_GATEWAY_PHASH_DISTANCE="0")) as gw:
+        request = gateway_pb2.SearchOffersRequest(image=photo(9100, side=160))
+        first = await gw.stub.SearchOffers(request, metadata=keyed("r1/search/a"), timeout=30)
+        counts = await admin.call_counts()
+        again = await gw.stub.SearchOffers(request, metadata=keyed("r1/search/a"), timeout=30)
+        assert again == first
+        assert spent(again) == {UPLOAD: 1, QUERY: 1}
+        assert await admin.call_counts() == counts
+        # The key is the tenant's own: another tenant gets a (free) repeat, not that answer.
+        other = await gw.stub.SearchOffers(
+            request, metadata=keyed("r1/search/a", "beta"), timeout=30
+        )
+        assert (other.from_cache, spent(other)) == (True, {UPLOAD: 0, QUERY: 0})
+        assert await admin.call_counts() == counts
+
+
+async def test_a_retry_pays_only_what_the_dead_attempt_never_received(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    async with running_gateway(gateway_env(sandbox, tokens, FF_GATEWAY_PHASH_DISTANCE="0")) as gw:
+        request = gateway_pb2.SearchOffersRequest(image=photo(9200, side=160))
+        key = "acme/r2/search/b"
+        # The first attempt got its upload and page upstream, then its replica died
+        # before answering: its spending is journalled, no answer was kept.
+        dead = CallContext("acme", time.monotonic() + 30)
+        dead.idempotency_key = key
+        dead.journal = functools.partial(gw.runtime.idempotency.note_spent, key)
+        await gw.runtime.flow.search(search_query(request), dead)
+        counts = await admin.call_counts()
+        retry = await gw.stub.SearchOffers(request, metadata=keyed("r2/search/b"), timeout=30)
+        assert await admin.call_counts() == counts
+        # It says what the request spent in all, and that its page was paid for.
+        assert (retry.from_cache, spent(retry)) == (False, {UPLOAD: 1, QUERY: 1})
+        assert len(retry.offers) > 0
