@@ -18,7 +18,9 @@ from tests.integration.scaleout.cluster import QUERY, UPLOAD, Caller, spent, sta
 
 def png_at_90_percent(jpeg: bytes) -> bytes:
     with Image.open(io.BytesIO(jpeg)) as image:
-        smaller = image.resize((image.width * 9 // 10, image.height * 9 // 10), Image.Resampling.LANCZOS)
+        smaller = image.resize(
+            (image.width * 9 // 10, image.height * 9 // 10), Image.Resampling.LANCZOS
+        )
     out = io.BytesIO()
     smaller.save(out, "PNG")
     return out.getvalue()
