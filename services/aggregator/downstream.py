@@ -41,6 +41,7 @@ from shared.grpc_server import REQUEST_ID_HEADER
 
 TENANT_HEADER = "x-tenant-id"
 IDEMPOTENCY_HEADER = "x-idempotency-key"
+ATTEMPT_HEADER = "x-idempotency-attempt"
 # A gateway call is tried on this many replicas at most, pausing between tries
 # so a dead replica's connection is seen broken and the next pick skips it.
 GATEWAY_ATTEMPTS = 3
@@ -139,8 +140,12 @@ class Downstream:
     ) -> R:
         digest = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()[:24]
         key = f"{scope.request_id}/{step}/{digest}"
-        metadata = (*scope.metadata(), (IDEMPOTENCY_HEADER, key))
-        for pause in (*_GATEWAY_PAUSES_S, None):
+        for attempt, pause in enumerate((*_GATEWAY_PAUSES_S, None), start=1):
+            metadata = (
+                *scope.metadata(),
+                (IDEMPOTENCY_HEADER, key),
+                (ATTEMPT_HEADER, str(attempt)),
+            )
             try:
                 return await call(request, timeout=scope.remaining(), metadata=metadata)
             except grpc.aio.AioRpcError as exc:

@@ -22,6 +22,10 @@ from collections.abc import Iterable
 from services.gateway.store import Store
 
 IDEMPOTENCY_HEADER = "x-idempotency-key"
+# 1 for the first attempt: only a retry reads what earlier attempts left (the same
+# photo twice in one batch has one key too, but neither is the other's retry).
+ATTEMPT_HEADER = "x-idempotency-attempt"
+_MAX_ATTEMPT = 16
 # Longer than any caller's deadline: a retry always finds its key.
 _TTL_S = 15 * 60.0
 _NO_LIMIT = 2**62
@@ -39,6 +43,11 @@ class Idempotency:
         if not key or len(key) > _MAX_KEY_LENGTH or not key.isprintable():
             return None
         return f"{tenant}/{key}"
+
+    @staticmethod
+    def attempt(text: str) -> int:
+        """The attempt number a caller sent; 1 for none or nonsense."""
+        return int(text) if text.isdigit() and 1 <= int(text) <= _MAX_ATTEMPT else 1
 
     async def note_spent(self, key: str, api: str) -> None:
         """One upstream call of ``api`` answered for ``key``."""

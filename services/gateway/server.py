@@ -23,7 +23,7 @@ from google.protobuf import timestamp_pb2
 from google.type import money_pb2
 
 from services.gateway import upstream_errors as upstream
-from services.gateway.idempotency import IDEMPOTENCY_HEADER, Idempotency
+from services.gateway.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER, Idempotency
 from services.gateway.limits_errors import QuotaExhausted
 from services.gateway.offer_details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
@@ -225,18 +225,19 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         key = Idempotency.scoped(tenant, str(metadata.get(IDEMPOTENCY_HEADER, "")))
         if key is not None:
             ctx.idempotency_key = key
+            ctx.attempt = Idempotency.attempt(str(metadata.get(ATTEMPT_HEADER, "")))
             ctx.journal = functools.partial(self._runtime.idempotency.note_spent, key)
         return ctx
 
     async def _answered(self, ctx: CallContext) -> bytes | None:
         """The kept answer of an earlier attempt of this keyed request, if it finished."""
-        if not ctx.idempotency_key:
+        if not ctx.idempotency_key or ctx.attempt == 1:
             return None
         return await self._runtime.idempotency.answer(ctx.idempotency_key)
 
     async def _spent_in_all(self, ctx: CallContext, apis: tuple[str, ...]) -> Mapping[str, int]:
         """What this request spent, earlier attempts of its key included."""
-        if not ctx.idempotency_key:
+        if not ctx.idempotency_key or ctx.attempt == 1:
             return ctx.spent
         return await self._runtime.idempotency.spent(ctx.idempotency_key, {*apis, *ctx.spent})
 

@@ -94,13 +94,15 @@ class CallContext:
     """One caller's request: tenant, deadline (``time.monotonic()``) and what it spent.
 
     ``journal`` is told of every answered call too: idempotency.py keeps there
-    what all attempts of the request with ``idempotency_key`` spent.
+    what all attempts of the request with ``idempotency_key`` spent (this one is
+    attempt number ``attempt``).
     """
 
     tenant: str
     deadline: float | None
     spent: Counter[str] = field(default_factory=Counter)
     idempotency_key: str = ""
+    attempt: int = 1
     journal: Callable[[str], Awaitable[None]] | None = None
 
     async def note_spent(self, api: str) -> None:

@@ -11,7 +11,7 @@ import time
 
 from factoryfinder.v1 import gateway_pb2
 
-from services.gateway.idempotency import IDEMPOTENCY_HEADER
+from services.gateway.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER
 from services.gateway.server import search_query
 from services.gateway.upstream_client import CallContext
 from services.sandbox.admin_client import SandboxAdmin, TokenPair
@@ -26,8 +26,8 @@ from tests.integration.gateway.harness import (
 )
 
 
-def keyed(key: str, who: str = "acme") -> tuple[tuple[str, str], ...]:
-    return (*tenant(who), (IDEMPOTENCY_HEADER, key))
+def keyed(key: str, who: str = "acme", attempt: int = 1) -> tuple[tuple[str, str], ...]:
+    return (*tenant(who), (IDEMPOTENCY_HEADER, key), (ATTEMPT_HEADER, str(attempt)))
 
 
 def spent(response: gateway_pb2.SearchOffersResponse) -> dict[str, int]:
@@ -41,13 +41,19 @@ async def test_a_finished_call_is_answered_again_for_free(
         request = gateway_pb2.SearchOffersRequest(image=photo(9100, side=160))
         first = await gw.stub.SearchOffers(request, metadata=keyed("r1/search/a"), timeout=30)
         counts = await admin.call_counts()
-        again = await gw.stub.SearchOffers(request, metadata=keyed("r1/search/a"), timeout=30)
+        again = await gw.stub.SearchOffers(
+            request, metadata=keyed("r1/search/a", attempt=2), timeout=30
+        )
         assert again == first
         assert spent(again) == {UPLOAD: 1, QUERY: 1}
         assert await admin.call_counts() == counts
-        # The key is the tenant's own: another tenant gets a (free) repeat, not that answer.
+        # A first attempt under the same key (the same photo twice in one request) is no
+        # retry: it is a free repeat, which spent nothing itself.
+        twin = await gw.stub.SearchOffers(request, metadata=keyed("r1/search/a"), timeout=30)
+        assert (twin.from_cache, spent(twin)) == (True, {UPLOAD: 0, QUERY: 0})
+        # The key is the tenant's own: another tenant's retry does not get that answer.
         other = await gw.stub.SearchOffers(
-            request, metadata=keyed("r1/search/a", "beta"), timeout=30
+            request, metadata=keyed("r1/search/a", "beta", attempt=2), timeout=30
         )
         assert (other.from_cache, spent(other)) == (True, {UPLOAD: 0, QUERY: 0})
         assert await admin.call_counts() == counts
@@ -66,7 +72,9 @@ async def test_a_retry_pays_only_what_the_dead_attempt_never_received(
         dead.journal = functools.partial(gw.runtime.idempotency.note_spent, key)
         await gw.runtime.flow.search(search_query(request), dead)
         counts = await admin.call_counts()
-        retry = await gw.stub.SearchOffers(request, metadata=keyed("r2/search/b"), timeout=30)
+        retry = await gw.stub.SearchOffers(
+            request, metadata=keyed("r2/search/b", attempt=2), timeout=30
+        )
         assert await admin.call_counts() == counts
         # It says what the request spent in all, and that its page was paid for.
         assert (retry.from_cache, spent(retry)) == (False, {UPLOAD: 1, QUERY: 1})

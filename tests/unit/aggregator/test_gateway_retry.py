@@ -12,6 +12,7 @@ from factoryfinder.v1 import gateway_pb2
 from grpc.aio import AioRpcError, Metadata
 
 from services.aggregator.downstream import (
+    ATTEMPT_HEADER,
     GATEWAY_ATTEMPTS,
     IDEMPOTENCY_HEADER,
     CallScope,
@@ -41,10 +42,13 @@ class Replicas:
     def __init__(self, *failures: AioRpcError) -> None:
         self.failures = list(failures)
         self.keys: list[str] = []
+        self.attempts: list[str] = []
 
     async def __call__(self, request: Any, **options: Any) -> str:
         assert options["timeout"] > 0
-        self.keys.append(dict(options["metadata"])[IDEMPOTENCY_HEADER])
+        metadata = dict(options["metadata"])
+        self.keys.append(metadata[IDEMPOTENCY_HEADER])
+        self.attempts.append(metadata[ATTEMPT_HEADER])
         if self.failures:
             raise self.failures.pop(0)
         return "answer"
@@ -85,6 +89,7 @@ async def test_a_lost_replica_is_retried_with_the_same_key(downstream: Downstrea
     assert answer == "answer"
     assert len(replicas.keys) == 3 == GATEWAY_ATTEMPTS
     assert len(set(replicas.keys)) == 1
+    assert replicas.attempts == ["1", "2", "3"]
     assert replicas.keys[0].startswith("req-1/search/")
     # Another photo (another request) of the same caller request gets another key.
     other = Replicas()
