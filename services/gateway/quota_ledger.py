@@ -189,7 +189,10 @@ class QuotaLedger:
         parts = owner.rsplit("/", 2)
         if len(parts) != 3 or parts[0] != host or not parts[1].isdigit():
             return False
-        return not _pid_alive(int(parts[1]))
+        pid = int(parts[1])
+        # Our own pid under another nonce: an earlier incarnation (a container restarted
+        # with the same hostname and pid 1).
+        return pid == os.getpid() or not _pid_alive(pid)
 
     async def mark_exhausted(self, api: str) -> None:
         """The upstream said gw.NoUsageLeftError: refuse ``api`` until the next reset."""

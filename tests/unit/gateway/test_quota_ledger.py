@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -165,3 +167,14 @@ async def test_a_live_owner_keeps_its_holds_until_its_lease_lapses(store: Store)
     assert await local.recover() == 0
     await store.delete("quota:owner:far-away-host/4242/y")
     assert await local.recover() == 1
+
+
+async def test_an_earlier_incarnation_with_our_host_and_pid_is_dead(store: Store) -> None:
+    clock = FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC))
+    before = f"{socket.gethostname()}/{os.getpid()}/old-nonce"
+    earlier = QuotaLedger(store, {QUERY: 5}, None, clock, owner=before)
+    await earlier.renew_lease()
+    await earlier.reserve(QUERY, "")
+    restarted = QuotaLedger(store, {QUERY: 5}, None, clock)
+    assert await restarted.recover() == 1
+    assert (await restarted.usage(""))[0][0].used == 0
