@@ -128,7 +128,9 @@ class SearchFlow:
         upstream (imageId and query parameters): any photo that maps to one upload, with
         the same options, reuses the page for free."""
         # Reserve the query before an upload: a spent query budget must not burn an upload.
-        held = None if image_id is not None else await self._reserve_query(ctx)
+        held = None
+        if image_id is None:
+            held = await self._ledger.reserve(IMAGE_QUERY.name, ctx.tenant)
         try:
             if image_id is None:
                 image_id = await self._upload(sha, image, ctx)
@@ -146,9 +148,6 @@ class SearchFlow:
         finally:
             if held is not None:
                 await self._ledger.refund(IMAGE_QUERY.name, ctx.tenant, held)
-
-    async def _reserve_query(self, ctx: CallContext) -> Reservation:
-        return await self._ledger.reserve(IMAGE_QUERY.name, ctx.tenant)
 
     @contextlib.asynccontextmanager
     async def _one_at_a_time(self, key: str) -> AsyncIterator[None]:

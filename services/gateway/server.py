@@ -8,7 +8,6 @@ this one.
 
 from __future__ import annotations
 
-import functools
 import re
 import sys
 import time
@@ -224,9 +223,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         metadata = dict(context.invocation_metadata() or ())
         key = Idempotency.scoped(tenant, str(metadata.get(IDEMPOTENCY_HEADER, "")))
         if key is not None:
-            ctx.idempotency_key = key
-            ctx.attempt = Idempotency.attempt(str(metadata.get(ATTEMPT_HEADER, "")))
-            ctx.journal = functools.partial(self._runtime.idempotency.note_spent, key)
+            attempt = Idempotency.attempt(str(metadata.get(ATTEMPT_HEADER, "")))
+            self._runtime.idempotency.attach(ctx, key, attempt)
         return ctx
 
     async def _answered(self, ctx: CallContext) -> bytes | None:
@@ -235,11 +233,11 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             return None
         return await self._runtime.idempotency.answer(ctx.idempotency_key)
 
-    async def _spent_in_all(self, ctx: CallContext, apis: tuple[str, ...]) -> Mapping[str, int]:
+    async def _spent_in_all(self, ctx: CallContext) -> Mapping[str, int]:
         """What this request spent, earlier attempts of its key included."""
         if not ctx.idempotency_key or ctx.attempt == 1:
             return ctx.spent
-        return await self._runtime.idempotency.spent(ctx.idempotency_key, {*apis, *ctx.spent})
+        return ctx.spent + await self._runtime.idempotency.spent_before(ctx)
 
     async def SearchOffers(
         self,
@@ -253,7 +251,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             result = await self._runtime.flow.search(search_query(request), ctx)
         except Exception as exc:
             raise to_service_error(exc) or exc from None
-        spent = await self._spent_in_all(ctx, _SEARCH_APIS)
+        spent = await self._spent_in_all(ctx)
         response = gateway_pb2.SearchOffersResponse(
             offers=result.offers,
             next_page_token=result.next_page_token,

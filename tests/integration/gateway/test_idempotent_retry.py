@@ -6,7 +6,6 @@ what reached it.
 
 from __future__ import annotations
 
-import functools
 import time
 
 from factoryfinder.v1 import gateway_pb2
@@ -68,8 +67,7 @@ async def test_a_retry_pays_only_what_the_dead_attempt_never_received(
         # The first attempt got its upload and page upstream, then its replica died
         # before answering: its spending is journalled, no answer was kept.
         dead = CallContext("acme", time.monotonic() + 30)
-        dead.idempotency_key = key
-        dead.journal = functools.partial(gw.runtime.idempotency.note_spent, key)
+        gw.runtime.idempotency.attach(dead, key, attempt=1)
         await gw.runtime.flow.search(search_query(request), dead)
         counts = await admin.call_counts()
         retry = await gw.stub.SearchOffers(
