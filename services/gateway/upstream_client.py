@@ -265,8 +265,9 @@ class UpstreamClient:
         state.held = held
         if breaker is not None and not breaker.allow():
             raise self._circuit_open(api, breaker)
-        state.held = None
+        # Still held while confirming: if that is cut short, call() gives the unit back.
         reservation = await self._confirm(api, ctx, held)
+        state.held = None
         state.made += 1
         try:
             body = await self._send(api, params, token, ctx)

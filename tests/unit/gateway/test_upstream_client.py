@@ -413,3 +413,19 @@ async def test_a_unit_released_under_a_live_call_is_taken_anew(
     await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
     assert await used(rig.ledger) == 1
     assert len(rig.upstream.requests) == 1
+
+
+async def test_a_call_cancelled_before_its_unit_is_sent_gives_it_back(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+
+    async def cancelled(reservation: object) -> None:
+        raise asyncio.CancelledError
+
+    rig.ledger.sent = cancelled  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert rig.upstream.requests == []
+    assert await used(rig.ledger) == 0
+    assert await store.holds() == []
