@@ -1,9 +1,21 @@
 """Calls to the internal services, each with a deadline, the request id and
 the tenant, and each failure turned back into a ServiceError that keeps the
-downstream's reason and details."""
+downstream's reason and details.
+
+Gateway calls spend quota, so its channel has no blanket retry policy.
+Instead each carries an idempotency key (the request id, the step and a
+digest of the request: the same photo's same step gets the same key), and a
+call whose replica died or could not be reached (UNAVAILABLE without the
+gateway's own status details) is retried on another replica within the
+caller's deadline: the replicas share their ledger and caches, so the one
+taking the retry reuses what the first attempt got upstream and pays only
+for what it never received (services/gateway/idempotency.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,6 +40,13 @@ from shared.grpc_errors import from_rpc_error
 from shared.grpc_server import REQUEST_ID_HEADER
 
 TENANT_HEADER = "x-tenant-id"
+IDEMPOTENCY_HEADER = "x-idempotency-key"
+ATTEMPT_HEADER = "x-idempotency-attempt"
+# A gateway call is tried on this many replicas at most, pausing between tries
+# so a dead replica's connection is seen broken and the next pick skips it.
+GATEWAY_ATTEMPTS = 3
+_GATEWAY_PAUSES_S = (0.05, 0.2)
+_STATUS_DETAILS = "grpc-status-details-bin"
 R = TypeVar("R")
 
 
@@ -110,19 +129,44 @@ class Downstream:
     ) -> preprocess_pb2.PrepareImageResponse:
         return await self._call("preprocess", scope, self._preprocess.PrepareImage, request)
 
+    async def _call_gateway(
+        self,
+        step: str,
+        scope: CallScope,
+        call: Callable[..., Awaitable[R]],
+        request: gateway_pb2.SearchOffersRequest
+        | gateway_pb2.GetOfferDetailRequest
+        | gateway_pb2.GetQuotaUsageRequest,
+    ) -> R:
+        digest = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()[:24]
+        key = f"{scope.request_id}/{step}/{digest}"
+        for attempt, pause in enumerate((*_GATEWAY_PAUSES_S, None), start=1):
+            metadata = (
+                *scope.metadata(),
+                (IDEMPOTENCY_HEADER, key),
+                (ATTEMPT_HEADER, str(attempt)),
+            )
+            try:
+                return await call(request, timeout=scope.remaining(), metadata=metadata)
+            except grpc.aio.AioRpcError as exc:
+                if pause is None or not replica_lost(exc):
+                    raise from_rpc_error(exc, "gateway") from None
+            await asyncio.sleep(min(pause, scope.remaining()))
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
     async def search(
         self, request: gateway_pb2.SearchOffersRequest, scope: CallScope
     ) -> gateway_pb2.SearchOffersResponse:
-        return await self._call("gateway", scope, self._gateway.SearchOffers, request)
+        return await self._call_gateway("search", scope, self._gateway.SearchOffers, request)
 
     async def detail(
         self, request: gateway_pb2.GetOfferDetailRequest, scope: CallScope
     ) -> gateway_pb2.GetOfferDetailResponse:
-        return await self._call("gateway", scope, self._gateway.GetOfferDetail, request)
+        return await self._call_gateway("detail", scope, self._gateway.GetOfferDetail, request)
 
     async def quota(self, scope: CallScope) -> gateway_pb2.GetQuotaUsageResponse:
         request = gateway_pb2.GetQuotaUsageRequest()
-        return await self._call("gateway", scope, self._gateway.GetQuotaUsage, request)
+        return await self._call_gateway("quota", scope, self._gateway.GetQuotaUsage, request)
 
     async def rank(
         self, request: ranking_pb2.RankOffersRequest, scope: CallScope
@@ -133,3 +177,14 @@ class Downstream:
         self, request: planning_pb2.BuildPlansRequest, scope: CallScope
     ) -> planning_pb2.BuildPlansResponse:
         return await self._call("planning", scope, self._planning.BuildPlans, request)
+
+
+def replica_lost(exc: grpc.aio.AioRpcError) -> bool:
+    """UNAVAILABLE from the channel (the replica died mid-call, or none was reachable).
+
+    A gateway's own UNAVAILABLE (1688 down, its circuit open) carries our status
+    details and is not retried: another replica would meet the same upstream.
+    """
+    if exc.code() != grpc.StatusCode.UNAVAILABLE:
+        return False
+    return not any(key == _STATUS_DETAILS for key, _ in exc.trailing_metadata() or ())

@@ -3,7 +3,8 @@
 * imageId by the image's SHA-256, and near-duplicates by perceptual hash: two
   photos whose 64-bit pHashes differ in at most ``phash_distance`` bits reuse
   one upload (0 = exact SHA-256 matches only).
-* search result pages by :func:`search_key` (image, filters, page), with a TTL.
+* search result pages by :func:`search_key` (what was asked upstream: the API,
+  its parameters with the imageId and page, and the filters), with a TTL.
 * offer details by offer id (24 h by default).
 
 Near-duplicate lookup over a plain key-value store: the 64 bits are cut into
@@ -28,10 +29,11 @@ _BITS = 64
 _BAND_CAPACITY = 32
 
 
-def search_key(image_sha256: str, filters: Mapping[str, object], page: int) -> str:
-    """A stable key for one search page: the same image, filters and page give the same key."""
+def search_key(api: str, asked: Mapping[str, str], filters: Mapping[str, object]) -> str:
+    """A stable key for one search page: the same call with the same parameters (imageId
+    and page among them) and filters gives the same key, whichever photo led to it."""
     canonical = json.dumps(
-        {"image": image_sha256, "filters": filters, "page": page},
+        {"api": api, "asked": asked, "filters": filters},
         sort_keys=True,
         separators=(",", ":"),
         default=str,

@@ -9,8 +9,10 @@ answer calibrates again); :meth:`GatewayRuntime.close` releases it all.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -18,8 +20,9 @@ import httpx
 from services.gateway import upstream_metrics
 from services.gateway.caches import Caches
 from services.gateway.circuit_breaker import CircuitBreaker
+from services.gateway.idempotency import Idempotency
 from services.gateway.offer_details import OfferDetails
-from services.gateway.quota_ledger import QuotaLedger
+from services.gateway.quota_ledger import LEASE_S, QuotaLedger
 from services.gateway.rate_limit import RateLimiter
 from services.gateway.retry_policy import RetryPolicy
 from services.gateway.search_flow import FlowLimits, SearchFlow
@@ -44,8 +47,14 @@ class GatewayRuntime:
     tokens: TokenManager
     details: OfferDetails
     flow: SearchFlow
+    idempotency: Idempotency
+    _upkeep: asyncio.Task[None] | None = field(default=None, init=False)
 
     async def start(self) -> None:
+        # Before serving: units a killed predecessor reserved but never sent go back now.
+        await self.ledger.renew_lease()
+        await self.ledger.recover()
+        self._upkeep = asyncio.create_task(self._keep_ledger())
         try:
             await self.client.calibrate_clock()
         except UpstreamError as exc:
@@ -56,7 +65,21 @@ class GatewayRuntime:
             # Serve anyway: calls will fail with a clear reason until the token is fixed.
             log.error("no usable access token", extra={"fields": {"error": str(exc)}})
 
+    async def _keep_ledger(self) -> None:
+        """Renew this process's lease and release the holds of replicas that died."""
+        while True:
+            await asyncio.sleep(LEASE_S / 3)
+            try:
+                await self.ledger.renew_lease()
+                await self.ledger.recover()
+            except Exception:
+                log.exception("ledger upkeep failed")
+
     async def close(self) -> None:
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._upkeep
         await self.http.aclose()
         await self.store.close()
 
@@ -149,4 +172,15 @@ def build_runtime(
     details = OfferDetails(client, caches, store)
     limits = FlowLimits(settings.enrich_cap, settings.locale)
     flow = SearchFlow(client, caches, ledger, details, limits)
-    return GatewayRuntime(settings, store, http, ledger, breakers, client, tokens, details, flow)
+    return GatewayRuntime(
+        settings,
+        store,
+        http,
+        ledger,
+        breakers,
+        client,
+        tokens,
+        details,
+        flow,
+        Idempotency(store),
+    )

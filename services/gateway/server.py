@@ -22,6 +22,7 @@ from google.protobuf import timestamp_pb2
 from google.type import money_pb2
 
 from services.gateway import upstream_errors as upstream
+from services.gateway.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER, Idempotency
 from services.gateway.limits_errors import QuotaExhausted
 from services.gateway.offer_details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
@@ -195,6 +196,9 @@ def search_query(request: gateway_pb2.SearchOffersRequest) -> SearchQuery:
     return SearchQuery(image, request.page_token, filters, request.enrich_top_k)
 
 
+_SEARCH_APIS = ("product.image.upload", "product.search.imageQuery")
+
+
 def _spent(spent: Mapping[str, int], always: tuple[str, ...]) -> list[common_pb2.QuotaSpend]:
     apis = sorted(set(always) | {api for api, calls in spent.items() if calls})
     return [common_pb2.QuotaSpend(api=api, calls=spent.get(api, 0)) for api in apis]
@@ -223,7 +227,25 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
                 tenant = value
         remaining = context.time_remaining()
         budget = self._default_deadline if remaining is None else min(remaining, 3600.0)
-        return CallContext(tenant=tenant, deadline=time.monotonic() + budget)
+        ctx = CallContext(tenant=tenant, deadline=time.monotonic() + budget)
+        metadata = dict(context.invocation_metadata() or ())
+        key = Idempotency.scoped(tenant, str(metadata.get(IDEMPOTENCY_HEADER, "")))
+        if key is not None:
+            attempt = Idempotency.attempt(str(metadata.get(ATTEMPT_HEADER, "")))
+            self._runtime.idempotency.attach(ctx, key, attempt)
+        return ctx
+
+    async def _answered(self, ctx: CallContext) -> bytes | None:
+        """The kept answer of an earlier attempt of this keyed request, if it finished."""
+        if not ctx.idempotency_key or ctx.attempt == 1:
+            return None
+        return await self._runtime.idempotency.answer(ctx.idempotency_key)
+
+    async def _spent_in_all(self, ctx: CallContext) -> Mapping[str, int]:
+        """What this request spent, earlier attempts of its key included."""
+        if not ctx.idempotency_key or ctx.attempt == 1:
+            return ctx.spent
+        return ctx.spent + await self._runtime.idempotency.spent_before(ctx)
 
     async def SearchOffers(
         self,
@@ -231,21 +253,31 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> gateway_pb2.SearchOffersResponse:
         ctx = self._context(context)
+        if (answered := await self._answered(ctx)) is not None:
+            return gateway_pb2.SearchOffersResponse.FromString(answered)
         try:
             result = await self._runtime.flow.search(search_query(request), ctx)
         except Exception as exc:
             raise to_service_error(exc) or exc from None
-        return gateway_pb2.SearchOffersResponse(
+        spent = await self._spent_in_all(ctx)
+        response = gateway_pb2.SearchOffersResponse(
             offers=result.offers,
             next_page_token=result.next_page_token,
             total_results=result.total_results,
             page=result.page,
-            from_cache=result.from_cache,
-            quota_spent=_spent(result.spent, ("product.image.upload", "product.search.imageQuery")),
+            # A page an earlier attempt of this request paid for is not a free repeat.
+            from_cache=result.from_cache and not spent.get(_SEARCH_APIS[1]),
+            quota_spent=_spent(spent, _SEARCH_APIS),
             enriched_count=result.enriched_count,
             enrich_limit=result.enrich_limit,
             picture_regions=result.picture_regions,
         )
+        await self._keep(ctx, response.SerializeToString())
+        return response
+
+    async def _keep(self, ctx: CallContext, answer: bytes) -> None:
+        if ctx.idempotency_key:
+            await self._runtime.idempotency.keep_answer(ctx.idempotency_key, answer)
 
     async def GetOfferDetail(
         self,

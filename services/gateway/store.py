@@ -1,4 +1,4 @@
-"""The gateway's one store interface: counters, token buckets and a TTL cache.
+"""The gateway's one store interface: counters, holds, token buckets and a TTL cache.
 
 Every replica shares it, so quota reservations and the QPS bucket hold across
 processes: an embedded SQLite file (the default) or Redis (for replicas on
@@ -7,6 +7,7 @@ several hosts). Both backends pass the same test suite.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 
@@ -30,6 +31,33 @@ class Store(Protocol):
         ...
 
     async def counter(self, key: str) -> int: ...
+
+    async def hold(
+        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+    ) -> int:
+        """Phase one of a two-phase reservation, atomically and durably.
+
+        If every ``(key, limit)`` counter is below its limit, add one to each and
+        record the hold as "reserved" by ``owner``; returns -1. Otherwise change
+        nothing and return the index of the first counter at its limit.
+        """
+        ...
+
+    async def mark_sent(self, hold_id: str) -> bool:
+        """Phase two: the hold's units stay spent for good (its record goes).
+
+        False when the hold is no longer there (released meanwhile): the caller
+        must not send on it.
+        """
+        ...
+
+    async def release_hold(self, hold_id: str) -> bool:
+        """Give back the units of a hold that never reached "sent"; False if none was left."""
+        ...
+
+    async def holds(self) -> list[tuple[str, str]]:
+        """(hold id, owner) of every hold still "reserved" (neither sent nor released)."""
+        ...
 
     async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
         """Take one token from a shared bucket: 0.0 if taken, else seconds until one is due."""

@@ -1,6 +1,6 @@
 """The Store on Redis, for gateway replicas on several hosts.
 
-Reservations and the token bucket are Lua scripts, so each is one atomic step
+Reservations, the two phases of a hold and the token bucket are Lua scripts, so each is one atomic step
 on the server; the bucket reads the server's ``TIME`` so every replica shares
 one clock. Every key carries an expiry (counters die after their quota day,
 buckets once they would be full again), so the data set stays small and an
@@ -12,6 +12,7 @@ Redis crash must not forget spent units.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import redis.asyncio as redis
 
@@ -29,6 +30,46 @@ _RELEASE = """
 if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
 return 0
 """
+
+# KEYS[1] the hold's hash, KEYS[2] the set of hold ids, KEYS[3..] counters;
+# ARGV[1] owner, ARGV[2] ttl in ms, ARGV[3] hold id, ARGV[4..] the counters' limits.
+# Returns -1 when held, else the 0-based index of the first counter at its limit.
+_HOLD = """
+for i = 3, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i + 1]) then return i - 3 end
+end
+local keys = {}
+for i = 3, #KEYS do
+  redis.call('INCR', KEYS[i])
+  if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
+  keys[#keys + 1] = KEYS[i]
+end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'counters', cjson.encode(keys))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[3])
+return -1
+"""
+
+# KEYS[1] the hold's hash, KEYS[2] the set of hold ids; ARGV[1] hold id. 1 if it was held.
+_MARK_SENT = """
+local held = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return held
+"""
+
+# Same keys. The counters are named inside the hold (one Redis server, not a cluster).
+_RELEASE_HOLD = """
+local counters = redis.call('HGET', KEYS[1], 'counters')
+redis.call('SREM', KEYS[2], ARGV[1])
+if not counters then return 0 end
+for _, key in ipairs(cjson.decode(counters)) do
+  if tonumber(redis.call('GET', key) or '0') > 0 then redis.call('DECR', key) end
+end
+redis.call('DEL', KEYS[1])
+return 1
+"""
+
+_HOLD_IDS = "quota:holds"
 
 # KEYS[1] bucket hash {tokens, at}; ARGV[1] rate per s, ARGV[2] burst.
 # Returns the wait in seconds as a string (Lua numbers become integers in replies).
@@ -57,6 +98,14 @@ def _ms(seconds: float) -> int:
     return max(1, math.ceil(seconds * 1000))
 
 
+def _hold_key(hold_id: str) -> str:
+    return f"quota:hold:{hold_id}"
+
+
+def _text(raw: object) -> str:
+    return raw.decode() if isinstance(raw, bytes) else str(raw)
+
+
 class RedisStore:
     def __init__(self, url: str) -> None:
         # A blocking pool: a burst of concurrent callers queues for a connection
@@ -68,6 +117,9 @@ class RedisStore:
         self._reserve = self._redis.register_script(_RESERVE)
         self._release = self._redis.register_script(_RELEASE)
         self._take_token = self._redis.register_script(_TAKE_TOKEN)
+        self._hold = self._redis.register_script(_HOLD)
+        self._mark_sent = self._redis.register_script(_MARK_SENT)
+        self._release_hold = self._redis.register_script(_RELEASE_HOLD)
 
     async def get(self, key: str) -> bytes | None:
         value = await self._redis.get(key)
@@ -91,6 +143,34 @@ class RedisStore:
     async def counter(self, key: str) -> int:
         value = await self._redis.get(key)
         return 0 if value is None else int(value)
+
+    async def hold(
+        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+    ) -> int:
+        keys = [_hold_key(hold_id), _HOLD_IDS, *(key for key, _ in counters)]
+        args: list[str | int] = [owner, _ms(ttl_seconds), hold_id]
+        args += [limit for _, limit in counters]
+        return int(await self._hold(keys=keys, args=args))
+
+    async def mark_sent(self, hold_id: str) -> bool:
+        return bool(await self._mark_sent(keys=[_hold_key(hold_id), _HOLD_IDS], args=[hold_id]))
+
+    async def release_hold(self, hold_id: str) -> bool:
+        keys = [_hold_key(hold_id), _HOLD_IDS]
+        return bool(await self._release_hold(keys=keys, args=[hold_id]))
+
+    async def holds(self) -> list[tuple[str, str]]:
+        ids = sorted(_text(raw) for raw in await self._redis.smembers(_HOLD_IDS))
+        owners = [await self._redis.hget(_hold_key(hold_id), "owner") for hold_id in ids]
+        expired = [hold_id for hold_id, owner in zip(ids, owners, strict=True) if owner is None]
+        if expired:
+            # Their hash outlived its day: nothing is left to give back.
+            await self._redis.srem(_HOLD_IDS, *expired)
+        return [
+            (hold_id, _text(owner))
+            for hold_id, owner in zip(ids, owners, strict=True)
+            if owner is not None
+        ]
 
     async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
         return float(await self._take_token(keys=[bucket], args=[repr(rate_per_s), burst]))

@@ -1,6 +1,6 @@
 """The embedded Store: one SQLite file in WAL mode, shared by every process that opens it.
 
-Reservations commit with ``synchronous=FULL`` inside ``BEGIN IMMEDIATE`` (the
+Reservations (and the two phases of a hold) commit with ``synchronous=FULL`` inside ``BEGIN IMMEDIATE`` (the
 write lock is taken before the counter is read, so two processes can never both
 see room for the last unit) and return only after the commit: a kill -9 or a
 power cut loses nothing that was acknowledged. Cache entries and token buckets
@@ -11,9 +11,10 @@ calls run on one dedicated thread per store so the event loop never blocks.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
@@ -25,6 +26,8 @@ CREATE TABLE IF NOT EXISTS counters (key TEXT PRIMARY KEY, value INTEGER NOT NUL
                                      expires_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS buckets (name TEXT PRIMARY KEY, tokens REAL NOT NULL,
                                     updated_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS holds (id TEXT PRIMARY KEY, owner TEXT NOT NULL,
+                                  counters TEXT NOT NULL, expires_at REAL NOT NULL);
 """
 # How long a writer waits for another process's lock before failing.
 _BUSY_TIMEOUT_MS = 30_000
@@ -85,6 +88,7 @@ class SqliteStore:
             if self._writes % _SWEEP_EVERY == 0:
                 conn.execute("DELETE FROM kv WHERE expires_at <= ?", (now,))
                 conn.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+                conn.execute("DELETE FROM holds WHERE expires_at <= ?", (now,))
 
         await self._run(lambda: self._transaction("NORMAL", write))
 
@@ -128,6 +132,56 @@ class SqliteStore:
         def read() -> int:
             live = self._live_counter(self._conn, key)
             return 0 if live is None else live[0]
+
+        return await self._run(read)
+
+    async def hold(
+        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+    ) -> int:
+        def take(conn: sqlite3.Connection) -> int:
+            now = self._clock()
+            current = []
+            for index, (key, limit) in enumerate(counters):
+                live = self._live_counter(conn, key)
+                value, expires = live if live is not None else (0, now + ttl_seconds)
+                if value >= limit:
+                    return index
+                current.append((key, value + 1, expires))
+            conn.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", current)
+            keys = json.dumps([key for key, _ in counters])
+            conn.execute(
+                "INSERT INTO holds VALUES (?, ?, ?, ?)", (hold_id, owner, keys, now + ttl_seconds)
+            )
+            return -1
+
+        return await self._run(lambda: self._transaction("FULL", take))
+
+    async def mark_sent(self, hold_id: str) -> bool:
+        def sent(conn: sqlite3.Connection) -> bool:
+            return conn.execute("DELETE FROM holds WHERE id = ?", (hold_id,)).rowcount > 0
+
+        return await self._run(lambda: self._transaction("FULL", sent))
+
+    async def release_hold(self, hold_id: str) -> bool:
+        def give_back(conn: sqlite3.Connection) -> bool:
+            row = conn.execute("SELECT counters FROM holds WHERE id = ?", (hold_id,)).fetchone()
+            if row is None:
+                return False
+            conn.executemany(
+                "UPDATE counters SET value = value - 1 WHERE key = ? AND value > 0",
+                [(key,) for key in json.loads(row[0])],
+            )
+            conn.execute("DELETE FROM holds WHERE id = ?", (hold_id,))
+            return True
+
+        return await self._run(lambda: self._transaction("FULL", give_back))
+
+    async def holds(self) -> list[tuple[str, str]]:
+        def read() -> list[tuple[str, str]]:
+            rows = self._conn.execute(
+                "SELECT id, owner FROM holds WHERE expires_at > ?", (self._clock(),)
+            ).fetchall()
+            return [(str(hold_id), str(owner)) for hold_id, owner in rows]
 
         return await self._run(read)
 

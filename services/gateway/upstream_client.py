@@ -4,11 +4,13 @@ One ``httpx.AsyncClient`` per process (pooled keep-alive connections). Each
 attempt, in this order:
 
 1. a fast refusal when the API's circuit breaker is open;
-2. one unit of the API's daily budget is reserved in the store (durably,
-   before anything goes out), unless the caller already holds one;
-3. a token from the app key's shared QPS bucket;
+2. a token from the app key's shared QPS bucket, and the access token;
+3. one unit of the API's daily budget reserved in the store (durably),
+   unless the caller already holds one;
 4. the breaker's permission (half-open lets one probe through);
-5. the signed form POST, bounded by the connect/read timeouts and by what is
+5. the unit marked sent (durably): a crash before this point gives it back
+   on restart (quota_ledger.py), a crash after it leaves it spent;
+6. the signed form POST, bounded by the connect/read timeouts and by what is
    left of the caller's deadline.
 
 A unit is refunded only when the request certainly never left (connect
@@ -89,11 +91,24 @@ class AccessTokens(Protocol):
 
 @dataclass
 class CallContext:
-    """One caller's request: tenant, deadline (``time.monotonic()``) and what it spent."""
+    """One caller's request: tenant, deadline (``time.monotonic()``) and what it spent.
+
+    ``journal`` is told of every answered call too: idempotency.py keeps there
+    what all attempts of the request with ``idempotency_key`` spent (this one is
+    attempt number ``attempt``).
+    """
 
     tenant: str
     deadline: float | None
     spent: Counter[str] = field(default_factory=Counter)
+    idempotency_key: str = ""
+    attempt: int = 1
+    journal: Callable[[str], Awaitable[None]] | None = None
+
+    async def note_spent(self, api: str) -> None:
+        self.spent[api] += 1
+        if self.journal is not None:
+            await self.journal(api)
 
     def remaining(self, now: float) -> float | None:
         return None if self.deadline is None else self.deadline - now
@@ -236,8 +251,6 @@ class UpstreamClient:
         breaker = self._breakers.get(api.name)
         if breaker is not None and breaker.state == "open":
             raise self._circuit_open(api, breaker)
-        reservation = state.held or await self._ledger.reserve(api.name, ctx.tenant)
-        state.held = reservation
         try:
             await self._limiter.acquire(ctx.deadline)
         except RateLimitTimeout as exc:
@@ -248,24 +261,41 @@ class UpstreamClient:
                 reached=False,
                 retry_after=exc.retry_after,
             ) from None
-        if breaker is not None and not breaker.allow():
-            raise self._circuit_open(api, breaker)
         token = await self._tokens.access_token() if self._tokens is not None else ""
         state.token = token
-        state.made += 1
+        # The unit is taken only now that nothing but the write is left to wait for.
+        held = state.held or await self._ledger.reserve(api.name, ctx.tenant)
+        state.held = held
+        if breaker is not None and not breaker.allow():
+            raise self._circuit_open(api, breaker)
+        # Still held while confirming: if that is cut short, call() gives the unit back.
+        reservation = await self._confirm(api, ctx, held)
         state.held = None
+        state.made += 1
         try:
             body = await self._send(api, params, token, ctx)
         except UpstreamError as error:
             self._record(api, breaker, error)
             if error.reached:
-                ctx.spent[api.name] += 1
+                await ctx.note_spent(api.name)
             else:
                 await self._ledger.refund(api.name, ctx.tenant, reservation)
             raise
-        ctx.spent[api.name] += 1
+        await ctx.note_spent(api.name)
         self._record(api, breaker, None)
         return body
+
+    async def _confirm(self, api: Api, ctx: CallContext, held: Reservation) -> Reservation:
+        """Mark the unit sent; one released meanwhile (we were taken for dead) is taken anew."""
+        for reservation in (held, None):
+            confirmed = await self._ledger.sent(
+                reservation or await self._ledger.reserve(api.name, ctx.tenant)
+            )
+            if confirmed is not None:
+                return confirmed
+        raise UpstreamError(
+            UNAVAILABLE, "the budget ledger lost this call's unit", api=api.name, reached=False
+        )
 
     def _circuit_open(self, api: Api, breaker: CircuitBreaker) -> UpstreamError:
         return UpstreamError(

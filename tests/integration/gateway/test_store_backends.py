@@ -195,3 +195,63 @@ def test_sqlite_kill_9_while_reserving_loses_nothing(tmp_path: Path) -> None:
     granted_after = [int(v) for v in _finish(restarted) if v != "done"]
     assert granted_after == list(range(after_kill + 1, limit + 1))
     assert asyncio.run(count()) == limit
+
+
+async def test_a_hold_takes_every_counter_or_none(store: Store) -> None:
+    counters = [("tenant", 1), ("app", 5)]
+    assert await store.hold("h1", "me", counters, 3600) == -1
+    assert (await store.counter("tenant"), await store.counter("app")) == (1, 1)
+    # The tenant counter is full: nothing moves, and the refusal names it by index.
+    assert await store.hold("h2", "me", counters, 3600) == 0
+    assert (await store.counter("tenant"), await store.counter("app")) == (1, 1)
+    assert await store.holds() == [("h1", "me")]
+
+
+async def test_a_sent_hold_stays_spent_and_a_released_one_goes_back_once(store: Store) -> None:
+    await store.hold("sent", "a", [("c", 10)], 3600)
+    await store.hold("dropped", "b", [("c", 10)], 3600)
+    assert await store.mark_sent("sent") is True
+    assert await store.release_hold("sent") is False
+    assert await store.release_hold("dropped") is True
+    assert await store.release_hold("dropped") is False
+    assert await store.mark_sent("dropped") is False
+    assert await store.counter("c") == 1
+    assert await store.holds() == []
+
+
+async def test_holds_survive_the_process_that_took_them(store_url: str) -> None:
+    first = open_store(store_url)
+    await first.hold("orphan", "dead-owner", [("c", 10)], 3600)
+    await first.close()
+    second = open_store(store_url)
+    try:
+        assert await second.holds() == [("orphan", "dead-owner")]
+        assert await second.release_hold("orphan") is True
+        assert await second.counter("c") == 0
+    finally:
+        await second.close()
+
+
+async def test_a_restarted_ledger_releases_only_what_a_dead_owner_never_sent(
+    store_url: str,
+) -> None:
+    budgets = {"imageQuery": 3}
+    dead = QuotaLedger(open_store(store_url), budgets, owner="gone-host/1/nonce")
+    spent = await dead.reserve("imageQuery", "")
+    assert await dead.sent(spent) is not None
+    await dead.reserve("imageQuery", "")  # never sent: its process "dies" now
+    await dead._store.close()
+    alive_store = open_store(store_url)
+    try:
+        sibling = QuotaLedger(alive_store, budgets, owner="other-host/2/nonce")
+        await sibling.renew_lease()
+        in_flight = await sibling.reserve("imageQuery", "")
+        restarted = QuotaLedger(alive_store, budgets)
+        assert await restarted.recover() == 1
+        # The sibling's hold has a live lease: it is not the dead one's to give back.
+        assert [owner for _, owner in await alive_store.holds()] == [sibling.owner]
+        assert await sibling.sent(in_flight) is not None
+        app, _, _ = await restarted.usage("")
+        assert app[0].used == 2
+    finally:
+        await alive_store.close()

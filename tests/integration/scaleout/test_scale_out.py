@@ -17,44 +17,13 @@ from pathlib import Path
 
 import grpc
 import pytest
-from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
-from shared.cli import provisioning
-from shared.cli.launcher import Child, spawn_service, stop_all, wait_serving
+from shared.cli.launcher import Child
 from tests.e2e.photos import variant
+from tests.integration.scaleout.cluster import Caller, start_cluster
 
-API_KEY = "scale-out-key"
 PREPARE = "/factoryfinder.v1.PreprocessService/PrepareImage"
 NAMES = ("phone_rotated.jpg", "low_contrast.jpg", "product.webp", "detail_closeup.jpg")
-
-
-async def _start(redis_url: str, log_dir: Path) -> list[Child]:
-    children: list[Child] = []
-    try:
-        app = provisioning.SandboxApp.fresh()
-        sandbox_env = {**app.sandbox_env(), "FF_SANDBOX_QPS_DEFAULT": "0"}
-        children.append(await spawn_service("sandbox", sandbox_env, log_dir, "--port", "0"))
-        gateway_env = await provisioning.gateway_env_for_sandbox(
-            f"http://{children[0].address}", app, log_dir, {}
-        )
-        gateway_env.update(
-            FF_GATEWAY_STORE_URL=redis_url, FF_GATEWAY_QPS="1000", FF_GATEWAY_BURST="1000"
-        )
-        plan = [("preprocess", {"FF_PREPROCESS_WORKERS": "1"})] * 3
-        plan += [("gateway", gateway_env)] * 2 + [("ranking", {}), ("planning", {})]
-        for index, (name, env) in enumerate(plan):
-            children.append(await spawn_service(name, env, log_dir, log_name=f"{name}-{index}"))
-        by_kind: dict[str, list[str]] = {}
-        for child in children[1:]:
-            by_kind.setdefault(child.name, []).append(child.address)
-        addresses = {kind: ",".join(found) for kind, found in by_kind.items()}
-        env = provisioning.aggregator_env(addresses, 0, API_KEY, "scale")
-        children.append(await spawn_service("aggregator", env, log_dir))
-        await asyncio.gather(*(wait_serving(c.address) for c in children[1:]))
-        return children
-    except BaseException:
-        await stop_all(children)
-        raise
 
 
 def _prepare_calls(child: Child) -> int:
@@ -65,25 +34,19 @@ def _prepare_calls(child: Child) -> int:
 @pytest.fixture
 async def replicas(redis_server: str) -> AsyncIterator[list[Child]]:
     log_dir = Path(tempfile.mkdtemp(prefix="ff-scale-"))
-    children = await _start(redis_server, log_dir)
-    yield children
-    await stop_all(children)
+    cluster = await start_cluster(
+        log_dir, preprocess=3, gateways=2, gateway_env={"FF_GATEWAY_STORE_URL": redis_server}
+    )
+    yield cluster.children
+    await cluster.stop()
 
 
 async def test_load_spreads_and_a_killed_replica_loses_no_request(replicas: list[Child]) -> None:
     aggregator = replicas[-1]
     preprocess = [c for c in replicas if c.name == "preprocess"]
-    metadata = (("authorization", f"Bearer {API_KEY}"),)
     photos = [variant(NAMES[i % 4], 5000 + i) for i in range(48)]
     async with grpc.aio.insecure_channel(aggregator.address) as channel:
-        stub = search_pb2_grpc.SearchServiceStub(channel)
-
-        async def search(data: bytes) -> search_pb2.SearchByImageResponse:
-            request = search_pb2.SearchByImageRequest(photo=common_pb2.Photo(image_data=data))
-            response: search_pb2.SearchByImageResponse = await stub.SearchByImage(
-                request, metadata=metadata, timeout=120
-            )
-            return response
+        search = Caller(channel).search
 
         first = await asyncio.gather(*(search(p) for p in photos[:24]))
         counts = [_prepare_calls(c) for c in preprocess]

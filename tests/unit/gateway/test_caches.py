@@ -51,7 +51,7 @@ async def test_distance_zero_means_exact_sha256_only(store: Store) -> None:
 
 async def test_search_and_detail_round_trip(store: Store) -> None:
     caches = Caches(store, search_ttl_s=60)
-    key = search_key("sha", {"page_size": 20, "category": "123"}, 2)
+    key = search_key("imageQuery", {"q": "id-1,page=2"}, {"page_size": 20, "category": "123"})
     assert await caches.get_search(key) is None
     await caches.put_search(key, b"page-2")
     assert await caches.get_search(key) == b"page-2"
@@ -60,8 +60,9 @@ async def test_search_and_detail_round_trip(store: Store) -> None:
 
 
 def test_search_key_ignores_filter_order_but_not_values() -> None:
-    key = search_key("sha", {"a": 1, "b": "x"}, 1)
-    assert key == search_key("sha", {"b": "x", "a": 1}, 1)
-    assert key != search_key("sha", {"a": 1, "b": "x"}, 2)
-    assert key != search_key("sha", {"a": 2, "b": "x"}, 1)
-    assert key != search_key("sha2", {"a": 1, "b": "x"}, 1)
+    key = search_key("api", {"q": "id-1"}, {"a": 1, "b": "x"})
+    assert key == search_key("api", {"q": "id-1"}, {"b": "x", "a": 1})
+    assert key != search_key("api", {"q": "id-2"}, {"a": 1, "b": "x"})
+    assert key != search_key("api", {"q": "id-1", "page": "2"}, {"a": 1, "b": "x"})
+    assert key != search_key("api", {"q": "id-1"}, {"a": 2, "b": "x"})
+    assert key != search_key("api2", {"q": "id-1"}, {"a": 1, "b": "x"})

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -124,3 +126,55 @@ async def test_api_without_budget_is_counted_not_refused(store: Store) -> None:
     ledger = QuotaLedger(store, {}, None, FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC)))
     assert await _spend(ledger, "alibaba.product.get", "", 30) == 30
     assert await ledger.usage("") == ([], [], datetime(2025, 3, 9, 16, 0, tzinfo=UTC))
+
+
+async def test_a_reserved_unit_counts_at_once_and_is_given_back_whole(store: Store) -> None:
+    clock = FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC))
+    ledger = QuotaLedger(store, {QUERY: 2}, {"acme": {QUERY: 1}}, clock)
+    held = await ledger.reserve(QUERY, "acme")
+    app, tenant, _ = await ledger.usage("acme")
+    assert (app[0].used, tenant[0].used) == (1, 1)
+    await ledger.refund(QUERY, "acme", held)
+    await ledger.refund(QUERY, "acme", held)  # a second refund gives nothing more back
+    app, tenant, _ = await ledger.usage("acme")
+    assert (app[0].used, tenant[0].used) == (0, 0)
+
+
+async def test_a_sent_unit_is_refunded_once_and_never_released_by_recovery(
+    store: Store,
+) -> None:
+    clock = FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC))
+    dead = QuotaLedger(store, {QUERY: 5}, None, clock, owner="elsewhere/1/x")
+    sent = await dead.sent(await dead.reserve(QUERY, ""))
+    assert sent is not None and sent.sent
+    unsent = await dead.reserve(QUERY, "")
+    survivor = QuotaLedger(store, {QUERY: 5}, None, clock)
+    assert await survivor.recover() == 1
+    assert (await survivor.usage(""))[0][0].used == 1
+    # The released unit cannot be sent any more: its caller must reserve anew.
+    assert await dead.sent(unsent) is None
+    await dead.refund(QUERY, "", sent)
+    assert (await survivor.usage(""))[0][0].used == 0
+
+
+async def test_a_live_owner_keeps_its_holds_until_its_lease_lapses(store: Store) -> None:
+    clock = FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC))
+    # Another host: its pid cannot be checked here, only its lease.
+    remote = QuotaLedger(store, {QUERY: 5}, None, clock, owner="far-away-host/4242/y")
+    await remote.renew_lease()
+    await remote.reserve(QUERY, "")
+    local = QuotaLedger(store, {QUERY: 5}, None, clock)
+    assert await local.recover() == 0
+    await store.delete("quota:owner:far-away-host/4242/y")
+    assert await local.recover() == 1
+
+
+async def test_an_earlier_incarnation_with_our_host_and_pid_is_dead(store: Store) -> None:
+    clock = FakeClock(datetime(2025, 3, 9, 8, 0, tzinfo=UTC))
+    before = f"{socket.gethostname()}/{os.getpid()}/old-nonce"
+    earlier = QuotaLedger(store, {QUERY: 5}, None, clock, owner=before)
+    await earlier.renew_lease()
+    await earlier.reserve(QUERY, "")
+    restarted = QuotaLedger(store, {QUERY: 5}, None, clock)
+    assert await restarted.recover() == 1
+    assert (await restarted.usage(""))[0][0].used == 0

@@ -108,15 +108,49 @@ async def test_a_repeat_search_spends_nothing(
     assert len(repeat.offers) == 20
 
 
-async def test_a_near_duplicate_photo_reuses_the_upload(
+async def test_a_near_duplicate_photo_reuses_the_upload_and_its_pages(
     runtime: GatewayRuntime, upstream: FakeUpstream
 ) -> None:
-    await runtime.flow.search(SearchQuery(image(b"c", 0xF0F0), "", SearchFilters(), 0), ctx())
-    near = await runtime.flow.search(
-        SearchQuery(image(b"c2", 0xF0F1), "", SearchFilters(), 0), ctx()
+    first = await runtime.flow.search(
+        SearchQuery(image(b"c", 0xF0F0), "", SearchFilters(), 0), ctx()
     )
-    assert dict(near.spent) == {QUERY: 1}
-    assert upstream.calls[UPLOAD] == 1
+    near_photo = image(b"c2", 0xF0F1)
+    near = await runtime.flow.search(SearchQuery(near_photo, "", SearchFilters(), 0), ctx())
+    assert near.from_cache
+    assert dict(near.spent) == {}
+    assert [o.offer_id for o in near.offers] == [o.offer_id for o in first.offers]
+    assert (upstream.calls[UPLOAD], upstream.calls[QUERY]) == (1, 1)
+    # Its page token names the near-duplicate, so it pages on with that photo.
+    second = await runtime.flow.search(
+        SearchQuery(near_photo, near.next_page_token, SearchFilters(), 0), ctx()
+    )
+    assert (second.page, second.from_cache, dict(second.spent)) == (2, False, {QUERY: 1})
+    assert (upstream.calls[UPLOAD], upstream.calls[QUERY]) == (1, 2)
+
+
+async def test_other_options_of_a_known_upload_spend_one_query(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"c3")
+    await runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    other = await runtime.flow.search(
+        SearchQuery(photo, "", SearchFilters(sort="price_asc"), 0), ctx()
+    )
+    assert (other.from_cache, dict(other.spent)) == (False, {QUERY: 1})
+
+
+async def test_concurrent_repeats_of_one_new_photo_spend_one_query(
+    runtime: GatewayRuntime, upstream: FakeUpstream
+) -> None:
+    photo = image(b"c4")
+    results = await asyncio.gather(
+        *(runtime.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx()) for _ in range(4))
+    )
+    assert (upstream.calls[UPLOAD], upstream.calls[QUERY]) == (1, 1)
+    assert sorted(r.from_cache for r in results) == [False, True, True, True]
+    app, _, _ = await runtime.ledger.usage("acme")
+    # The units the waiting callers held for a query they did not need went back.
+    assert {line.api: line.used for line in app}[QUERY] == 1
 
 
 async def test_concurrent_searches_of_one_new_photo_upload_once(

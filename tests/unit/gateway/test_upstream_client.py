@@ -396,3 +396,49 @@ async def test_frequency_limits_do_not_open_the_breaker(rig_factory: Callable[..
         with pytest.raises(errors.UpstreamError):
             await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=1.0))
     assert state(rig.breaker) == "closed"
+
+
+async def test_the_unit_is_taken_after_the_rate_wait_and_is_spent_once_written(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    while_waiting: list[tuple[int, int]] = []
+
+    async def acquire(deadline_monotonic: float | None = None) -> None:
+        while_waiting.append((await used(rig.ledger), len(await store.holds())))
+
+    rig.limiter.acquire = acquire  # type: ignore[method-assign]
+    await rig.client.call(IMAGE_QUERY, {}, ctx())
+    # Nothing was counted while the call waited for its turn; once written, the unit
+    # is spent and no hold is left for a restart to give back.
+    assert while_waiting == [(0, 0)]
+    assert await used(rig.ledger) == 1
+    assert await store.holds() == []
+
+
+async def test_a_unit_released_under_a_live_call_is_taken_anew(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    held = await rig.ledger.reserve(API, "acme")
+    # Recovery took the owner for dead and gave the held unit back.
+    assert await store.release_hold(held.hold_id)
+    await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
+    assert await used(rig.ledger) == 1
+    assert len(rig.upstream.requests) == 1
+
+
+async def test_a_call_cancelled_before_its_unit_is_sent_gives_it_back(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+
+    async def cancelled(reservation: object) -> None:
+        raise asyncio.CancelledError
+
+    rig.ledger.sent = cancelled  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert rig.upstream.requests == []
+    assert await used(rig.ledger) == 0
+    assert await store.holds() == []

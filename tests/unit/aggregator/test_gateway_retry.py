@@ -1,0 +1,114 @@
+"""The aggregator's gateway calls: a lost replica is retried under one idempotency key."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+import pytest
+from factoryfinder.v1 import gateway_pb2
+from grpc.aio import AioRpcError, Metadata
+
+from services.aggregator.downstream import (
+    ATTEMPT_HEADER,
+    GATEWAY_ATTEMPTS,
+    IDEMPOTENCY_HEADER,
+    CallScope,
+    Downstream,
+    replica_lost,
+)
+from services.aggregator.settings import AggregatorSettings
+from shared.config import load
+from shared.errors import Code, ServiceError
+from shared.grpc_errors import to_status_proto
+
+
+def error(code: grpc.StatusCode) -> AioRpcError:
+    """What the channel raises when the replica never answered: no status details."""
+    return AioRpcError(code, Metadata(), Metadata(), details="Stream removed")
+
+
+def gateways_own_unavailable() -> AioRpcError:
+    status = to_status_proto(ServiceError(Code.UNAVAILABLE, "UPSTREAM_UNAVAILABLE", "1688 is down"))
+    trailers = Metadata(("grpc-status-details-bin", status.SerializeToString()))
+    return AioRpcError(grpc.StatusCode.UNAVAILABLE, Metadata(), trailers, details="1688 is down")
+
+
+class Replicas:
+    """Answers a gateway call after ``failures`` (in order), recording each attempt's metadata."""
+
+    def __init__(self, *failures: AioRpcError) -> None:
+        self.failures = list(failures)
+        self.keys: list[str] = []
+        self.attempts: list[str] = []
+
+    async def __call__(self, request: Any, **options: Any) -> str:
+        assert options["timeout"] > 0
+        metadata = dict(options["metadata"])
+        self.keys.append(metadata[IDEMPOTENCY_HEADER])
+        self.attempts.append(metadata[ATTEMPT_HEADER])
+        if self.failures:
+            raise self.failures.pop(0)
+        return "answer"
+
+
+@pytest.fixture
+async def downstream() -> AsyncIterator[Downstream]:
+    settings = load(
+        AggregatorSettings,
+        {
+            "FF_AGGREGATOR_PREPROCESS_ADDRESSES": "127.0.0.1:1",
+            "FF_AGGREGATOR_GATEWAY_ADDRESSES": "127.0.0.1:2",
+            "FF_AGGREGATOR_RANKING_ADDRESSES": "127.0.0.1:3",
+            "FF_AGGREGATOR_PLANNING_ADDRESSES": "127.0.0.1:4",
+            "FF_AGGREGATOR_API_KEYS": "key:acme",
+        },
+    )
+    opened = Downstream(settings)
+    yield opened
+    await opened.close()
+
+
+def scope() -> CallScope:
+    return CallScope("req-1", "acme", time.monotonic() + 10)
+
+
+def test_only_an_unavailable_without_our_details_is_a_lost_replica() -> None:
+    assert replica_lost(error(grpc.StatusCode.UNAVAILABLE))
+    assert not replica_lost(gateways_own_unavailable())
+    assert not replica_lost(error(grpc.StatusCode.DEADLINE_EXCEEDED))
+    assert not replica_lost(error(grpc.StatusCode.RESOURCE_EXHAUSTED))
+
+
+async def test_a_lost_replica_is_retried_with_the_same_key(downstream: Downstream) -> None:
+    replicas = Replicas(error(grpc.StatusCode.UNAVAILABLE), error(grpc.StatusCode.UNAVAILABLE))
+    request = gateway_pb2.SearchOffersRequest(page_token="abc")
+    answer = await downstream._call_gateway("search", scope(), replicas, request)
+    assert answer == "answer"
+    assert len(replicas.keys) == 3 == GATEWAY_ATTEMPTS
+    assert len(set(replicas.keys)) == 1
+    assert replicas.attempts == ["1", "2", "3"]
+    assert replicas.keys[0].startswith("req-1/search/")
+    # Another photo (another request) of the same caller request gets another key.
+    other = Replicas()
+    await downstream._call_gateway(
+        "search", scope(), other, gateway_pb2.SearchOffersRequest(page_token="xyz")
+    )
+    assert other.keys[0] != replicas.keys[0]
+
+
+async def test_the_gateways_own_refusal_and_the_last_loss_are_not_retried(
+    downstream: Downstream,
+) -> None:
+    own = Replicas(gateways_own_unavailable())
+    with pytest.raises(ServiceError) as refused:
+        await downstream._call_gateway("search", scope(), own, gateway_pb2.SearchOffersRequest())
+    assert len(own.keys) == 1
+    assert refused.value.reason == "UPSTREAM_UNAVAILABLE"
+    lost = Replicas(*[error(grpc.StatusCode.UNAVAILABLE)] * GATEWAY_ATTEMPTS)
+    with pytest.raises(ServiceError) as caught:
+        await downstream._call_gateway("search", scope(), lost, gateway_pb2.SearchOffersRequest())
+    assert caught.value.code.value == "UNAVAILABLE"
+    assert len(lost.keys) == GATEWAY_ATTEMPTS
