@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from services.ranking.grouping import GroupingRules
+from services.ranking.match_set import MatchRules
 from shared.config import ServerSettings, float_range, int_range, setting
 from shared.money import to_decimal
 
@@ -52,3 +53,6 @@ class RankingSettings(ServerSettings):
             price_ratio_max=self.group_price_ratio_max,
             long_standing_years=self.long_standing_years,
         )
+
+    def match_rules(self) -> MatchRules:
+        return MatchRules(phash_max_distance=self.phash_max_distance)

@@ -100,8 +100,18 @@ async def test_the_factory_ranks_first_and_the_traders_are_grouped_under_it(
     assert all(r.offer.supplier.kind == common_pb2.SUPPLIER_KIND_TRADING_COMPANY for r in traders)
     assert reply.analysis.top_factory_offer_id == "1001"
     assert reply.analysis.conclusions[0].startswith(
-        "Source factories found: 1. Contact 广州市白云区永盛服装厂"
+        "The pictured product is made by 广州市白云区永盛服装厂 (source factory, offer 1001"
     )
+    answer = reply.answer
+    assert answer.found
+    assert answer.source_offer_id == "1001"
+    assert answer.source_supplier.company_name == "广州市白云区永盛服装厂"
+    assert answer.source_supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert [m.offer_id for m in answer.match_set] == ["1001", "9001", "9002", "9003"]
+    assert [m.role for m in answer.match_set] == [common_pb2.MATCH_ROLE_SOURCE] + [
+        common_pb2.MATCH_ROLE_RESELLER
+    ] * 3
+    assert [round(m.markup_over_source, 2) for m in answer.match_set] == [0.0, 0.05, 0.25, 0.4]
     assert reply.profile == "default"
     assert len(reply.filter_reports) == 6
 
@@ -131,7 +141,7 @@ async def test_unknown_profile_is_invalid_argument(
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert info.reason == "INVALID_REQUEST"
     assert [v.field for v in bad.field_violations] == ["profile"]
-    assert "default, similarity, price" in bad.field_violations[0].description
+    assert "default, seed, similarity, price" in bad.field_violations[0].description
 
 
 async def test_negative_quantity_is_invalid_quantity(
