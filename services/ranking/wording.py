@@ -34,6 +34,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "入驻1688 {value} 年：老牌商家，略倾向{kind}",
         "{value} years on 1688: an established seller, slightly more likely a {kind}",
     ),
+    "ev.detail_field": ("商品属性「{value}」：{kind}", "product attribute {value}: a {kind}"),
+    "ev.says_nothing": (
+        "1688身份「{value}」（诚信通会员）：不说明是工厂还是贸易商",
+        "1688 seller identity {value} (paid membership): says nothing about the kind",
+    ),
+    "ev.no_company": ("上游未提供公司名", "company name not provided by the upstream"),
+    "ev.no_detail": (
+        "未获取商品详情：经营模式和商品属性未知",
+        "offer detail not fetched: bizType and product attributes unknown",
+    ),
     # customization evidence
     "cu.processing": (
         "bizType=2（加工）：按买家要求生产",
