@@ -56,6 +56,14 @@ _TEXT: dict[str, tuple[str, str]] = {
         "「{value}」前有否定词：不接此类订单",
         "{value} is negated: refuses such orders",
     ),
+    "cu.attribute_yes": (
+        "商品属性「{value}」：接受定制",
+        "product attribute {value}: takes custom orders",
+    ),
+    "cu.attribute_no": (
+        "商品属性「{value}」：不接定制",
+        "product attribute {value}: refuses custom orders",
+    ),
     "cu.custom_minimum": ("定制起订量「{value}」", "custom minimum stated: {value}"),
     "cu.sample_fee": ("打样费「{value}」", "sample fee stated: {value}"),
     # score reasons
