@@ -51,10 +51,9 @@ def apply_filters(
 ) -> tuple[list[Assessed], tuple[FilterReport, ...]]:
     """The surviving offers, assessed (input order kept), and how many each filter removed.
 
-    Filters on published fields run first, so only their survivors pay for inference.
-    Each filter the buyer set passes over the survivors of the ones before it, in
-    FILTER_NAMES order (one comprehension per filter, not a call per offer and filter),
-    so an offer is counted against the first filter that removes it.
+    Filters on published fields run first, then inference, then the filters on what was
+    inferred. Each filter the buyer set passes over the survivors of the ones before it,
+    in FILTER_NAMES order, so an offer is counted against the first filter that removes it.
     """
     removed = dict.fromkeys(FILTER_NAMES, 0)
     published = list(offers)

@@ -87,7 +87,7 @@ def rank(
         key=lambda item: (place.get(item[0].offer.offer_id, len(place)), *_order(item)),
     )
     rules = rules or GroupingRules()
-    groups, memberships = group_offers(scored, rules, language)
+    groups, memberships = group_offers(scored, rules, language, pairs)
     ranked = [
         RankedOffer(a.offer, a.kind, a.customization, s, i + 1, *memberships.get(i, _ALONE))
         for i, (a, s) in enumerate(scored)

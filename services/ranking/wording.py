@@ -303,27 +303,19 @@ def customization_note(locale: Locale, meaning: str, value: str) -> str:
 
 
 def yuan(amount: Decimal) -> str:
-    """Half-up to the fen, as shared.money.round_fen (called per offer: the rounding is
-    passed positionally, a third faster); str(): Decimal's format() costs over twice as much."""
-    return "¥" + str(amount.quantize(FEN, ROUND_HALF_UP))
-
-
-_TENTH = Decimal("0.1")
-_HUNDRED = Decimal(100)  # an int operand is converted on every call
+    """Half-up to the fen, as shared.money.round_fen."""
+    return "¥" + str(amount.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
 def percent(fraction: Decimal) -> str:
     """0.8995 → "90.0" (shown rounded; the rule itself compares exactly)."""
-    # Rounding passed positionally: a third faster.
-    return str((fraction * _HUNDRED).quantize(_TENTH, ROUND_HALF_UP))
+    return str((fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def markup_range(low: Decimal, high: Decimal) -> str:
     """ "+12–35 %" style; a single value when both ends round alike."""
-    # Once per group: a Decimal operand and the rounding passed positionally make it a
-    # quarter quicker (keyword arguments to Decimal methods are parsed slowly).
-    lo = int((low * _HUNDRED).to_integral_value(ROUND_HALF_UP))
-    hi = int((high * _HUNDRED).to_integral_value(ROUND_HALF_UP))
+    lo = int((low * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    hi = int((high * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if lo == hi:
         return f"{lo:+d} %"
     if lo >= 0:
