@@ -103,22 +103,23 @@ def _image_edges(
             edge = (min(a, b), max(a, b))
             if _same(ranked[edge[0]], ranked[edge[1]], rules, unpriced=True):
                 edges.add(edge)
-    for a, (first, _) in enumerate(ranked):
-        for b in range(a + 1, len(ranked)):
-            second = ranked[b][0]
-            one, other = first.offer.image_phash, second.offer.image_phash
-            if one is None or other is None:
+    hashes = [a.offer.image_phash for a, _ in ranked]
+    matches = [a.offer.similarity >= rules.match_similarity for a, _ in ranked]
+    reach = max(rules.phash_max_distance, rules.phash_loose_distance)
+    for a, one in enumerate(hashes):
+        if one is None:
+            continue
+        for b in range(a + 1, len(hashes)):
+            other = hashes[b]
+            if other is None:
                 continue
-            distance = (one ^ other).bit_count()
+            distance = (one ^ other).bit_count()  # shared.phash.hamming
+            if distance > reach:
+                continue
             if distance <= rules.phash_max_distance:
                 near = _same(ranked[a], ranked[b], rules, unpriced=True)
             else:
-                both_match = min(first.offer.similarity, second.offer.similarity)
-                near = (
-                    distance <= rules.phash_loose_distance
-                    and both_match >= rules.match_similarity
-                    and _same(ranked[a], ranked[b], rules)
-                )
+                near = matches[a] and matches[b] and _same(ranked[a], ranked[b], rules)
             if near:
                 edges.add((a, b))
     return edges

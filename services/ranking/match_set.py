@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from services.ranking import wording
 from services.ranking.domain import Assessed, Evidence, ImagePair, Locale, Offer
 from services.ranking.title_similarity import similar_title_pairs
-from shared.phash import hamming
 
 VISUAL = "visual_similarity"
 UPSTREAM = "upstream_order"
@@ -154,7 +153,7 @@ def _duplicates(
     )
     for i, (a, first) in enumerate(hashed):
         for b, second in hashed[i + 1 :]:
-            distance = hamming(first, second)
+            distance = (first ^ second).bit_count()  # as shared.phash.hamming
             if distance <= rules.phash_max_distance:
                 link(a, b, round(100.0 * (1 - distance / 64), 1))
     return partners
@@ -191,8 +190,8 @@ def _add_titles(
         return
     members = [i in reasons for i in ids]
     titles = [offers[i].title for i in ids]
-    # Only pairs of a member and a candidate matter: skip every other offer.
-    skip = [not (m or c) for m, c in zip(members, candidates, strict=True)]
+    # Only pairs with a candidate matter.
+    skip = [not c for c in candidates]
     joined: dict[str, str] = {}
     for a, b in similar_title_pairs(titles, rules.title_min_dice, skip):
         for one, other in ((a, b), (b, a)):

@@ -42,12 +42,12 @@ def similar_title_pairs(
     ``skip[a]`` and ``skip[b]`` are true. Titles under two characters pair with nothing."""
     lines = normalize(titles).split(_SEPARATOR) if titles else []
     grams = [frozenset(line[i : i + 2] for i in range(len(line) - 1)) for line in lines]
-    found: list[tuple[int, int]] = []
-    for a, first in enumerate(grams):
-        for b in range(a + 1, len(grams)):
-            second = grams[b]
-            if (skip[a] and skip[b]) or not first or not second:
+    found: set[tuple[int, int]] = set()
+    for a in (i for i, skipped in enumerate(skip) if not skipped and grams[i]):
+        first = grams[a]
+        for b, second in enumerate(grams):
+            if b == a or not second:
                 continue
             if 2 * len(first & second) >= min_dice * (len(first) + len(second)):
-                found.append((a, b))
-    return found
+                found.add((min(a, b), max(a, b)))
+    return sorted(found)
