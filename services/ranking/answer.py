@@ -173,16 +173,27 @@ def _maker_points(
 
 
 def _original_image(members: Sequence[Assessed], match: MatchSet) -> str | None:
-    """The member whose photo the most others copy, when one is strictly ahead."""
+    """The member whose photo the most others copy: the most near-duplicate partners, then
+    the highest mean similarity to them (an edit of an edit drifts further from the
+    original than from its source). None unless one is ahead by a partner or by
+    ``_ORIGINAL_LEAD`` points of mean similarity, with two partners at least."""
     inside = {a.offer.offer_id for a in members}
     scored = []
     for offer_id in inside:
-        partners = {p: s for p, s in match.duplicates.get(offer_id, {}).items() if p in inside}
-        scored.append((len(partners), sum(partners.values()), offer_id))
+        partners = [s for p, s in match.duplicates.get(offer_id, {}).items() if p in inside]
+        mean = sum(partners) / len(partners) if partners else 0.0
+        scored.append((len(partners), mean, offer_id))
     scored.sort(reverse=True)
-    if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][:2] == scored[0][:2]):
+    if not scored or scored[0][0] < 2:
         return None
+    if len(scored) > 1:
+        (count, mean, _), (next_count, next_mean, _) = scored[0], scored[1]
+        if count == next_count and mean - next_mean < _ORIGINAL_LEAD:
+            return None
     return scored[0][2]
+
+
+_ORIGINAL_LEAD = 1.0
 
 
 def _source_key(offer: Offer, points: Mapping[str, float]) -> tuple[float, float, int, str]:

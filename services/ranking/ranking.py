@@ -7,7 +7,7 @@ sort has a full tie-break ending on the offer id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from services.ranking import wording
@@ -15,6 +15,7 @@ from services.ranking.analysis import analyse
 from services.ranking.answer import build_answer
 from services.ranking.customization import infer_customization
 from services.ranking.domain import (
+    Answer,
     Assessed,
     Filters,
     ImagePair,
@@ -80,12 +81,8 @@ def rank(
     answer = build_answer(match, kept, unit_prices, match_rules, language)
     roles = {m.offer_id: m.role.name.lower() for m in answer.match_set}
     scores = score_all(kept, prices, averages, quantity, chosen, language, roles)
-    # The default profile puts the answer's match set first, in the answer's order.
-    place = {m.offer_id: i for i, m in enumerate(answer.match_set)} if chosen.answer_first else {}
-    scored = sorted(
-        zip(kept, scores, strict=True),
-        key=lambda item: (place.get(item[0].offer.offer_id, len(place)), *_order(item)),
-    )
+    order = _answer_first(answer) if chosen.answer_first else _order
+    scored = sorted(zip(kept, scores, strict=True), key=order)
     rules = rules or GroupingRules()
     groups, memberships = group_offers(scored, rules, language, pairs)
     ranked = [
@@ -111,6 +108,27 @@ def _check_unique(offers: Sequence[Offer]) -> None:
         if offer.offer_id in seen:
             raise ValueError(f"duplicate offer id {offer.offer_id}")
         seen.add(offer.offer_id)
+
+
+def _answer_first(answer: Answer) -> Callable[[tuple[Assessed, Score]], tuple[object, ...]]:
+    """The default profile's order: the answer's match set first, in the answer's order; then
+    the other candidates, the most similar to the photo first (those whose image was not
+    compared after them, in 1688's order); then by points."""
+    place = {m.offer_id: i for i, m in enumerate(answer.match_set)}
+    last = len(place)
+
+    def key(item: tuple[Assessed, Score]) -> tuple[object, ...]:
+        offer = item[0].offer
+        if offer.offer_id in place:
+            return (place[offer.offer_id],)
+        similarity = -offer.similarity if offer.compared else 0.0
+        upstream = offer.upstream_rank if offer.upstream_rank > 0 else _UNKNOWN_RANK
+        return (last, not offer.compared, similarity, upstream, *_order(item))
+
+    return key
+
+
+_UNKNOWN_RANK = 1 << 30
 
 
 def _order(item: tuple[Assessed, Score]) -> tuple[Decimal, int, float, bool, Decimal, int, str]:

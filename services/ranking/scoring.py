@@ -10,7 +10,8 @@ Profiles (``PROFILES``):
 
 - ``default``: the seed's points, but the order is the answer's (``ranking.py``): the
   match set first, source first, then other makers, then resellers and sellers; the other
-  candidates after it by total. None of the seed's components asks whether an offer IS
+  candidates after it, the most similar to the photo first (images not compared after
+  them, in 1688's order), then by total. None of the seed's components asks whether an offer IS
   the pictured product, so they only order what the answer leaves open. The
   ``match_set`` component (0 points) says where the answer put the offer.
 - ``seed``: ranks by the seed's points alone (the former default); similarity only

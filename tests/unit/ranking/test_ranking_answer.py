@@ -207,6 +207,33 @@ def test_a_photo_of_something_not_in_the_catalog_names_no_factory() -> None:
     assert answer.summary.startswith("No offer clearly shows the product in the photo")
 
 
+def test_without_an_answer_the_most_similar_candidates_come_first() -> None:
+    page = [*look_alikes(first_rank=1), offer("u", title="陶瓷碗", similarity=0, compared=False)]
+    result = answer_of(page)
+    assert not result.answer.found
+    assert [r.offer.offer_id for r in result.offers] == ["x4", "x3", "x2", "x1", "x0", "u"]
+
+
+def test_the_original_photo_decides_between_sellers_that_say_nothing() -> None:
+    # A factory listing under an identity that says little: its photo is the one the others
+    # copy (each copy is closer to it than to the other copies), and the bait is cheaper.
+    page = [
+        offer("bait", title=SHIRT, similarity=90, price="15", rank=1, identities=("tp_member",)),
+        offer("copy", title=SHIRT, similarity=88, price="28", rank=2, identities=("tp_member",)),
+        offer("maker", title=SHIRT, similarity=87, price="20", rank=3, identities=("tp_member",)),
+        *look_alikes(first_rank=4),
+    ]
+    pairs = [
+        ImagePair("maker", "bait", 95.0),
+        ImagePair("maker", "copy", 94.0),
+        ImagePair("bait", "copy", 89.0),
+    ]
+    answer = answer_of(page, pairs).answer
+    assert answer.source_offer_id == "maker"
+    assert [e.signal for e in answer.source_evidence][:2] == ["supplier_kind", "original_image"]
+    assert answer.confidence <= 0.25  # no seller shows factory signals
+
+
 def test_a_page_where_every_offer_is_the_product_keeps_them_all() -> None:
     page = [
         offer(str(i), title=SHIRT, similarity=80.0 + i, price=str(20 + i), rank=10 - i)
