@@ -11,7 +11,10 @@
   others copy (most near-duplicate partners, then the highest sum of their similarities;
   only when one image is strictly ahead and copied at least twice);
 - the lowest compared price of the set, +0.5, and only that: resellers list bait first
-  tiers below the source, so price alone never decides.
+  tiers below the source, so price alone never decides;
+- outside the closest match's photo, -1: when the best-matching offer's photo is shared
+  (near-duplicates), a member whose photo is not among them may be a look-alike of
+  another product rather than its maker.
 
 Ties: higher similarity, then earlier upstream rank, then offer id.
 
@@ -71,7 +74,10 @@ def build_answer(
     members = sorted(
         (a for a in assessed if a.offer.offer_id in match.members), key=lambda a: a.offer.offer_id
     )
-    evidence = {a.offer.offer_id: _maker_points(a, members, match, prices, locale) for a in members}
+    core = _core_photo(members, match)
+    evidence = {
+        a.offer.offer_id: _maker_points(a, members, match, prices, core, locale) for a in members
+    }
     points = {offer_id: sum(e.weight for e in found) for offer_id, found in evidence.items()}
     source = min(members, key=lambda a: _source_key(a.offer, points))
     source_id = source.offer.offer_id
@@ -120,6 +126,7 @@ def _maker_points(
     members: Sequence[Assessed],
     match: MatchSet,
     prices: Mapping[str, Decimal | None],
+    core: set[str],
     locale: Locale,
 ) -> list[Evidence]:
     offer, kind = assessed.offer, assessed.kind
@@ -169,7 +176,21 @@ def _maker_points(
                 wording.say(locale, "so.cheapest", count=len(priced)),
             )
         )
+    if core and offer.offer_id not in core:
+        found.append(
+            Evidence("photo_cluster", offer.offer_id, -1.0, wording.say(locale, "so.outside_core"))
+        )
     return found
+
+
+def _core_photo(members: Sequence[Assessed], match: MatchSet) -> set[str]:
+    """The closest match and the members sharing its photo; empty when nobody shares it."""
+    compared = [a.offer for a in members if a.offer.compared]
+    if not compared:
+        return set()
+    best = min(compared, key=lambda o: (-o.similarity, o.offer_id))
+    core = _same_photo(best.offer_id, match)
+    return core if len(core) > 1 else set()
 
 
 def _original_image(members: Sequence[Assessed], match: MatchSet) -> str | None:

@@ -205,6 +205,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "{count}家同款中价格最低（仅作弱证据：有转售商标低价引流）",
         "the lowest price of the {count} sellers (weak: some resellers list bait prices)",
     ),
+    "so.outside_core": (
+        "主图不在与照片最相似的那组同图商品中：可能是相似的其他商品",
+        "its photo is not the one the closest matches share: perhaps a look-alike product",
+    ),
     "ro.source": ("角色：源头（最可能的生产方）", "role: source (the likeliest maker)"),
     "ro.maker": ("角色：另一家生产方", "role: another maker"),
     "ro.reseller": ("角色：转售商", "role: reseller"),

@@ -234,6 +234,31 @@ def test_the_original_photo_decides_between_sellers_that_say_nothing() -> None:
     assert answer.confidence <= 0.25  # no seller shows factory signals
 
 
+def test_a_close_look_alike_outside_the_shared_photo_is_not_the_source() -> None:
+    # The pictured product: an unnamed factory's photo, copied by two resellers. A cheaper
+    # seller of a similar product that takes custom orders comes close enough to join.
+    page = [
+        offer("maker", title=SHIRT, similarity=90, price="20", rank=3, identities=("tp_member",)),
+        offer("copy1", title=SHIRT, similarity=89, price="26", rank=1, company=TRADER),
+        offer("copy2", title=SHIRT, similarity=88, price="27", rank=2, company=TRADER),
+        offer(
+            "other",
+            title="圆领T恤男 可定制",
+            similarity=82,
+            price="19",
+            rank=4,
+            identities=("powerful_merchants",),
+        ),
+        *look_alikes(first_rank=5),
+    ]
+    pairs = [ImagePair("maker", "copy1", 94.0), ImagePair("maker", "copy2", 93.0)]
+    result = answer_of(page, pairs)
+    assert "other" in roles(result)
+    assert result.answer.source_offer_id == "maker"
+    other = next(m for m in result.answer.match_set if m.offer_id == "other")
+    assert other.role is MatchRole.SELLER
+
+
 def test_a_page_where_every_offer_is_the_product_keeps_them_all() -> None:
     page = [
         offer(str(i), title=SHIRT, similarity=80.0 + i, price=str(20 + i), rank=10 - i)
