@@ -11,9 +11,9 @@ threshold:
   ``stand_out`` points above the page's median, or ``sure`` or more on its own (a page where
   every offer is the product has a small spread and a high best).
   No clear match → ``found`` is false: the photo shows nothing the page sells.
-- **Visual members.** An offer compared within ``near_best`` points of the best, or above
-  the median plus ``spread_share`` of the best's lead over the median (whichever admits
-  more), and at least ``plausible``. An offer whose category is known and differs from the
+- **Visual members.** An offer compared within ``near_best`` points of the best, or closer
+  to the best than to the page's median (above the median plus ``spread_share`` = half of
+  the best's lead over it; whichever admits more), and at least ``plausible``. An offer whose category is known and differs from the
   best match's is left out unless it is within ``near_best`` of the best (a look-alike of
   another kind of goods).
 - **Near-duplicates.** Resellers reuse the factory's photo: an offer whose main image is a
@@ -49,7 +49,7 @@ class MatchRules:
     stand_out: float = 15.0
     sure: float = 85.0
     near_best: float = 10.0
-    spread_share: float = 0.6
+    spread_share: float = 0.5
     title_min_dice: float = 0.6
     phash_max_distance: int = 8
 
