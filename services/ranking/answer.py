@@ -69,6 +69,8 @@ def build_answer(
     if not match.found:
         confidence = round(0.25 * min(1.0, match.best_similarity / rules.plausible), 2)
         key = "aw.not_found" if match.compared else "aw.nothing_compared"
+        if not assessed:
+            key = "an.nothing"
         summary = wording.say(locale, key, best=round(match.best_similarity, 1))
         return Answer(False, "", confidence, (), (), summary)
     members = sorted(
