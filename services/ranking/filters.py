@@ -2,8 +2,9 @@
 
 Filters run in a fixed order and an offer is counted against the first one
 that removes it, so the per-filter counts add up to the offers removed.
-A value the offer does not publish (no minimum order, no price) never
-removes it: missing data is not evidence against a supplier.
+A value the offer does not publish (no minimum order, no price, a similarity not
+measured because its image could not be compared) never removes it: missing data
+is not evidence against a supplier.
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def apply_filters(
     if filters.min_similarity > 0:
         floor = filters.min_similarity
         published = _count(
-            removed, "min_similarity", published, [o for o in published if o.similarity >= floor]
+            removed,
+            "min_similarity",
+            published,
+            [o for o in published if not o.compared or o.similarity >= floor],
         )
     limit = filters.max_min_order or filters.purchase_quantity
     if limit > 0:
