@@ -119,7 +119,14 @@ def build_answer(
         )
         for a in ordered
     )
-    summary = _summary(locale, source, has_maker, confidence, match_set, match)
+    # Mark-ups of the resellers whose price could be compared with the source's.
+    priced = {m.offer_id for m in match_set if prices.get(m.offer_id) is not None}
+    markups = [
+        m.markup_over_source
+        for m in match_set
+        if m.role is MatchRole.RESELLER and m.offer_id in priced and base is not None and base > 0
+    ]
+    summary = _summary(locale, source, has_maker, confidence, match_set, markups, match)
     return Answer(True, source_id, confidence, match_set, chosen, summary)
 
 
@@ -291,11 +298,11 @@ def _summary(
     has_maker: bool,
     confidence: float,
     members: Sequence[MatchMember],
+    markups: Sequence[Decimal],
     match: MatchSet,
 ) -> str:
     name = wording.supplier_name(locale, source.offer)
     resellers = [m for m in members if m.role is MatchRole.RESELLER]
-    markups = [m.markup_over_source for m in resellers if m.markup_over_source != 0]
     values = {
         "name": name,
         "offer": source.offer.offer_id,
@@ -308,7 +315,9 @@ def _summary(
     if match.basis == UPSTREAM:
         key += "_upstream"
     text = wording.say(locale, key, **values)
-    if resellers:
-        spread = wording.markup_range(min(markups), max(markups)) if markups else "?"
+    if markups:
+        spread = wording.markup_range(min(markups), max(markups))
         text += wording.say(locale, "aw.resellers", resellers=len(resellers), markup=spread)
+    elif resellers:
+        text += wording.say(locale, "aw.resellers_no_price", resellers=len(resellers))
     return text + wording.say(locale, "aw.stop")

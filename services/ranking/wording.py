@@ -235,6 +235,10 @@ _TEXT: dict[str, tuple[str, str]] = {
         "shows factory signals; perhaps {name} (offer {offer}, low confidence {confidence})",
     ),
     "aw.resellers": ("；{resellers}家转售商加价{markup}", "; resellers: {resellers}, at {markup}"),
+    "aw.resellers_no_price": (
+        "；{resellers}家转售商（价格无法比较）",
+        "; resellers: {resellers} (prices not comparable)",
+    ),
     "aw.stop": ("。", "."),
     "aw.not_found": (
         "没有商品明显是照片中的商品（最高相似度{best}%）：无法指出生产工厂；请换一张更清晰的照片或框选主体",

@@ -259,6 +259,17 @@ def test_a_close_look_alike_outside_the_shared_photo_is_not_the_source() -> None
     assert other.role is MatchRole.SELLER
 
 
+def test_resellers_without_a_price_are_counted_without_a_mark_up() -> None:
+    page = [
+        offer("f", title=SHIRT, similarity=90, price="20", rank=2, company=FACTORY),
+        offer("t", title=SHIRT, similarity=88, price=None, rank=1, company=TRADER),
+        *look_alikes(first_rank=3),
+    ]
+    answer = answer_of(page).answer
+    assert answer.summary.endswith("; resellers: 1 (prices not comparable).")
+    assert answer.match_set[1].markup_over_source == 0
+
+
 def test_a_page_where_every_offer_is_the_product_keeps_them_all() -> None:
     page = [
         offer(str(i), title=SHIRT, similarity=80.0 + i, price=str(20 + i), rank=10 - i)
