@@ -1,8 +1,8 @@
-"""The values the ranking rules work on: offers in, ranked offers out.
+"""The values the ranking rules work on: offers in, ranked offers and the answer out.
 
-Plain dataclasses with no protobuf in sight, frozen except the per-offer results
-(see ``Score``); ``conversion.py`` maps them to and from the wire types. Money is
-``Decimal``; points are ``Decimal`` too so a total is exactly the sum of its components.
+Plain frozen dataclasses with no protobuf in sight; ``conversion.py`` maps them to and
+from the wire types. Money is ``Decimal``; points are ``Decimal`` too so a total is
+exactly the sum of its components.
 """
 
 from __future__ import annotations
