@@ -40,6 +40,7 @@ from decimal import Decimal
 
 from services.ranking import wording
 from services.ranking.domain import (
+    MAKERS,
     Answer,
     Assessed,
     Evidence,
@@ -54,7 +55,6 @@ from services.ranking.match_set import UPSTREAM, MatchRules, MatchSet
 _MARKUP_PLACES = Decimal("0.0001")
 _ZERO = Decimal(0)
 _ROLE_ORDER = {MatchRole.SOURCE: 0, MatchRole.MAKER: 1, MatchRole.RESELLER: 2, MatchRole.SELLER: 3}
-_MAKERS = (SupplierKind.SOURCE_FACTORY, SupplierKind.MANUFACTURER)
 _CLOSE_RUNNER_UP = 1.0
 
 
@@ -83,9 +83,9 @@ def build_answer(
     points = {offer_id: sum(e.weight for e in found) for offer_id, found in evidence.items()}
     source = min(members, key=lambda a: _source_key(a.offer, points))
     source_id = source.offer.offer_id
-    has_maker = any(a.kind.kind in _MAKERS for a in members)
+    has_maker = any(a.kind.kind in MAKERS for a in members)
     runner_up = max(
-        (points[a.offer.offer_id] for a in members if a is not source and a.kind.kind in _MAKERS),
+        (points[a.offer.offer_id] for a in members if a is not source and a.kind.kind in MAKERS),
         default=None,
     )
     close = runner_up is not None and points[source_id] - runner_up < _CLOSE_RUNNER_UP
@@ -251,7 +251,7 @@ def _role(assessed: Assessed, source: Assessed, copies: set[str]) -> MatchRole:
     if assessed is source:
         return MatchRole.SOURCE
     kind = assessed.kind.kind
-    if kind in _MAKERS:
+    if kind in MAKERS:
         return MatchRole.MAKER
     if kind in (SupplierKind.TRADING_COMPANY, SupplierKind.BRAND):
         return MatchRole.RESELLER
