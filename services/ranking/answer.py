@@ -26,7 +26,7 @@ quantity when known, else the listed price).
 **Confidence** (0 to 1) = match × source, rounded to 0.01:
 
 - match: 0.6 + 0.4 · min(1, (best − plausible) / (sure − plausible)) when the images were
-  compared; 0.4 when no image could be compared (1688's first result stands in);
+  compared; 0.4 when too few images could be compared (1688's first result stands in);
 - source: 0.6 + 0.4 · kind confidence for a source factory, 0.45 + 0.3 · kind confidence
   for a manufacturer, 0.25 when no member shows maker signals (the likeliest seller is
   named, saying so); × 0.8 when another maker comes within 1 point of the source.

@@ -21,9 +21,10 @@ threshold:
   ``phash_max_distance`` bits) is a member, whatever its own similarity to the photo.
 - **Images not compared.** An offer whose image could not be compared joins when its title
   reads like a member's (Dice ≥ ``title_min_dice`` on the normalized titles) in a category
-  that does not differ. When no image at all could be compared, the set is 1688's first
-  result with its near-duplicates and look-alike titles (``basis`` "upstream_order"), and
-  the answer's confidence says how little that is.
+  that does not differ. When too few images could be compared to tell (none matched
+  clearly and fewer than half were compared), the set is 1688's first result not found
+  unlike the photo, with its near-duplicates and look-alike titles (``basis``
+  "upstream_order"), and the answer's confidence says how little that is.
 
 Every member carries the evidence of why it is in. Nothing here depends on input order:
 medians, maxima and connected sets only, ties broken by offer id.
@@ -78,23 +79,30 @@ def find_match_set(
     duplicates = _duplicates(offers, pairs, rules)
     compared = [o for o in offers.values() if o.compared]
     reasons: dict[str, list[Evidence]] = {}
+    best = median = 0.0
     if compared:
         sims = [o.similarity for o in compared]
         best, median = max(sims), statistics.median(sims)
         clear = best >= rules.plausible and (best - median >= rules.stand_out or best >= rules.sure)
-        if not clear:
+        if clear:
+            _add_visual(compared, best, median, rules, locale, reasons)
+        elif 2 * len(compared) >= len(offers):
             return MatchSet(False, VISUAL, best, median, len(compared), {}, duplicates)
-        _add_visual(compared, best, median, rules, locale, reasons)
-        basis = VISUAL
-    else:
-        best = median = 0.0
+    basis = VISUAL
+    if not reasons:
+        # Too few images compared to tell: 1688's first result whose image was not found
+        # unlike the photo stands in.
         first = min(
-            (o for o in offers.values() if o.upstream_rank > 0),
+            (
+                o
+                for o in offers.values()
+                if o.upstream_rank > 0 and not (o.compared and o.similarity < rules.plausible)
+            ),
             key=lambda o: (o.upstream_rank, o.offer_id),
             default=None,
         )
         if first is None:
-            return MatchSet(False, UPSTREAM, 0.0, 0.0, 0, {}, duplicates)
+            return MatchSet(False, UPSTREAM, best, median, len(compared), {}, duplicates)
         note = wording.say(locale, "ms.upstream_first", rank=first.upstream_rank)
         reasons[first.offer_id] = [Evidence("upstream_rank", str(first.upstream_rank), 0.5, note)]
         basis = UPSTREAM

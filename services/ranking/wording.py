@@ -187,8 +187,8 @@ _TEXT: dict[str, tuple[str, str]] = {
         "its image could not be compared; its title reads like offer {offer}'s",
     ),
     "ms.upstream_first": (
-        "1688相关度排第{rank}：所有主图都未能比对，暂以1688的排序为准",
-        "1688's result no. {rank}: no image could be compared, so 1688's order stands in",
+        "1688相关度排第{rank}：能比对的主图太少，暂以1688的排序为准",
+        "1688's result no. {rank}: too few images could be compared, so 1688's order stands in",
     ),
     # the source: why this member is the maker
     "so.kind": (
@@ -225,13 +225,13 @@ _TEXT: dict[str, tuple[str, str]] = {
         "likeliest maker is {name} (offer {offer}, low confidence {confidence})",
     ),
     "aw.source_upstream": (
-        "主图未能比对，按1688的排序，照片中的商品可能由{name}生产（{kind}，商品{offer}，置信度{confidence}）",
-        "The images could not be compared; going by 1688's order, the pictured product may "
+        "能比对的主图太少，按1688的排序，照片中的商品可能由{name}生产（{kind}，商品{offer}，置信度{confidence}）",
+        "Too few images could be compared; going by 1688's order, the pictured product may "
         "be made by {name} ({kind}, offer {offer}, confidence {confidence})",
     ),
     "aw.no_maker_upstream": (
-        "主图未能比对，按1688的排序，{count}家在售方都没有工厂迹象；可能是{name}（商品{offer}，置信度低：{confidence}）",
-        "The images could not be compared; going by 1688's order, none of the {count} sellers "
+        "能比对的主图太少，按1688的排序，{count}家在售方都没有工厂迹象；可能是{name}（商品{offer}，置信度低：{confidence}）",
+        "Too few images could be compared; going by 1688's order, none of the {count} sellers "
         "shows factory signals; perhaps {name} (offer {offer}, low confidence {confidence})",
     ),
     "aw.resellers": ("；{resellers}家转售商加价{markup}", "; resellers: {resellers}, at {markup}"),

@@ -178,7 +178,20 @@ def test_no_image_compared_falls_back_on_the_upstream_order_with_low_confidence(
     assert {m.offer_id for m in answer.match_set} == {"first", "alike"}
     assert answer.source_offer_id == "first"
     assert answer.confidence <= 0.4
-    assert answer.summary.startswith("The images could not be compared")
+    assert answer.summary.startswith("Too few images could be compared")
+
+
+def test_too_few_images_compared_falls_back_on_the_upstream_order_too() -> None:
+    page = [
+        offer("unlike", title="陶瓷马克杯", similarity=20, rank=1, company=TRADER),
+        offer("first", title=SHIRT, similarity=0, rank=2, compared=False, company=FACTORY),
+        offer("alike", title=SHIRT + "批发", similarity=0, rank=3, compared=False),
+        offer("other", title="不锈钢合页", similarity=0, rank=4, compared=False),
+    ]
+    answer = answer_of(page).answer
+    assert answer.found and answer.source_offer_id == "first"
+    assert {m.offer_id for m in answer.match_set} == {"first", "alike"}
+    assert answer.confidence <= 0.4
 
 
 def test_unrelated_look_alikes_high_upstream_but_low_similarity_stay_out() -> None:
