@@ -1,11 +1,12 @@
 """Can this offer take a custom order? Decided with evidence a buyer can check.
 
 When the offer arrives with a customization already inferred (``Offer.customization``,
-set by ranking) that decision is used as it stands. Otherwise the detail decides:
-bizType 2 (加工, processing) or customization words in the title or description, read
-as ranking reads them (``shared.customization_words``): a word right after a negation
-(不定制, 不支持来样加工, 暂不打样) counts against, but 不锈钢定制 is stainless steel made
-to order.
+set by ranking) that decision is used as it stands. Otherwise the one rule ranking uses
+decides (``shared.customization_words.decide``): bizType 2 (加工, processing), product
+attributes written into the description (加工定制：是), customization words in the title
+or description, a refusal winning over a claim (不定制, 不支持来样加工, 暂不打样; but
+不锈钢定制 is stainless steel made to order). A direct caller of planning so gets the
+answer the public flow gets.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from services.planning.domain import (
     Evidence,
     OfferFacts,
 )
-from shared.customization_words import TO_SAMPLE, find_words, offers_fast_sampling
+from shared.customization_words import decide as decide_customization
+from shared.customization_words import describe
 
 PROCESSING_BIZ_TYPE = 2
 
@@ -50,41 +52,35 @@ def _from_claim(claim: CustomizationClaim) -> Customizability:
 
 
 def _from_detail(offer: OfferFacts) -> Customizability:
-    evidence = [_biz_type_evidence(offer.detail.biz_type)]
-    positives: list[str] = []
-    for signal, text in (
-        ("title_word", offer.title),
-        ("description_word", offer.detail.description),
-    ):
-        for word, negated in find_words(text):
-            evidence.append(_word_evidence(signal, word, negated))
-            if not negated:
-                positives.append(word)
-    supported = offer.detail.biz_type == PROCESSING_BIZ_TYPE or bool(positives)
-    if not supported and len(evidence) == 1:
+    detail = offer.detail
+    decision = decide_customization(
+        offer.title, detail.description, detail.biz_type, (), detail.sample_fee
+    )
+    # A refusal lists what speaks for or against customization, not the fee it quotes.
+    said = [
+        s
+        for s in decision.signals
+        if decision.supported or s.meaning not in ("sample_fee", "custom_minimum")
+    ]
+    evidence = [Evidence(s.signal, s.value, s.weight, describe(s)) for s in said]
+    if detail.biz_type != PROCESSING_BIZ_TYPE:
+        evidence.insert(0, _biz_type_evidence(detail.biz_type))
+    if not decision.supported and not said:
         evidence.append(
             Evidence("title_word", "", -0.5, "no customization word in the title or description")
         )
-    text = f"{offer.title} {offer.detail.description}"
     return Customizability(
-        supported=supported,
-        made_to_sample=any(word in TO_SAMPLE for word in positives),
-        fast_sampling=offers_fast_sampling(text),
-        custom_min_order=0,
-        sample_fee=None,
+        supported=decision.supported,
+        made_to_sample=decision.made_to_sample,
+        fast_sampling=decision.fast_sampling,
+        custom_min_order=decision.custom_min_order,
+        sample_fee=decision.sample_fee,
         evidence=tuple(evidence),
     )
 
 
 def _biz_type_evidence(biz_type: int) -> Evidence:
-    if biz_type == PROCESSING_BIZ_TYPE:
-        return Evidence("biz_type", "2", 1.0, "bizType 2: a processing (加工) offer")
+    """What a bizType other than 2 says (2 is a signal of the rule itself)."""
     if biz_type == 0:
         return Evidence("biz_type", "0", 0.0, "bizType unknown")
     return Evidence("biz_type", str(biz_type), -0.5, f"bizType {biz_type}: not a processing offer")
-
-
-def _word_evidence(signal: str, word: str, negated: bool) -> Evidence:
-    if negated:
-        return Evidence(signal, word, -1.0, f"'{word}' is negated: the supplier says it does not")
-    return Evidence(signal, word, 0.5, f"'{word}': the supplier offers customization")

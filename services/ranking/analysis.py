@@ -1,12 +1,15 @@
 """The matching analysis: what the ranked result means for the buyer, in plain words.
 
-Conclusions, in this order: whom to contact first (the best-ranked source
-factory, else manufacturer, else advice to widen the search), a low average
-similarity (→ add a detail photo), how many make to sample, how many
-products several sellers offer, and, when offers that barely match the photo
-outrank the best match on supplier points alone (the seed's weights ignore
-similarity), where that best match is and how to put matches first. When filters removed everything, the one
-that removed most is named so the buyer knows what to loosen.
+Conclusions, in this order: the answer's sentence (who makes the pictured product, or
+that no offer clearly shows it), how many images could not be compared (those offers are
+placed by 1688's order and their titles), how many make to sample, how many products
+several sellers offer, and, under a profile other than the default, where the answer's
+source was ranked when it is not first. When filters removed everything, the one that
+removed most is named so the buyer knows what to loosen.
+
+The top factory is the answer's source when it is a maker, else the best-ranked source
+factory (or manufacturer). A company name the upstream did not send is never shown as
+an empty name: conclusions say it was not provided.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from collections.abc import Sequence
 
 from services.ranking import wording
 from services.ranking.domain import (
+    MAKERS,
+    Answer,
     FilterReport,
     Locale,
     MatchAnalysis,
@@ -23,40 +28,36 @@ from services.ranking.domain import (
     SupplierKind,
 )
 
-LOW_SIMILARITY = 60.0
-_SOURCE_FACTORY = SupplierKind.SOURCE_FACTORY  # enum member lookups are slow in loops
-_MANUFACTURER = SupplierKind.MANUFACTURER
-
 
 def analyse(
     ranked: Sequence[RankedOffer],
     groups: Sequence[OfferGroup],
     reports: Sequence[FilterReport],
     locale: Locale,
-    match_similarity: float = 70.0,
+    answer: Answer,
 ) -> MatchAnalysis:
-    factories = [r for r in ranked if r.kind.kind is _SOURCE_FACTORY]
-    makers = factories or [r for r in ranked if r.kind.kind is _MANUFACTURER]
-    top = makers[0] if makers else None
-    average = round(sum(r.offer.similarity for r in ranked) / len(ranked), 1) if ranked else 0.0
+    factories = [r for r in ranked if r.kind.kind is SupplierKind.SOURCE_FACTORY]
+    top = _top_factory(ranked, factories, answer)
+    compared = [r.offer.similarity for r in ranked if r.offer.compared]
+    average = round(sum(compared) / len(compared), 1) if compared else 0.0
     to_sample = sum(1 for r in ranked if r.customization.made_to_sample)
-    conclusions = (
-        _conclusions(locale, len(factories), top, average, to_sample, len(groups))
-        if ranked
-        else [_empty(locale, reports)]
-    )
-    outranked = _outranked_match(ranked, match_similarity)
-    if outranked is not None:
-        conclusions.append(
-            wording.say(
-                locale,
-                "an.outranked",
-                name=_name(outranked),
-                similarity=round(outranked.offer.similarity, 1),
-                rank=outranked.rank,
-                floor=round(match_similarity),
+    if ranked:
+        conclusions = [answer.summary] if answer.summary else []
+        missing = len(ranked) - len(compared)
+        if missing:
+            conclusions.append(
+                wording.say(locale, "an.not_compared", missing=missing, count=len(ranked))
             )
-        )
+        if to_sample:
+            conclusions.append(wording.say(locale, "an.to_sample", count=to_sample))
+        if groups:
+            conclusions.append(wording.say(locale, "an.groups", count=len(groups)))
+        source = next((r for r in ranked if r.offer.offer_id == answer.source_offer_id), None)
+        if answer.found and source is not None and source.rank > 1:
+            name = wording.supplier_name(locale, source.offer)
+            conclusions.append(wording.say(locale, "an.outranked", name=name, rank=source.rank))
+    else:
+        conclusions = [_empty(locale, reports)]
     return MatchAnalysis(
         source_factory_count=len(factories),
         average_similarity=average,
@@ -68,42 +69,14 @@ def analyse(
     )
 
 
-def _outranked_match(ranked: Sequence[RankedOffer], match_similarity: float) -> RankedOffer | None:
-    """The best match for the photo when weak matches rank above it on the default weights."""
-    if not ranked:
-        return None
-    best = max(ranked, key=lambda r: (r.offer.similarity, -r.rank))
-    if best.offer.similarity < match_similarity:
-        return None
-    above = ranked[: best.rank - 1]
-    return best if any(r.offer.similarity < match_similarity for r in above) else None
-
-
-def _name(offer: RankedOffer) -> str:
-    return offer.offer.supplier.company_name or offer.offer.offer_id
-
-
-def _conclusions(
-    locale: Locale,
-    factory_count: int,
-    top: RankedOffer | None,
-    average: float,
-    to_sample: int,
-    group_count: int,
-) -> list[str]:
-    if top is None:
-        lines = [wording.say(locale, "an.no_factory")]
-    else:
-        key = "an.contact" if factory_count else "an.manufacturer"
-        total = wording.points(top.score.total)
-        lines = [wording.say(locale, key, count=factory_count, name=_name(top), total=total)]
-    if average < LOW_SIMILARITY:
-        lines.append(wording.say(locale, "an.low_similarity", average=average))
-    if to_sample:
-        lines.append(wording.say(locale, "an.to_sample", count=to_sample))
-    if group_count:
-        lines.append(wording.say(locale, "an.groups", count=group_count))
-    return lines
+def _top_factory(
+    ranked: Sequence[RankedOffer], factories: Sequence[RankedOffer], answer: Answer
+) -> RankedOffer | None:
+    for r in ranked:
+        if r.offer.offer_id == answer.source_offer_id and r.kind.kind in MAKERS:
+            return r
+    makers = factories or [r for r in ranked if r.kind.kind is SupplierKind.MANUFACTURER]
+    return makers[0] if makers else None
 
 
 def _empty(locale: Locale, reports: Sequence[FilterReport]) -> str:

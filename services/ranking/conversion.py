@@ -14,19 +14,19 @@ from decimal import Decimal
 
 from factoryfinder.v1 import common_pb2, ranking_pb2
 from google.protobuf.message import Message
-from google.type import money_pb2
 
 from services.ranking.domain import (
+    Answer,
     Customization,
     Detail,
     Evidence,
     Filters,
+    ImagePair,
     InvalidRequest,
     Offer,
     RankedOffer,
     RankingResult,
     Score,
-    ScoreComponent,
     Supplier,
     SupplierKind,
 )
@@ -45,18 +45,16 @@ def _amount(message: Message, field: str) -> Decimal | None:
 
 def _similarity(value: float) -> float:
     """0 to 100; a NaN would make the order of offers undefined."""
-    if 0.0 < value <= 100.0:  # nearly always: no clamping (0.0 below: -0.0 becomes 0.0)
-        return value
     return min(100.0, max(0.0, value)) if math.isfinite(value) else 0.0
 
 
 def _ladder(tiers: Iterable[common_pb2.PriceTier]) -> tuple[PriceTier, ...]:
-    ladder: list[PriceTier] = []
-    for tier in tiers:
-        price = from_money(tier.unit_price)  # once: building a Decimal is most of the cost
-        if price > 0:
-            ladder.append(PriceTier(tier.min_quantity, tier.max_quantity or None, price))
-    return tuple(ladder)
+    steps = ((tier, from_money(tier.unit_price)) for tier in tiers)
+    return tuple(
+        PriceTier(tier.min_quantity, tier.max_quantity or None, price)
+        for tier, price in steps
+        if price > 0
+    )
 
 
 def _detail(message: common_pb2.OfferDetail) -> Detail:
@@ -73,32 +71,44 @@ _AVAILABLE = common_pb2.DETAIL_STATUS_AVAILABLE
 
 
 def offer_from_proto(message: common_pb2.Offer) -> Offer:
-    # Once per offer and request: fields in order, and empty repeated fields not iterated.
     supplier = message.supplier
     has_detail = message.HasField("detail") and message.detail.status == _AVAILABLE
-    ladder = message.price_ladder
-    min_order = message.min_order
-    identities = supplier.seller_identities
-    certifications = supplier.certifications
     return Offer(
-        message.offer_id,
-        message.title,
-        _similarity(message.similarity),
-        _amount(message, "price"),
-        _ladder(ladder) if ladder else (),
-        min_order if min_order > 0 else 0,
-        message.category_id,
-        Supplier(
-            supplier.company_name,
-            supplier.province,
-            supplier.city,
-            supplier.address,
-            supplier.years_on_platform,
-            tuple(identities) if identities else (),
-            tuple(certifications) if certifications else (),
+        offer_id=message.offer_id,
+        title=message.title,
+        similarity=_similarity(message.similarity),
+        price=_amount(message, "price"),
+        price_ladder=_ladder(message.price_ladder),
+        min_order=max(0, message.min_order),
+        category_id=message.category_id,
+        supplier=Supplier(
+            company_name=supplier.company_name,
+            province=supplier.province,
+            city=supplier.city,
+            address=supplier.address,
+            years_on_platform=supplier.years_on_platform,
+            seller_identities=tuple(supplier.seller_identities),
+            certifications=tuple(supplier.certifications),
+            supplier_id=supplier.id,
         ),
-        _detail(message.detail) if has_detail else None,
-        message.image_phash if message.has_image_phash else None,
+        detail=_detail(message.detail) if has_detail else None,
+        image_phash=message.image_phash if message.has_image_phash else None,
+        upstream_rank=max(0, message.upstream_rank),
+        compared=_compared(message),
+    )
+
+
+def _compared(message: common_pb2.Offer) -> bool:
+    """Whether ``similarity`` was measured. A caller that sets a similarity without a
+    ``visual_match`` (one written before visual_match existed) is taken at its word."""
+    if message.HasField("visual_match"):
+        return message.visual_match.compared
+    return message.similarity > 0
+
+
+def pairs_from_proto(pairs: Iterable[common_pb2.ImagePair]) -> tuple[ImagePair, ...]:
+    return tuple(
+        ImagePair(p.first_offer_id, p.second_offer_id, _similarity(p.similarity)) for p in pairs
     )
 
 
@@ -143,137 +153,87 @@ def _preference(offer: common_pb2.Offer) -> tuple[float, bool, bytes]:
     return offer.similarity, available, offer.SerializeToString(deterministic=True)
 
 
-# The response is filled in place: building sub-messages and passing them to a
-# constructor would copy every offer twice. What many offers share (inferences and score
-# components are cached and shared, averages are per category) is converted once per
-# response, into messages or serialized fields, and copied in by protobuf: setting it field
-# by field from Python for every offer cost more than ranking.
-
-
-def _field(number: int, message: Message) -> bytes:
-    """``message`` serialized as field ``number`` of its parent (length-delimited)."""
-    data = message.SerializeToString()
-    return _varint(number << 3 | 2) + _varint(len(data)) + data
-
-
-def _varint(value: int) -> bytes:
-    out = bytearray()
-    while value > 0x7F:
-        out.append(value & 0x7F | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
-
-
-_COMPONENTS = common_pb2.ScoreBreakdown.COMPONENTS_FIELD_NUMBER
-_KIND_EVIDENCE = common_pb2.Supplier.KIND_EVIDENCE_FIELD_NUMBER
-
-
-def _evidence_message(e: Evidence) -> common_pb2.Evidence:
+def _evidence(e: Evidence) -> common_pb2.Evidence:
     return common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
 
 
-def _evidence_fields(items: Iterable[Evidence]) -> bytes:
-    """The evidence as kind_evidence fields of a Supplier."""
-    return b"".join(_field(_KIND_EVIDENCE, _evidence_message(e)) for e in items)
-
-
-def _customization_message(custom: Customization) -> common_pb2.Customization:
+def _customization(custom: Customization) -> common_pb2.Customization:
     message = common_pb2.Customization(
         supported=custom.supported,
         made_to_sample=custom.made_to_sample,
         custom_min_order=custom.custom_min_order,
         services=custom.services,
         fast_sampling=custom.fast_sampling,
-        evidence=[_evidence_message(e) for e in custom.evidence],
+        evidence=[_evidence(e) for e in custom.evidence],
     )
     if custom.sample_fee is not None:
         message.sample_fee.CopyFrom(to_money(custom.sample_fee))
     return message
 
 
-def _component_field(c: ScoreComponent) -> bytes:
-    """The component as a components field of a ScoreBreakdown."""
-    message = common_pb2.ScoreComponent(
-        name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
-    )
-    return _field(_COMPONENTS, message)
-
-
-class _Writer:
-    """Fills ranked offers; shared values are converted once, keyed by their identity (they
-    stay alive in the result while it is written)."""
-
-    def __init__(self) -> None:
-        self._evidence: dict[int, bytes] = {}
-        self._customizations: dict[int, common_pb2.Customization] = {}
-        self._components: dict[int, bytes] = {}
-        self._seen: set[int] = set()
-        self._averages: dict[int, money_pb2.Money] = {}
-
-    def ranked(
-        self, message: common_pb2.RankedOffer, ranked: RankedOffer, original: common_pb2.Offer
-    ) -> None:
-        offer = message.offer
-        offer.CopyFrom(original)
-        kind = ranked.kind
-        supplier = offer.supplier
-        supplier.kind = common_pb2.SupplierKind.ValueType(kind.kind)
-        supplier.kind_confidence = kind.confidence
-        evidence = self._evidence.get(id(kind))
-        if evidence is None:
-            evidence = self._evidence[id(kind)] = _evidence_fields(kind.evidence)
-        del supplier.kind_evidence[:]
-        supplier.MergeFromString(evidence)  # appends the evidence fields
-        custom = ranked.customization
-        customization = self._customizations.get(id(custom))
-        if customization is None:
-            customization = self._customizations[id(custom)] = _customization_message(custom)
-        offer.customization.CopyFrom(customization)
-        self.score(message.score, ranked.score)
-        message.rank = ranked.rank
-        # A fresh message holds the defaults already: only what differs is written.
-        if ranked.group_id:
-            message.group_id = ranked.group_id
-        if ranked.is_group_source:
-            message.is_group_source = True
-        if ranked.is_reseller:
-            message.is_reseller = True
-        message.markup_over_source = float(ranked.markup_over_source)
-
-    def score(self, message: common_pb2.ScoreBreakdown, score: Score) -> None:
-        # A component seen for the first time is added as it is (most price and similarity
-        # components are the offer's own); from its second offer on, it is merged in from
-        # its serialized form with the shared ones around it, in order.
-        components, seen, shared = self._components, self._seen, []
-        for c in score.components:
-            field = components.get(id(c))
-            if field is None and id(c) in seen:
-                field = components[id(c)] = _component_field(c)
-            if field is not None:
-                shared.append(field)
-                continue
-            seen.add(id(c))
-            if shared:
-                message.MergeFromString(b"".join(shared))
-                shared = []
-            message.components.add(
+def _score(score: Score) -> common_pb2.ScoreBreakdown:
+    message = common_pb2.ScoreBreakdown(
+        components=[
+            common_pb2.ScoreComponent(
                 name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
             )
-        if shared:
-            message.MergeFromString(b"".join(shared))
-        message.total = float(score.total)
-        message.profile = score.profile
-        message.price_basis = score.price_basis
-        message.price_ratio = float(score.price_ratio) if score.price_ratio is not None else 0.0
-        if score.compared_unit_price is not None:
-            message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
-        average = score.average_unit_price
-        if average is not None:
-            money = self._averages.get(id(average))
-            if money is None:
-                money = self._averages[id(average)] = to_money(average)
-            message.average_unit_price.CopyFrom(money)
+            for c in score.components
+        ],
+        total=float(score.total),
+        profile=score.profile,
+        price_basis=score.price_basis,
+        price_ratio=float(score.price_ratio) if score.price_ratio is not None else 0.0,
+    )
+    if score.compared_unit_price is not None:
+        message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
+    if score.average_unit_price is not None:
+        message.average_unit_price.CopyFrom(to_money(score.average_unit_price))
+    return message
+
+
+def _ranked(ranked: RankedOffer, original: common_pb2.Offer) -> common_pb2.RankedOffer:
+    """The caller's offer, every field kept, with the inferences written in."""
+    message = common_pb2.RankedOffer(
+        offer=original,
+        score=_score(ranked.score),
+        rank=ranked.rank,
+        group_id=ranked.group_id,
+        is_group_source=ranked.is_group_source,
+        is_reseller=ranked.is_reseller,
+        markup_over_source=float(ranked.markup_over_source),
+    )
+    supplier = message.offer.supplier
+    supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
+    supplier.kind_confidence = ranked.kind.confidence
+    del supplier.kind_evidence[:]
+    supplier.kind_evidence.extend(_evidence(e) for e in ranked.kind.evidence)
+    message.offer.customization.CopyFrom(_customization(ranked.customization))
+    return message
+
+
+def _answer(answer: Answer, ranked: Mapping[str, common_pb2.RankedOffer]) -> common_pb2.Answer:
+    message = common_pb2.Answer(
+        found=answer.found,
+        source_offer_id=answer.source_offer_id,
+        confidence=answer.confidence,
+        match_set=[
+            common_pb2.MatchMember(
+                offer_id=m.offer_id,
+                role=common_pb2.MatchRole.ValueType(m.role),
+                similarity=m.similarity,
+                upstream_rank=m.upstream_rank,
+                markup_over_source=float(m.markup_over_source),
+                reasons=[_evidence(e) for e in m.reasons],
+            )
+            for m in answer.match_set
+        ],
+        source_evidence=[_evidence(e) for e in answer.source_evidence],
+        summary=answer.summary,
+    )
+    source = ranked.get(answer.source_offer_id)
+    if source is not None:
+        message.source_supplier.CopyFrom(source.offer.supplier)
+    return message
 
 
 def response_to_proto(
@@ -285,7 +245,9 @@ def response_to_proto(
     ]
     if duplicates:
         reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))
-    response = ranking_pb2.RankOffersResponse(
+    ranked = [_ranked(r, originals[r.offer.offer_id]) for r in result.offers]
+    return ranking_pb2.RankOffersResponse(
+        offers=ranked,
         groups=[
             common_pb2.OfferGroup(
                 group_id=g.group_id,
@@ -309,8 +271,5 @@ def response_to_proto(
         ),
         filter_reports=reports,
         profile=result.profile,
+        answer=_answer(result.answer, {r.offer.offer_id: r for r in ranked}),
     )
-    writer = _Writer()
-    for ranked in result.offers:
-        writer.ranked(response.offers.add(), ranked, originals[ranked.offer.offer_id])
-    return response

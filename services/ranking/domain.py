@@ -1,46 +1,21 @@
-"""The values the ranking rules work on: offers in, ranked offers out.
+"""The values the ranking rules work on: offers in, ranked offers and the answer out.
 
-Plain dataclasses with no protobuf in sight, frozen except the per-offer results
-(see ``Score``); ``conversion.py`` maps them to and from the wire types. Money is
-``Decimal``; points are ``Decimal`` too so a total is exactly the sum of its components.
+Plain frozen dataclasses with no protobuf in sight; ``conversion.py`` maps them to and
+from the wire types. Money is ``Decimal``; points are ``Decimal`` too so a total is
+exactly the sum of its components.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 from shared.money import PriceTier
 
 Locale = Literal["zh", "en"]
-
-_T = TypeVar("_T")
-
-
-def _built_in_bulk(cls: type[_T]) -> type[_T]:
-    """Give a frozen slots dataclass built once per offer an ``__init__`` that fills the
-    slots through their descriptors rather than ``object.__setattr__`` per field: the same
-    parameters and defaults, instances as frozen as before, construction about twice as
-    fast (a thousand offers, suppliers and price components per request). The function is
-    written out like the one dataclasses writes."""
-    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if any(f.default_factory is not dataclasses.MISSING or f.kw_only for f in fields):
-        raise TypeError(f"{cls.__name__}: default factories and kw_only are not supported")
-    if hasattr(cls, "__post_init__"):
-        raise TypeError(f"{cls.__name__}: __post_init__ would not be called")
-    names = [f.name for f in fields]
-    namespace: dict[str, Any] = {f"_set_{name}": cls.__dict__[name].__set__ for name in names}
-    body = "".join(f"\n    _set_{name}(self, {name})" for name in names)
-    exec(f"def __init__(self, {', '.join(names)}):{body}", namespace)
-    init = namespace["__init__"]
-    init.__defaults__ = cls.__init__.__defaults__
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
-    setattr(cls, "__init__", init)  # noqa: B010
-    return cls
 
 
 class SupplierKind(enum.IntEnum):
@@ -83,7 +58,6 @@ class Evidence:
     note: str
 
 
-@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Supplier:
     company_name: str = ""
@@ -93,9 +67,10 @@ class Supplier:
     years_on_platform: int = 0
     seller_identities: tuple[str, ...] = ()
     certifications: tuple[str, ...] = ()
+    #: The seller's id (the detail's sellerOpenId on live answers); "" when unknown.
+    supplier_id: str = ""
 
 
-@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Detail:
     """What the offer's detail adds; present only when the detail was fetched."""
@@ -105,9 +80,10 @@ class Detail:
     biz_type: int = 0
     description: str = ""
     sample_fee: Decimal | None = None
+    #: Product attributes as (name, value), e.g. ("加工定制", "是"), when the caller has them.
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
-@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class Offer:
     offer_id: str
@@ -120,6 +96,10 @@ class Offer:
     supplier: Supplier = Supplier()
     detail: Detail | None = None
     image_phash: int | None = None
+    #: 1-based position in 1688's relevance order; 0 when unknown.
+    upstream_rank: int = 0
+    #: ``similarity`` was measured (the main image was fetched and compared with the photo).
+    compared: bool = False
 
     @property
     def effective_min_order(self) -> int:
@@ -160,7 +140,6 @@ class Filters:
     price_max: Decimal | None = None
 
 
-@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class ScoreComponent:
     name: str
@@ -169,11 +148,7 @@ class ScoreComponent:
     reason: str
 
 
-# Score, Assessed and RankedOffer are not frozen: each is built once per offer and request
-# and never shared, and a frozen __init__ (object.__setattr__ per field) cost about 2 ms
-# for a thousand offers. ScoreComponent stays frozen, scoring shares them; it is built in
-# bulk instead (see _built_in_bulk).
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Score:
     components: tuple[ScoreComponent, ...]
     total: Decimal
@@ -184,7 +159,7 @@ class Score:
     price_ratio: Decimal | None
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Assessed:
     """An offer with what was inferred about it, before scoring."""
 
@@ -193,7 +168,7 @@ class Assessed:
     customization: Customization
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class RankedOffer:
     offer: Offer
     kind: KindInference
@@ -206,7 +181,6 @@ class RankedOffer:
     markup_over_source: Decimal = Decimal(0)
 
 
-@_built_in_bulk
 @dataclass(frozen=True, slots=True)
 class OfferGroup:
     group_id: str
@@ -236,9 +210,53 @@ class FilterReport:
 
 
 @dataclass(frozen=True, slots=True)
+class ImagePair:
+    """Two offers whose main images are near-duplicates (preprocess's CompareImages)."""
+
+    first_offer_id: str
+    second_offer_id: str
+    similarity: float
+
+
+class MatchRole(enum.IntEnum):
+    """Values equal the protobuf ``MatchRole`` numbers."""
+
+    SOURCE = 1
+    MAKER = 2
+    RESELLER = 3
+    SELLER = 4
+
+
+@dataclass(frozen=True, slots=True)
+class MatchMember:
+    offer_id: str
+    role: MatchRole
+    similarity: float
+    upstream_rank: int
+    markup_over_source: Decimal
+    reasons: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """Who makes the pictured product: the match set, source first (see ``answer.py``)."""
+
+    found: bool
+    source_offer_id: str
+    confidence: float
+    match_set: tuple[MatchMember, ...]
+    source_evidence: tuple[Evidence, ...]
+    summary: str
+
+
+NO_ANSWER = Answer(False, "", 0.0, (), (), "")
+
+
+@dataclass(frozen=True, slots=True)
 class RankingResult:
     offers: tuple[RankedOffer, ...]
     groups: tuple[OfferGroup, ...]
     analysis: MatchAnalysis
     filter_reports: tuple[FilterReport, ...]
     profile: str
+    answer: Answer = NO_ANSWER

@@ -2,8 +2,9 @@
 
 Filters run in a fixed order and an offer is counted against the first one
 that removes it, so the per-filter counts add up to the offers removed.
-A value the offer does not publish (no minimum order, no price) never
-removes it: missing data is not evidence against a supplier.
+A value the offer does not publish (no minimum order, no price, a similarity not
+measured because its image could not be compared) never removes it: missing data
+is not evidence against a supplier.
 """
 
 from __future__ import annotations
@@ -51,17 +52,19 @@ def apply_filters(
 ) -> tuple[list[Assessed], tuple[FilterReport, ...]]:
     """The surviving offers, assessed (input order kept), and how many each filter removed.
 
-    Filters on published fields run first, so only their survivors pay for inference.
-    Each filter the buyer set passes over the survivors of the ones before it, in
-    FILTER_NAMES order (one comprehension per filter, not a call per offer and filter),
-    so an offer is counted against the first filter that removes it.
+    Filters on published fields run first, then inference, then the filters on what was
+    inferred. Each filter the buyer set passes over the survivors of the ones before it,
+    in FILTER_NAMES order, so an offer is counted against the first filter that removes it.
     """
     removed = dict.fromkeys(FILTER_NAMES, 0)
     published = list(offers)
     if filters.min_similarity > 0:
         floor = filters.min_similarity
         published = _count(
-            removed, "min_similarity", published, [o for o in published if o.similarity >= floor]
+            removed,
+            "min_similarity",
+            published,
+            [o for o in published if not o.compared or o.similarity >= floor],
         )
     limit = filters.max_min_order or filters.purchase_quantity
     if limit > 0:

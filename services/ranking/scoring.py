@@ -1,21 +1,32 @@
-"""Factory-first score: each component's points with the reason for them.
+"""Score breakdowns: each component's points with the reason for them.
 
-Default weights are the seed's: supplier kind 40 (source factory 40, +5 with
-a factory certification; manufacturer 30; brand 20; others 10),
-customization 25 (supported 10, made to sample 8, custom minimum < 500 → 7),
-price advantage 20 (vs. the average of comparable offers: < 90 % → 20,
-< 95 % → 15, ≤ 100 % → 10), minimum-order fit 15 (≤ 50 → 15, ≤ 100 → 12,
-≤ 500 → 8, else 5). Similarity only breaks ties there, so an offer that
-barely matches the photo can outrank the best match; the "similarity" profile
-adds up to 60 points for similarity (more than the supplier kind's 45, so
-matches come first) and the "price" profile doubles the price component.
+The seed's weights, kept to the point in every profile's breakdown: supplier kind 40
+(source factory 40, +5 with a factory certification; manufacturer 30; brand 20; others
+10), customization 25 (supported 10, made to sample 8, custom minimum < 500 → 7), price
+advantage 20 (vs. the average of comparable offers: < 90 % → 20, < 95 % → 15, ≤ 100 % →
+10), minimum-order fit 15 (≤ 50 → 15, ≤ 100 → 12, ≤ 500 → 8, else 5).
 
-The compared unit price is the ladder price at the buyer's quantity when a
-ladder is known (the detail's, else the search result's), else the listed
-price. The average is taken once per result over the offers being ranked, per
-category when the category has at least two priced offers (an image search
-can mix a T-shirt with a T-shirt printer), else over all of them. Ratios are
-compared exactly: ``price * count < sum * 0.9``, never through a rounded mean.
+Profiles (``PROFILES``):
+
+- ``default``: the seed's points, but the order is the answer's (``ranking.py``): the
+  match set first, source first, then other makers, then resellers and sellers; the other
+  candidates after it, the most similar to the photo first (images not compared after
+  them, in 1688's order), then by total. None of the seed's components asks whether an offer IS
+  the pictured product, so they only order what the answer leaves open. The
+  ``match_set`` component (0 points) says where the answer put the offer.
+- ``seed``: ranks by the seed's points alone (the former default); similarity only
+  breaks ties.
+- ``similarity``: adds up to 60 points for factoryfinder's own measured similarity (0 for
+  an image not compared; more than the supplier kind's 45, so matches come first) and up
+  to 10 for 1688's relevance order (10 for its first result, 0.5 less per place).
+- ``price``: the seed's order with the price component doubled.
+
+The compared unit price is the ladder price at the buyer's quantity when a ladder is
+known (the detail's, else the search result's), else the listed price. The average is
+taken once per result over the offers being ranked, per category when the category has
+at least two priced offers (an image search can mix a T-shirt with a T-shirt printer),
+else over all of them. Ratios are compared exactly: ``price * count < sum * 0.9``, never
+through a rounded mean.
 """
 
 from __future__ import annotations
@@ -53,11 +64,15 @@ class Profile:
     price_scale: Decimal = Decimal(1)
     min_order_scale: Decimal = Decimal(1)
     similarity_points: Decimal = _ZERO
+    upstream_points: Decimal = _ZERO
+    #: Orders by the answer's match set first (see the module docstring).
+    answer_first: bool = False
 
 
 PROFILES: Mapping[str, Profile] = {
-    "default": Profile("default"),
-    "similarity": Profile("similarity", similarity_points=Decimal(60)),
+    "default": Profile("default", answer_first=True),
+    "seed": Profile("seed"),
+    "similarity": Profile("similarity", similarity_points=Decimal(60), upstream_points=Decimal(10)),
     "price": Profile("price", price_scale=Decimal(2)),
 }
 
@@ -71,7 +86,7 @@ def profile_named(name: str) -> Profile:
     return PROFILES[key]
 
 
-@dataclass(slots=True)  # one per offer and request; a frozen __init__ costs 3x
+@dataclass(frozen=True, slots=True)
 class ComparedPrice:
     basis: str
     unit_price: Decimal | None
@@ -92,7 +107,7 @@ class Comparison:
     ``unit * count`` (the same as limits on ``unit / average``, without a rounded mean)."""
 
     total: Decimal
-    count: Decimal  # an int would be converted for every offer multiplied by it
+    count: Decimal
     average: Decimal
     limits: tuple[Decimal, Decimal, Decimal]  # 90 %, 95 %, 100 %
     average_text: str
@@ -120,27 +135,19 @@ def price_averages(priced: Iterable[tuple[str, Decimal | None]]) -> PriceAverage
 
     A category with fewer than two priced offers is compared with all offers.
     """
-    # Prices listed per category and added up by sum() (in C): the same additions in the
-    # same order as a running total, without a dict update per offer (a third quicker).
     every: list[Decimal] = []
     listed: dict[str, list[Decimal]] = {}
     for category, price in priced:
         if price is None:
             continue
         every.append(price)
-        if not category:
-            continue
-        same = listed.get(category)
-        if same is None:
-            listed[category] = [price]
-        else:
-            same.append(price)
+        if category:
+            listed.setdefault(category, []).append(price)
     by_category = {
         c: Comparison.of(sum(p, _ZERO), len(p)) for c, p in listed.items() if len(p) >= 2
     }
-    count = len(every)
-    total = sum(every, _ZERO)
-    return PriceAverages(by_category, Comparison.of(total, count) if count else None)
+    overall = Comparison.of(sum(every, _ZERO), len(every)) if every else None
+    return PriceAverages(by_category, overall)
 
 
 def score(
@@ -150,9 +157,33 @@ def score(
     quantity: int,
     profile: Profile,
     locale: Locale,
+    role: str = "",
 ) -> Score:
-    """The breakdown for one offer; ``total`` is exactly the sum of the components."""
-    return score_all([assessed], [price], averages, quantity, profile, locale)[0]
+    """The breakdown for one offer; ``total`` is exactly the sum of the components.
+
+    ``role``: the offer's role in the answer's match set (``MatchRole`` name, lower case),
+    "" when it is not in it; worded in the ``match_set`` component, which earns no points.
+    """
+    offer, kind, custom = assessed.offer, assessed.kind, assessed.customization
+    name = profile.name
+    comparison = averages.for_category(offer.category_id)
+    if comparison is not None and comparison.total <= _ZERO:
+        comparison = None  # prices of zero compare nothing
+    price_part, ratio = _price_component(price, comparison, quantity, name, locale)
+    components = (
+        _kind_component(kind.kind, kind.factory_certified, name, locale),
+        _customization_component(
+            custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
+        ),
+        price_part,
+        _min_order_component(offer.effective_min_order, name, locale),
+        _similarity_component(offer.similarity, offer.compared, name, locale),
+        _upstream_component(offer.upstream_rank, name, locale),
+        _match_component(role, name, locale),
+    )
+    total = sum((c.points for c in components), _ZERO)
+    average = comparison.average if ratio is not None and comparison is not None else None
+    return Score(components, total, name, price.basis, price.unit_price, average, ratio)
 
 
 def score_all(
@@ -162,95 +193,57 @@ def score_all(
     quantity: int,
     profile: Profile,
     locale: Locale,
+    roles: Mapping[str, str] | None = None,
 ) -> list[Score]:
-    """``score`` for every offer, with its compared price at the same index.
-
-    One loop for the whole result: the components other than price are shared by many
-    offers (see below) and looked up here once per inference, minimum and similarity, and
-    the price sentence is worded once per basis, comparison and band.
-    """
-    name = profile.name  # cache key: a str hashes once, a Decimal every time
-    fixed = _price_points(name, locale)
-    no_price, bands, max_points = fixed.no_price, fixed.bands, fixed.max_points
-    # A comparison whose total is not positive compares nothing: None, checked once here.
-    by_category = {c: _usable(v) for c, v in averages.by_category.items()}
-    overall = _usable(averages.overall)
-    # Inferences are cached and shared by offers, so their ids stand for their contents here;
-    # with the kind's component, the total so far (from zero, like sum(): the same exponent
-    # whatever the parts').
-    kinds: dict[int, tuple[ScoreComponent, Decimal]] = {}
-    customs: dict[int, ScoreComponent] = {}
-    minimums: dict[int, ScoreComponent] = {}
-    similarities: dict[float, ScoreComponent] = {}
-    sentences: dict[tuple[str, int, int], tuple[str, str, str]] = {}
-    yuan, percent = wording.yuan, wording.percent
-    scores: list[Score] = []
-    for item, price in zip(assessed, prices, strict=True):
-        offer = item.offer
-        kind = item.kind
-        known = kinds.get(id(kind))
-        if known is None:
-            kind_part = _kind_component(kind.kind, kind.factory_certified, name, locale)
-            known = kinds[id(kind)] = (kind_part, _ZERO + kind_part.points)
-        kind_part, start = known
-        custom = item.customization
-        custom_part = customs.get(id(custom))
-        if custom_part is None:
-            custom_part = _customization_component(
-                custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
-            )
-            customs[id(custom)] = custom_part
-        minimum = offer.effective_min_order
-        minimum_part = minimums.get(minimum)
-        if minimum_part is None:
-            minimum_part = minimums[minimum] = _min_order_component(minimum, name, locale)
-        similarity = offer.similarity
-        similarity_part = similarities.get(similarity)
-        if similarity_part is None:
-            similarity_part = _similarity_component(similarity, name, locale)
-            similarities[similarity] = similarity_part
-        unit = price.unit_price
-        comparison = by_category.get(offer.category_id, overall)
-        if unit is None or comparison is None:
-            price_part, ratio, average = no_price, None, None
-        else:
-            # Ratios are compared exactly: unit / average < 0.9 ⇔ unit · count < total · 0.9.
-            scaled = unit * comparison.count
-            under_90, under_95, at_average = comparison.limits
-            if scaled < under_90:
-                band = 0
-            elif scaled < under_95:
-                band = 1
-            elif scaled <= at_average:
-                band = 2
-            else:
-                band = 3
-            ratio = scaled / comparison.total
-            average = comparison.average
-            basis = price.basis
-            key = (basis, id(comparison), band)
-            sentence = sentences.get(key)
-            if sentence is None:
-                template = _price_template(basis, quantity, bands[band][1], locale)
-                sentence = wording.price_sentence(template, comparison.average_text)
-                sentences[key] = sentence
-            head, between, tail = sentence
-            reason = f"{head}{yuan(unit)}{between}{percent(ratio)}{tail}"
-            price_part = ScoreComponent("price_advantage", bands[band][0], max_points, reason)
-        components = (kind_part, custom_part, price_part, minimum_part, similarity_part)
-        total = (
-            start
-            + custom_part.points
-            + price_part.points
-            + minimum_part.points
-            + similarity_part.points
-        )
-        scores.append(Score(components, total, name, price.basis, unit, average, ratio))
-    return scores
+    """``score`` for every offer, with its compared price at the same index."""
+    roles = roles or {}
+    return [
+        score(a, p, averages, quantity, profile, locale, roles.get(a.offer.offer_id, ""))
+        for a, p in zip(assessed, prices, strict=True)
+    ]
 
 
-def _usable(comparison: Comparison | None) -> Comparison | None:
-    return comparison if comparison is not None and comparison.total > _ZERO else None
+def _price_component(
+    price: ComparedPrice,
+    comparison: Comparison | None,
+    quantity: int,
+    profile: str,
+    locale: Locale,
+) -> tuple[ScoreComponent, Decimal | None]:
+    """The price component and the ratio to the average (None when nothing compares)."""
+    scale = PROFILES[profile].price_scale
+    unit = price.unit_price
+    if unit is None or comparison is None:
+        return ScoreComponent(
+            "price_advantage", _ZERO, 20 * scale, wording.say(locale, "sc.no_price")
+        ), None
+    # Ratios are compared exactly: unit / average < 0.9 ⇔ unit · count < total · 0.9.
+    scaled = unit * comparison.count
+    under_90, under_95, at_average = comparison.limits
+    if scaled < under_90:
+        band = 0
+    elif scaled < under_95:
+        band = 1
+    elif scaled <= at_average:
+        band = 2
+    else:
+        band = 3
+    points, band_key = _PRICE_BANDS[band]
+    ratio = scaled / comparison.total
+    if price.basis == LADDER:
+        basis = wording.say(locale, "sc.basis_ladder", quantity=quantity)
+    else:
+        basis = wording.say(locale, "sc.basis_listed")
+    reason = wording.say(
+        locale,
+        "sc.price",
+        basis=basis,
+        price=wording.yuan(unit),
+        average=comparison.average_text,
+        percent=wording.percent(ratio),
+        band=wording.say(locale, band_key),
+    )
+    return ScoreComponent("price_advantage", points * scale, 20 * scale, reason), ratio
 
 
 _KIND_POINTS = {
@@ -262,8 +255,7 @@ _OTHER_KIND_POINTS = 10
 _CERTIFIED_BONUS = 5
 
 
-# Components other than price depend on a few small values: each is built once and shared
-# (they are frozen), which keeps scoring a thousand offers within a few milliseconds.
+# Components other than price depend on a few small values: each is worded once.
 @lru_cache(maxsize=1024)
 def _kind_component(
     kind: SupplierKind, certified: bool, profile: str, locale: Locale
@@ -304,36 +296,6 @@ def _customization_component(
 _PRICE_BANDS = ((20, "sc.band_20"), (15, "sc.band_15"), (10, "sc.band_10"), (0, "sc.band_0"))
 
 
-@dataclass(frozen=True, slots=True)
-class _PricePoints:
-    """What is the same for every offer's price component under one profile and locale."""
-
-    max_points: Decimal
-    bands: tuple[tuple[Decimal, str], ...]  # points and wording, in _PRICE_BANDS order
-    no_price: ScoreComponent
-
-
-@lru_cache(maxsize=64)
-def _price_points(profile: str, locale: Locale) -> _PricePoints:
-    scale = PROFILES[profile].price_scale
-    bands = tuple((points * scale, wording.say(locale, band)) for points, band in _PRICE_BANDS)
-    reason = wording.say(locale, "sc.no_price")
-    no_price = ScoreComponent("price_advantage", _ZERO, 20 * scale, reason)
-    return _PricePoints(20 * scale, bands, no_price)
-
-
-# Many offers share the basis, the average and the band: word those once, and per offer
-# fill in only its price and percentage. The averages differ from one result to the next,
-# so the sentence is worded per basis and band, and only the average filled in per category.
-@lru_cache(maxsize=1024)
-def _price_template(basis: str, quantity: int, band: str, locale: Locale) -> tuple[str, str, str]:
-    if basis == LADDER:
-        basis_text = wording.say(locale, "sc.basis_ladder", quantity=quantity)
-    else:
-        basis_text = wording.say(locale, "sc.basis_listed")
-    return wording.price_template(locale, basis_text, band)
-
-
 _MIN_ORDER_BANDS = ((50, 15, "≤ 50"), (100, 12, "≤ 100"), (500, 8, "≤ 500"))
 _MIN_ORDER_OTHER = 5
 
@@ -354,8 +316,13 @@ def _min_order_component(min_order: int, profile: str, locale: Locale) -> ScoreC
 
 
 @lru_cache(maxsize=4096)
-def _similarity_component(similarity: float, profile: str, locale: Locale) -> ScoreComponent:
+def _similarity_component(
+    similarity: float, compared: bool, profile: str, locale: Locale
+) -> ScoreComponent:
     weight = PROFILES[profile].similarity_points
+    if not compared:
+        reason = wording.say(locale, "sc.similarity_unknown")
+        return ScoreComponent("similarity", _ZERO, weight, reason)
     clamped = Decimal(repr(min(100.0, max(0.0, similarity))))
     shown = clamped.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
     if weight == 0:
@@ -364,3 +331,26 @@ def _similarity_component(similarity: float, profile: str, locale: Locale) -> Sc
     points = (clamped / 100 * weight).quantize(_CENT, rounding=ROUND_HALF_UP)
     reason = wording.say(locale, "sc.similarity", similarity=shown)
     return ScoreComponent("similarity", points, weight, reason)
+
+
+_UPSTREAM_STEP = Decimal("0.5")
+
+
+@lru_cache(maxsize=4096)
+def _upstream_component(rank: int, profile: str, locale: Locale) -> ScoreComponent:
+    weight = PROFILES[profile].upstream_points
+    if rank <= 0:
+        return ScoreComponent(
+            "upstream_rank", _ZERO, weight, wording.say(locale, "sc.upstream_unknown")
+        )
+    points = max(_ZERO, weight - _UPSTREAM_STEP * (rank - 1)) if weight else _ZERO
+    return ScoreComponent(
+        "upstream_rank", points, weight, wording.say(locale, "sc.upstream", rank=rank)
+    )
+
+
+@lru_cache(maxsize=64)
+def _match_component(role: str, profile: str, locale: Locale) -> ScoreComponent:
+    ordering = "first" if PROFILES[profile].answer_first else "shown"
+    key = f"sc.match_{role}_{ordering}" if role else "sc.match_none"
+    return ScoreComponent("match_set", _ZERO, _ZERO, wording.say(locale, key))

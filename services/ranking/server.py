@@ -14,6 +14,7 @@ from factoryfinder.v1 import ranking_pb2, ranking_pb2_grpc
 from services.ranking.conversion import (
     filters_from_proto,
     offer_from_proto,
+    pairs_from_proto,
     response_to_proto,
     unique_offers,
 )
@@ -39,6 +40,8 @@ def rank_offers(
             request.profile,
             request.locale,
             settings.grouping_rules(),
+            pairs_from_proto(request.image_pairs),
+            settings.match_rules(),
         )
     except InvalidRequest as exc:
         raise ServiceError(
@@ -62,8 +65,7 @@ class RankingServicer(ranking_pb2_grpc.RankingServiceServicer):
             ranking_pb2.RankOffersRequest, ranking_pb2.RankOffersResponse
         ],
     ) -> ranking_pb2.RankOffersResponse:
-        # CPU only, tens of milliseconds for a thousand offers: a worker thread would add no
-        # capacity under the GIL; replicas do.
+        # CPU only: a worker thread would add no capacity under the GIL; replicas do.
         return rank_offers(request, self._settings)
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import ClassVar
 
 from services.ranking.grouping import GroupingRules
+from services.ranking.match_set import MatchRules
 from shared.config import ServerSettings, float_range, int_range, setting
 from shared.money import to_decimal
 
@@ -43,6 +44,15 @@ class RankingSettings(ServerSettings):
     # Years on 1688 that make a manufacturer "long-standing" when choosing a group's source.
     long_standing_years: int = setting("{prefix}_LONG_STANDING_YEARS", 3, parse=int_range(0, 50))
 
+    # The match set (match_set.py): the best measured similarity that can be the pictured
+    # product at all, how far it must stand above the page's median, the similarity that is
+    # a match on its own, and how close to the best a member must be whatever the spread.
+    # Tune them with the quality benchmark when the visual comparison changes.
+    match_plausible: float = setting("{prefix}_MATCH_PLAUSIBLE", 50.0, parse=float_range(0, 100))
+    match_stand_out: float = setting("{prefix}_MATCH_STAND_OUT", 15.0, parse=float_range(0, 100))
+    match_sure: float = setting("{prefix}_MATCH_SURE", 85.0, parse=float_range(0, 100))
+    match_near_best: float = setting("{prefix}_MATCH_NEAR_BEST", 10.0, parse=float_range(0, 100))
+
     def grouping_rules(self) -> GroupingRules:
         return GroupingRules(
             phash_max_distance=self.phash_max_distance,
@@ -51,4 +61,13 @@ class RankingSettings(ServerSettings):
             title_min_similarity=self.title_min_similarity,
             price_ratio_max=self.group_price_ratio_max,
             long_standing_years=self.long_standing_years,
+        )
+
+    def match_rules(self) -> MatchRules:
+        return MatchRules(
+            plausible=self.match_plausible,
+            stand_out=self.match_stand_out,
+            sure=max(self.match_sure, self.match_plausible + 1),
+            near_best=self.match_near_best,
+            phash_max_distance=self.phash_max_distance,
         )

@@ -1,12 +1,20 @@
 """Which kind of business sells an offer, inferred from the signals 1688 does publish.
 
-1688 has no "supplier type" field. Each signal below points to one kind with
-a weight; weights add up per camp (makers = source factory + manufacturer,
-trading companies, brands). The strongest camp wins; a tie or a winner below
-``_DECISIVE`` leaves the kind UNKNOWN. Within the makers, enough evidence of
-being *the* factory (厂 in the name, ``super_factory``, a verified-factory
-certificate, bizType 加工, a title claiming 源头工厂) makes it a source factory,
-otherwise a manufacturer. Every signal used is returned as evidence.
+1688 has no "supplier type" field, and live answers carry little: search rows have
+``sellerIdentities`` and the title, the detail adds bizType and product attributes, and
+the company name, years and certifications come only sometimes. Each signal below points
+to one kind with a weight; weights add up per camp (makers = source factory +
+manufacturer, trading companies, brands). The strongest camp wins; a tie or a winner
+below ``_DECISIVE`` leaves the kind UNKNOWN. Within the makers, enough evidence of being
+*the* factory (``super_factory`` — strong; ``powerful_merchants`` — weaker; 厂 in the
+name, a verified-factory certificate, bizType 2 加工, a title claiming 源头工厂) makes it
+a source factory, otherwise a manufacturer. ``tp_member`` (诚信通, a paid membership) says
+nothing about kind and is listed as such.
+
+Every signal used is returned as evidence, and so is what was missing: a company name
+the upstream did not send, a detail not fetched. Each missing source lowers the
+confidence (× 0.85 without a company name, × 0.9 without a detail), so an inference
+from a live row alone is never as sure as one from a full record.
 """
 
 from __future__ import annotations
@@ -74,7 +82,18 @@ _TITLE_WORDS = (
 )
 _TITLE_WEIGHT = 1.0
 
-_IDENTITIES = {"super_factory": (_S, 3.0), "超级工厂": (_S, 3.0)}
+_IDENTITIES = {
+    "super_factory": (_S, 3.0),
+    "超级工厂": (_S, 3.0),
+    "powerful_merchants": (_S, 1.0),
+    "实力商家": (_S, 1.0),
+}
+_SAYS_NOTHING = ("tp_member", "诚信通会员")
+# A product attribute stating that the offer is made to order: what a maker states.
+_MAKER_ATTRIBUTES = {"加工定制": ("是", "支持", "可以"), "加印LOGO": ("可以", "是", "支持")}
+_ATTRIBUTE_WEIGHT = 1.0
+_NO_NAME_FACTOR = 0.85
+_NO_DETAIL_FACTOR = 0.9
 
 # Verified-factory certificates say "this is a factory"; quality-system ones mostly do.
 _FACTORY_CERTIFICATES = {"certified_factory", "factory_audit", "工厂认证", "认证工厂", "验厂"}
@@ -101,24 +120,32 @@ def is_factory_certificate(certificate: str) -> bool:
 def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     """The supplier's kind, its confidence (0-1) and the evidence behind it."""
     supplier = offer.supplier
-    biz_type = offer.detail.biz_type if offer.detail is not None else 0  # 0: no signal
-    title = offer.title
-    # Every title word holds 厂 or 产: most titles are passed over without the pattern.
-    title_word = _TITLE_PATTERN.search(title) if "厂" in title or "产" in title else None
+    detail = offer.detail
+    title_word = _TITLE_PATTERN.search(offer.title)
+    attribute = ""
+    if detail is not None:
+        attribute = next(
+            (
+                f"{name}: {value}"
+                for name, value in detail.attributes
+                if value.strip() in _MAKER_ATTRIBUTES.get(name.strip(), ())
+            ),
+            "",
+        )
     return _infer(
         supplier.seller_identities,
         supplier.company_name,
-        biz_type,
+        detail.biz_type if detail is not None else -1,
         title_word.group(0) if title_word is not None else "",
         supplier.certifications,
         supplier.years_on_platform,
+        attribute,
         locale,
     )
 
 
-# Keyed on everything the inference reads; of the title, only the word it claims. A
-# supplier sells many offers, in one result and across searches: its offers, even ones not
-# seen before, are then concluded without building their signals again.
+# Keyed on everything the inference reads; of the title, only the word it claims.
+# ``biz_type`` -1: no detail.
 @lru_cache(maxsize=4096)
 def _infer(
     identities: tuple[str, ...],
@@ -127,6 +154,7 @@ def _infer(
     title_word: str,
     certifications: tuple[str, ...],
     years: int,
+    attribute: str,
     locale: Locale,
 ) -> KindInference:
     signals: list[_Signal] = [
@@ -134,6 +162,8 @@ def _infer(
         for identity in identities
         if identity in _IDENTITIES
     ]
+    if attribute:
+        signals.append(("detail_field", attribute, _M, _ATTRIBUTE_WEIGHT))
     signals.extend(_name_signals(company_name))
     if biz_type in _BIZ_TYPES:
         signals.append(("biz_type", str(biz_type), *_BIZ_TYPES[biz_type]))
@@ -145,7 +175,25 @@ def _infer(
         certified = any(is_factory_certificate(c) for c in certifications)
     if years >= _ESTABLISHED_YEARS:
         signals.append(("years_on_platform", str(years), _M, _ESTABLISHED_WEIGHT))
-    return _conclude(tuple(signals), certified, locale)
+    concluded = _conclude(tuple(signals), certified, locale)
+    notes = [
+        Evidence("seller_identity", i, 0.0, wording.say(locale, "ev.says_nothing", value=i))
+        for i in identities
+        if i in _SAYS_NOTHING
+    ]
+    factor = 1.0
+    if not company_name:
+        factor *= _NO_NAME_FACTOR
+        notes.append(Evidence("company_name", "", 0.0, wording.say(locale, "ev.no_company")))
+    if biz_type < 0:
+        factor *= _NO_DETAIL_FACTOR
+        notes.append(Evidence("detail_field", "", 0.0, wording.say(locale, "ev.no_detail")))
+    return KindInference(
+        concluded.kind,
+        round(concluded.confidence * factor, 2),
+        concluded.evidence + tuple(notes),
+        concluded.factory_certified,
+    )
 
 
 _Signal = tuple[str, str, SupplierKind, float]
@@ -155,8 +203,6 @@ _NAME_PATTERN = re.compile("|".join(sorted(_NAME_WEIGHTS, key=len, reverse=True)
 _TITLE_PATTERN = re.compile("|".join(_TITLE_WORDS))
 
 
-# A supplier sells many offers, in one result and across searches: read its name once.
-@lru_cache(maxsize=4096)
 def _name_signals(company_name: str) -> tuple[_Signal, ...]:
     signals: list[_Signal] = []
     seen: set[SupplierKind] = set()
@@ -168,9 +214,6 @@ def _name_signals(company_name: str) -> tuple[_Signal, ...]:
     return tuple(signals)
 
 
-# Signals come from a small vocabulary, so the same few combinations recur across offers
-# and requests; caching the conclusion keeps the per-offer cost to the pattern matching.
-@lru_cache(maxsize=4096)
 def _conclude(signals: tuple[_Signal, ...], certified: bool, locale: Locale) -> KindInference:
     kind, confidence = _decide(signals)
     decided_camp = _CAMP.get(kind)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.ranking.domain import InvalidRequest, Locale, SupplierKind
+from services.ranking.domain import InvalidRequest, Locale, Offer, SupplierKind
 from shared.money import FEN
 
 _KIND_NAMES: dict[SupplierKind, tuple[str, str]] = {
@@ -34,6 +34,16 @@ _TEXT: dict[str, tuple[str, str]] = {
         "入驻1688 {value} 年：老牌商家，略倾向{kind}",
         "{value} years on 1688: an established seller, slightly more likely a {kind}",
     ),
+    "ev.detail_field": ("商品属性「{value}」：{kind}", "product attribute {value}: a {kind}"),
+    "ev.says_nothing": (
+        "1688身份「{value}」（诚信通会员）：不说明是工厂还是贸易商",
+        "1688 seller identity {value} (paid membership): says nothing about the kind",
+    ),
+    "ev.no_company": ("上游未提供公司名", "company name not provided by the upstream"),
+    "ev.no_detail": (
+        "未获取商品详情：经营模式和商品属性未知",
+        "offer detail not fetched: bizType and product attributes unknown",
+    ),
     # customization evidence
     "cu.processing": (
         "bizType=2（加工）：按买家要求生产",
@@ -45,6 +55,14 @@ _TEXT: dict[str, tuple[str, str]] = {
     "cu.negated": (
         "「{value}」前有否定词：不接此类订单",
         "{value} is negated: refuses such orders",
+    ),
+    "cu.attribute_yes": (
+        "商品属性「{value}」：接受定制",
+        "product attribute {value}: takes custom orders",
+    ),
+    "cu.attribute_no": (
+        "商品属性「{value}」：不接定制",
+        "product attribute {value}: refuses custom orders",
     ),
     "cu.custom_minimum": ("定制起订量「{value}」", "custom minimum stated: {value}"),
     "cu.sample_fee": ("打样费「{value}」", "sample fee stated: {value}"),
@@ -75,6 +93,48 @@ _TEXT: dict[str, tuple[str, str]] = {
         "相似度 {similarity}%（仅用于同分排序）",
         "similarity {similarity} % (breaks ties only)",
     ),
+    "sc.similarity_unknown": (
+        "主图未能比对：相似度未知，按0计",
+        "image not compared: similarity unknown, counted as 0",
+    ),
+    "sc.upstream": ("1688相关度排第{rank}", "1688's relevance order: no. {rank}"),
+    "sc.upstream_unknown": ("1688相关度排序未知", "1688's relevance order unknown"),
+    "sc.match_none": (
+        "不在照片商品的同款集合中",
+        "not among the offers that show the pictured product",
+    ),
+    "sc.match_source_first": (
+        "照片商品的源头：默认排序排在最前",
+        "the pictured product's source: first in the default order",
+    ),
+    "sc.match_maker_first": (
+        "照片商品的另一家生产方：默认排序紧随源头",
+        "another maker of the pictured product: right after the source in the default order",
+    ),
+    "sc.match_reseller_first": (
+        "照片商品的转售商：默认排序排在生产方之后",
+        "a reseller of the pictured product: after its makers in the default order",
+    ),
+    "sc.match_seller_first": (
+        "照片商品的在售方：默认排序排在同款集合末尾",
+        "a seller of the pictured product: at the end of the match set in the default order",
+    ),
+    "sc.match_source_shown": (
+        "照片商品的源头（本排序只按得分）",
+        "the pictured product's source (this profile orders by points only)",
+    ),
+    "sc.match_maker_shown": (
+        "照片商品的另一家生产方（本排序只按得分）",
+        "another maker of the pictured product (this profile orders by points only)",
+    ),
+    "sc.match_reseller_shown": (
+        "照片商品的转售商（本排序只按得分）",
+        "a reseller of the pictured product (this profile orders by points only)",
+    ),
+    "sc.match_seller_shown": (
+        "照片商品的在售方（本排序只按得分）",
+        "a seller of the pictured product (this profile orders by points only)",
+    ),
     # groups
     "gr.source": ("{count}家在售，源头为{name}", "{count} sellers, the source is {name}"),
     "gr.resellers_all": ("其余为贸易商，加价{markup}", "the others are traders at {markup}"),
@@ -90,22 +150,10 @@ _TEXT: dict[str, tuple[str, str]] = {
     ),
     "gr.join": ("，", ", "),
     # analysis
-    "an.contact": (
-        "找到{count}家源头工厂，优先联系{name}（综合得分{total}）",
-        "Source factories found: {count}. Contact {name} first (score {total})",
-    ),
-    "an.manufacturer": (
-        "未找到源头工厂，可先联系生产厂家{name}（综合得分{total}）；扩大地区范围或去掉一个筛选条件可能找到工厂",
-        "No source factory found; contact the manufacturer {name} first (score {total}), "
-        "or widen the region or drop a filter to find a factory",
-    ),
-    "an.no_factory": (
-        "未找到工厂：建议扩大地区范围或去掉一个筛选条件",
-        "No factory found: widen the region or drop a filter",
-    ),
-    "an.low_similarity": (
-        "整体相似度偏低（平均{average}%）：建议补一张细节图（面料、做工特写）",
-        "Low average similarity ({average} %): add a detail photo (fabric, stitching, logo)",
+    "an.not_compared": (
+        "{count}个商品中有{missing}个主图未能比对：它们按1688的排序和标题判断",
+        "Images not compared: {missing} of {count}; those offers are judged by 1688's order "
+        "and their titles",
     ),
     "an.to_sample": ("{count}家支持来样加工", "Suppliers that make to sample: {count}"),
     "an.groups": (
@@ -113,11 +161,9 @@ _TEXT: dict[str, tuple[str, str]] = {
         "Products sold by several sellers: {count}; sources and resellers are marked",
     ),
     "an.outranked": (
-        "与照片最相似的是{name}（相似度{similarity}%），排第{rank}：相似度低于{floor}%的商品凭供应商得分排在它前面；"
-        "选用similarity排序或设置相似度下限可让匹配的商品优先",
-        "The best match for the photo is {name} (similarity {similarity} %), ranked {rank}: "
-        "offers below {floor} % similarity rank above it on supplier points; the similarity "
-        "profile or a similarity floor puts matches first",
+        "照片商品的源头{name}在此排序中排第{rank}：默认排序会把它排在最前",
+        "The pictured product's source, {name}, is ranked {rank} under this profile: the "
+        "default profile puts it first",
     ),
     "an.nothing": (
         "没有可推荐的商品：建议换一张更清晰的照片",
@@ -126,6 +172,95 @@ _TEXT: dict[str, tuple[str, str]] = {
     "an.all_filtered": (
         "{total}个商品全部被筛掉，其中「{filter}」筛掉最多（{removed}个）：建议放宽它",
         "All {total} offers were filtered out, most by {filter} ({removed}): loosen it",
+    ),
+    # the match set: why an offer shows the pictured product
+    "ms.visual": (
+        "与照片相似度{similarity}%（本页最高{best}%，中位数{median}%）",
+        "looks like the photo: {similarity} % (best on the page {best} %, median {median} %)",
+    ),
+    "ms.duplicate": (
+        "主图与商品{offer}的主图几乎相同（{similarity}%）：同一张产品图",
+        "its main image is a near-duplicate of offer {offer}'s ({similarity} %): the same photo",
+    ),
+    "ms.title": (
+        "主图未能比对；标题与商品{offer}的几乎相同",
+        "its image could not be compared; its title reads like offer {offer}'s",
+    ),
+    "ms.upstream_first": (
+        "1688相关度排第{rank}：能比对的主图太少，暂以1688的排序为准",
+        "1688's result no. {rank}: too few images could be compared, so 1688's order stands in",
+    ),
+    # the source: why this member is the maker
+    "so.kind": (
+        "供应商类型：{kind}（置信度{confidence}）",
+        "supplier kind: {kind} (confidence {confidence})",
+    ),
+    "so.custom": ("接受定制：生产方常见，转售商少见", "takes custom orders: what a maker offers"),
+    "so.to_sample": ("支持来样加工", "makes to the buyer's sample"),
+    "so.original": (
+        "其主图被{count}家转用：原图",
+        "its photo is the original: {count} other offers reuse it",
+    ),
+    "so.cheapest": (
+        "{count}家同款中价格最低（仅作弱证据：有转售商标低价引流）",
+        "the lowest price of the {count} sellers (weak: some resellers list bait prices)",
+    ),
+    "so.outside_core": (
+        "主图不在与照片最相似的那组同图商品中：可能是相似的其他商品",
+        "its photo is not the one the closest matches share: perhaps a look-alike product",
+    ),
+    "ro.source": ("角色：源头（最可能的生产方）", "role: source (the likeliest maker)"),
+    "ro.maker": ("角色：另一家生产方", "role: another maker"),
+    "ro.reseller": ("角色：转售商", "role: reseller"),
+    "ro.seller": ("角色：在售方，生产或转售不明", "role: seller, maker or reseller unknown"),
+    # the answer's sentence
+    "aw.source": (
+        "照片中的商品由{name}生产（{kind}，商品{offer}，相似度{similarity}%，置信度{confidence}）",
+        "The pictured product is made by {name} ({kind}, offer {offer}, similarity "
+        "{similarity} %, confidence {confidence})",
+    ),
+    "aw.no_maker": (
+        "{count}家在售照片中的商品，但都没有工厂迹象；最可能的生产方是{name}（商品{offer}，置信度低：{confidence}）",
+        "{count} sellers show the pictured product but none shows factory signals; the "
+        "likeliest maker is {name} (offer {offer}, low confidence {confidence})",
+    ),
+    "aw.source_upstream": (
+        "能比对的主图太少，按1688的排序，照片中的商品可能由{name}生产（{kind}，商品{offer}，置信度{confidence}）",
+        "Too few images could be compared; going by 1688's order, the pictured product may "
+        "be made by {name} ({kind}, offer {offer}, confidence {confidence})",
+    ),
+    "aw.no_maker_upstream": (
+        "能比对的主图太少，按1688的排序，{count}家在售方都没有工厂迹象；可能是{name}（商品{offer}，置信度低：{confidence}）",
+        "Too few images could be compared; going by 1688's order, none of the {count} sellers "
+        "shows factory signals; perhaps {name} (offer {offer}, low confidence {confidence})",
+    ),
+    "aw.resellers": ("；{resellers}家转售商加价{markup}", "; resellers: {resellers}, at {markup}"),
+    "aw.resellers_no_price": (
+        "；{resellers}家转售商（价格无法比较）",
+        "; resellers: {resellers} (prices not comparable)",
+    ),
+    "aw.stop": ("。", "."),
+    "aw.not_found": (
+        "没有商品明显是照片中的商品（最高相似度{best}%）：无法指出生产工厂；请换一张更清晰的照片或框选主体",
+        "No offer clearly shows the product in the photo (best similarity {best} %), so no "
+        "factory can be named: try a clearer photo or select the subject",
+    ),
+    "aw.nothing_compared": (
+        "主图都未能比对，1688也没有给出排序：无法指出生产工厂",
+        "No image could be compared and 1688 gave no order: no factory can be named",
+    ),
+    "aw.no_maker_note": (
+        "同款在售方都没有工厂迹象：这是最可能的一家，并非确定的工厂",
+        "no seller of this product shows factory signals: the likeliest one, not a known factory",
+    ),
+    # names
+    "nm.unnamed_seller": (
+        "卖家{seller}…（上游未提供公司名）",
+        "seller {seller}… (company name not provided)",
+    ),
+    "nm.unnamed_offer": (
+        "商品{offer}的卖家（上游未提供公司名）",
+        "the seller of offer {offer} (company name not provided)",
     ),
     # filters, as named in conclusions
     "fi.min_similarity": ("相似度下限", "the similarity floor"),
@@ -152,36 +287,14 @@ def say(locale: Locale, key: str, **values: object) -> str:
     return (zh if locale == "zh" else en).format(**values)
 
 
-# Stand-ins for the per-offer values, and the average, while the rest of the price
-# sentence is worded.
-_PRICE_MARK, _PERCENT_MARK, _AVERAGE_MARK = "\x00", "\x01", "\x02"
-
-
-def price_template(locale: Locale, basis: str, band: str) -> tuple[str, str, str]:
-    """The "sc.price" sentence cut around the offer's price and percentage, which come in
-    that order in both languages, with the average still to be filled in by
-    ``price_sentence``: worded once per basis and band, whatever the average."""
-    text = say(
-        locale,
-        "sc.price",
-        basis=basis,
-        average=_AVERAGE_MARK,
-        band=band,
-        price=_PRICE_MARK,
-        percent=_PERCENT_MARK,
-    )
-    head, rest = text.split(_PRICE_MARK)
-    between, tail = rest.split(_PERCENT_MARK)
-    return head, between, tail
-
-
-def price_sentence(template: tuple[str, str, str], average: str) -> tuple[str, str, str]:
-    """A ``price_template`` with the average filled in: per offer,
-    ``head + price + between + percent + tail`` (several times cheaper than
-    ``str.format`` on the whole sentence)."""
-    head, between, tail = template
-    mark = _AVERAGE_MARK
-    return head.replace(mark, average), between.replace(mark, average), tail.replace(mark, average)
+def supplier_name(locale: Locale, offer: Offer) -> str:
+    """The company name, or a plain statement that the upstream did not send one."""
+    supplier = offer.supplier
+    if supplier.company_name:
+        return supplier.company_name
+    if supplier.supplier_id:
+        return say(locale, "nm.unnamed_seller", seller=supplier.supplier_id[:6])
+    return say(locale, "nm.unnamed_offer", offer=offer.offer_id)
 
 
 def kind_name(locale: Locale, kind: SupplierKind) -> str:
@@ -198,27 +311,19 @@ def customization_note(locale: Locale, meaning: str, value: str) -> str:
 
 
 def yuan(amount: Decimal) -> str:
-    """Half-up to the fen, as shared.money.round_fen (called per offer: the rounding is
-    passed positionally, a third faster); str(): Decimal's format() costs over twice as much."""
-    return "¥" + str(amount.quantize(FEN, ROUND_HALF_UP))
-
-
-_TENTH = Decimal("0.1")
-_HUNDRED = Decimal(100)  # an int operand is converted on every call
+    """Half-up to the fen, as shared.money.round_fen."""
+    return "¥" + str(amount.quantize(FEN, rounding=ROUND_HALF_UP))
 
 
 def percent(fraction: Decimal) -> str:
     """0.8995 → "90.0" (shown rounded; the rule itself compares exactly)."""
-    # Rounding passed positionally: a third faster.
-    return str((fraction * _HUNDRED).quantize(_TENTH, ROUND_HALF_UP))
+    return str((fraction * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def markup_range(low: Decimal, high: Decimal) -> str:
     """ "+12–35 %" style; a single value when both ends round alike."""
-    # Once per group: a Decimal operand and the rounding passed positionally make it a
-    # quarter quicker (keyword arguments to Decimal methods are parsed slowly).
-    lo = int((low * _HUNDRED).to_integral_value(ROUND_HALF_UP))
-    hi = int((high * _HUNDRED).to_integral_value(ROUND_HALF_UP))
+    lo = int((low * 100).to_integral_value(rounding=ROUND_HALF_UP))
+    hi = int((high * 100).to_integral_value(rounding=ROUND_HALF_UP))
     if lo == hi:
         return f"{lo:+d} %"
     if lo >= 0:

@@ -100,8 +100,18 @@ async def test_the_factory_ranks_first_and_the_traders_are_grouped_under_it(
     assert all(r.offer.supplier.kind == common_pb2.SUPPLIER_KIND_TRADING_COMPANY for r in traders)
     assert reply.analysis.top_factory_offer_id == "1001"
     assert reply.analysis.conclusions[0].startswith(
-        "Source factories found: 1. Contact 广州市白云区永盛服装厂"
+        "The pictured product is made by 广州市白云区永盛服装厂 (source factory, offer 1001"
     )
+    answer = reply.answer
+    assert answer.found
+    assert answer.source_offer_id == "1001"
+    assert answer.source_supplier.company_name == "广州市白云区永盛服装厂"
+    assert answer.source_supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert [m.offer_id for m in answer.match_set] == ["1001", "9001", "9002", "9003"]
+    assert [m.role for m in answer.match_set] == [common_pb2.MATCH_ROLE_SOURCE] + [
+        common_pb2.MATCH_ROLE_RESELLER
+    ] * 3
+    assert [round(m.markup_over_source, 2) for m in answer.match_set] == [0.0, 0.05, 0.25, 0.4]
     assert reply.profile == "default"
     assert len(reply.filter_reports) == 6
 
@@ -131,7 +141,7 @@ async def test_unknown_profile_is_invalid_argument(
     assert code == grpc.StatusCode.INVALID_ARGUMENT
     assert info.reason == "INVALID_REQUEST"
     assert [v.field for v in bad.field_violations] == ["profile"]
-    assert "default, similarity, price" in bad.field_violations[0].description
+    assert "default, seed, similarity, price" in bad.field_violations[0].description
 
 
 async def test_negative_quantity_is_invalid_quantity(
@@ -163,3 +173,81 @@ async def test_repeated_offers_are_ranked_once_and_reported(
     assert len(reply.offers) == 4
     assert reply.filter_reports[-1].filter == "duplicate_offer_id"
     assert reply.filter_reports[-1].removed == 1
+
+
+def live_row(
+    offer_id: str, similarity: float | None, rank: int, identities: tuple[str, ...], price: str
+) -> common_pb2.Offer:
+    """A live-shaped offer: no company name, no minimum order, 1688's order, and
+    factoryfinder's own similarity when the image was compared."""
+    offer = common_pb2.Offer(
+        offer_id=offer_id,
+        title=TITLE,
+        price=to_money(D(price)),
+        upstream_rank=rank,
+        supplier=common_pb2.Supplier(id=f"open-{offer_id}", seller_identities=identities),
+    )
+    if similarity is None:
+        offer.visual_match.unavailable_reason = "image host refused"
+    else:
+        offer.similarity = similarity
+        offer.visual_match.compared = True
+        offer.visual_match.similarity = similarity
+    return offer
+
+
+def look_alike(offer_id: str, similarity: float, rank: int) -> common_pb2.Offer:
+    offer = live_row(offer_id, similarity, rank, ("super_factory",), "9.90")
+    offer.title = "不锈钢合页加厚"
+    return offer
+
+
+async def test_the_answer_on_live_shaped_offers(stub: ranking_pb2_grpc.RankingServiceStub) -> None:
+    request = ranking_pb2.RankOffersRequest(
+        offers=[
+            look_alike("50", 38, 1),
+            live_row("11", 91, 2, ("tp_member",), "26.00"),  # a reseller's copy, ranked first
+            live_row("10", 87, 4, ("super_factory", "tp_member"), "20.00"),
+            live_row("12", None, 3, (), "24.00"),  # its image could not be compared
+            look_alike("51", 31, 5),
+            look_alike("52", 35, 6),
+        ],
+        image_pairs=[
+            common_pb2.ImagePair(first_offer_id="10", second_offer_id="11", similarity=93),
+            common_pb2.ImagePair(first_offer_id="12", second_offer_id="10", similarity=90),
+        ],
+        locale="en",
+    )
+    reply = await stub.RankOffers(request, timeout=5)
+    answer = reply.answer
+    assert answer.found
+    assert answer.source_offer_id == "10"
+    assert answer.source_supplier.id == "open-10"
+    assert answer.source_supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert [(m.offer_id, m.role) for m in answer.match_set] == [
+        ("10", common_pb2.MATCH_ROLE_SOURCE),
+        ("11", common_pb2.MATCH_ROLE_RESELLER),
+        ("12", common_pb2.MATCH_ROLE_RESELLER),
+    ]
+    assert [round(m.markup_over_source, 2) for m in answer.match_set] == [0.0, 0.3, 0.2]
+    assert answer.match_set[2].reasons[0].signal == "near_duplicate"
+    assert "seller open-1… (company name not provided)" in answer.summary
+    assert [r.offer.offer_id for r in reply.offers] == ["10", "11", "12", "50", "52", "51"]
+    assert reply.analysis.conclusions[0] == answer.summary
+    first = reply.offers[0]
+    assert first.score.components[-1].name == "match_set"
+    assert first.score.total == sum(c.points for c in first.score.components)
+
+
+async def test_an_out_of_catalog_photo_gets_no_factory(
+    stub: ranking_pb2_grpc.RankingServiceStub,
+) -> None:
+    offers = [look_alike(str(50 + i), 30 + 2 * i, i + 1) for i in range(5)]
+    reply = await stub.RankOffers(
+        ranking_pb2.RankOffersRequest(offers=offers, locale="zh"), timeout=5
+    )
+    assert not reply.answer.found
+    assert reply.answer.source_offer_id == ""
+    assert not reply.answer.HasField("source_supplier")
+    assert reply.answer.confidence < 0.25
+    assert reply.answer.summary.startswith("没有商品明显是照片中的商品")

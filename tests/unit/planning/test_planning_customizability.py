@@ -17,8 +17,14 @@ def test_processing_biz_type_is_customizable() -> None:
     decision = decide(offer(biz_type=2))
     assert decision.supported
     assert decision.evidence[0] == Evidence(
-        "biz_type", "2", 1.0, "bizType 2: a processing (加工) offer"
+        "biz_type", "2", 1.0, "bizType 2: a processing (加工) offer, makes to order"
     )
+    assert decision.made_to_sample  # as ranking says it: one rule for both
+
+
+def test_a_product_attribute_in_the_description_decides_as_in_ranking() -> None:
+    assert decide(offer(title="T恤", description="加工定制：是")).supported
+    assert not decide(offer(title="定制T恤", description="加工定制：否")).supported
 
 
 @pytest.mark.parametrize(
@@ -64,7 +70,7 @@ def test_negated_words_count_against(text: str) -> None:
 def test_stainless_steel_is_not_a_negation() -> None:
     decision = decide(offer(title="304不锈钢合页定制"))
     assert decision.supported
-    assert ("title_word", "定制", 0.5) in {(e.signal, e.value, e.weight) for e in decision.evidence}
+    assert ("title_word", "定制", 1.0) in {(e.signal, e.value, e.weight) for e in decision.evidence}
 
 
 def test_oem_inside_a_latin_word_is_not_the_service() -> None:

@@ -167,10 +167,10 @@ def test_notes_in_chinese(make_offer: MakeOffer, settings: PlanningSettings) -> 
 
 def test_notes_in_english(make_offer: MakeOffer, settings: PlanningSettings) -> None:
     order = OrderSpec(100, Complexity.STANDARD, destination_province="浙江", locale=Locale.EN)
+    # bizType 2 (the fixture's): processing, so made to sample, as ranking says too
     plan = planned(make_offer(years=1, title="T恤 定制"), order, settings)
     assert plan.notes == (
         "The supplier has only 1 year(s) on 1688: start with a small order.",
-        "The supplier does not say it makes to sample: confirm it can work from yours.",
         "Ask for a sample and check the quality before the bulk order.",
         "Freight ¥20.00 is a rough estimate by quantity: ask the supplier for a quote to 浙江.",
         "Sample 7 days + production 20 days: ready to ship in about 27 days.",

@@ -21,9 +21,10 @@ def detail(
     biz_type: int = 0,
     description: str = "",
     sample_fee: str | None = None,
+    attributes: tuple[tuple[str, str], ...] = (),
 ) -> Detail:
     fee = D(sample_fee) if sample_fee is not None else None
-    return Detail(ladder, min_order, biz_type, description, fee)
+    return Detail(ladder, min_order, biz_type, description, fee, attributes)
 
 
 def offer(
@@ -44,7 +45,11 @@ def offer(
     ladder: tuple[PriceTier, ...] = (),
     details: Detail | None = None,
     phash: int | None = None,
+    rank: int = 0,
+    compared: bool | None = None,
+    seller: str = "",
 ) -> Offer:
+    """``compared`` defaults to "a similarity was measured" when ``similarity`` > 0."""
     return Offer(
         offer_id=offer_id,
         title=title,
@@ -61,9 +66,12 @@ def offer(
             years_on_platform=years,
             seller_identities=identities,
             certifications=certifications,
+            supplier_id=seller,
         ),
         detail=details,
         image_phash=phash,
+        upstream_rank=rank,
+        compared=similarity > 0 if compared is None else compared,
     )
 
 

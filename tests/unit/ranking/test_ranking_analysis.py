@@ -7,53 +7,62 @@ from services.ranking.ranking import rank
 from tests.unit.ranking.offers import FACTORY, MANUFACTURER, TRADER, offer
 
 
-def test_factory_found_contact_it_first() -> None:
+def test_the_answer_leads_the_conclusions() -> None:
     offers = [
         offer("1", company=FACTORY, title="来样加工纯棉T恤", similarity=82),
         offer("2", company=TRADER, similarity=90),
-        offer("3", company="东莞永利服装厂", title="T恤", similarity=70),
+        offer("3", company="东莞永利服装厂", title="T恤", similarity=40),
+        offer("4", company=TRADER, title="不锈钢合页", similarity=30, compared=True),
     ]
     result = rank(offers, Filters(), locale="en")
     analysis = result.analysis
     assert analysis.source_factory_count == 2
-    assert analysis.average_similarity == 80.7
+    assert analysis.average_similarity == 60.5
     assert (analysis.top_factory_offer_id, analysis.top_factory_name) == ("1", FACTORY)
     assert analysis.made_to_sample_count == 1
     assert analysis.group_count == 0
     assert analysis.conclusions == (
-        f"Source factories found: 2. Contact {FACTORY} first (score 83)",
+        result.answer.summary,
         "Suppliers that make to sample: 1",
     )
+    assert result.answer.summary.startswith(f"The pictured product is made by {FACTORY}")
 
 
-def test_conclusions_in_chinese_with_low_similarity_and_groups() -> None:
+def test_images_not_compared_are_counted_in_chinese() -> None:
     offers = [
-        offer("1", company=FACTORY, similarity=55, phash=7),
-        offer("2", company=TRADER, similarity=50, phash=7),
+        offer("1", company=FACTORY, similarity=88, phash=7),
+        offer("2", company=TRADER, similarity=0, phash=7),
+        offer("3", company=TRADER, title="陶瓷马克杯", similarity=30),
     ]
     analysis = rank(offers, Filters(), locale="zh").analysis
-    assert analysis.conclusions == (
-        f"找到1家源头工厂，优先联系{FACTORY}（综合得分65）",
-        "整体相似度偏低（平均52.5%）：建议补一张细节图（面料、做工特写）",
+    assert analysis.conclusions[1:] == (
+        "3个商品中有1个主图未能比对：它们按1688的排序和标题判断",
         "1款商品有多家在售，已标出源头和转售商",
     )
+    assert analysis.average_similarity == 59.0
 
 
-def test_no_factory_but_a_manufacturer() -> None:
-    analysis = rank(
-        [offer("1", company=MANUFACTURER), offer("2", company=TRADER)], Filters(), locale="en"
-    ).analysis
-    assert analysis.source_factory_count == 0
-    assert analysis.top_factory_name == MANUFACTURER
+def test_an_unknown_company_name_is_said_plainly() -> None:
+    offers = [
+        offer("1", similarity=90, identities=("super_factory",), seller="3f9a77b0"),
+        offer("2", title="陶瓷马克杯", similarity=30),
+    ]
+    result = rank(offers, Filters(), locale="en")
+    assert result.analysis.top_factory_offer_id == "1"
+    assert result.analysis.top_factory_name == ""
+    assert "seller 3f9a77… (company name not provided)" in result.analysis.conclusions[0]
+
+
+def test_not_found_says_so_instead_of_naming_a_factory() -> None:
+    offers = [
+        offer("1", company=FACTORY, similarity=31),
+        offer("2", company=MANUFACTURER, similarity=35.0),
+    ]
+    analysis = rank(offers, Filters(), locale="en").analysis
     assert analysis.conclusions[0].startswith(
-        f"No source factory found; contact the manufacturer {MANUFACTURER}"
+        "No offer clearly shows the product in the photo (best similarity 35.0 %)"
     )
-
-
-def test_no_factory_at_all_says_widen_the_region_or_drop_a_filter() -> None:
-    analysis = rank([offer("1", company=TRADER)], Filters(), locale="en").analysis
-    assert analysis.top_factory_offer_id == ""
-    assert analysis.conclusions == ("No factory found: widen the region or drop a filter",)
+    assert FACTORY not in analysis.conclusions[0]
 
 
 def test_everything_filtered_names_the_filter_that_removed_most() -> None:
@@ -70,18 +79,18 @@ def test_no_offers_at_all() -> None:
     assert analysis.conclusions == ("没有可推荐的商品：建议换一张更清晰的照片",)
 
 
-def test_a_best_match_outranked_by_weak_matches_is_pointed_out() -> None:
+def test_a_source_not_first_under_another_profile_is_pointed_out() -> None:
     offers = [
-        offer("1", company=FACTORY, similarity=31),  # another product, but a factory
+        offer("1", company=FACTORY, title="来样加工合页", similarity=31),  # another product
         offer("2", company=MANUFACTURER, similarity=92, title="纯棉T恤"),
-        offer("3", company=TRADER, similarity=80),
+        offer("3", company=TRADER, similarity=88),
     ]
-    result = rank(offers, Filters(), locale="en")
-    assert [r.offer.offer_id for r in result.offers] == ["1", "2", "3"]
-    assert result.analysis.conclusions[-1] == (
-        f"The best match for the photo is {MANUFACTURER} (similarity 92 %), ranked 2: offers "
-        "below 70 % similarity rank above it on supplier points; the similarity profile or a "
-        "similarity floor puts matches first"
+    default = rank(offers, Filters(), locale="en")
+    assert [r.offer.offer_id for r in default.offers] == ["2", "3", "1"]
+    assert not any("under this profile" in c for c in default.analysis.conclusions)
+    seed = rank(offers, Filters(), profile="seed", locale="en")
+    assert [r.offer.offer_id for r in seed.offers] == ["1", "2", "3"]
+    assert seed.analysis.conclusions[-1] == (
+        f"The pictured product's source, {MANUFACTURER}, is ranked 2 under this profile: the "
+        "default profile puts it first"
     )
-    matches_first = rank(offers, Filters(), profile="similarity", locale="en")
-    assert not any("best match" in c for c in matches_first.analysis.conclusions)

@@ -15,7 +15,7 @@ from services.ranking.conversion import (
     response_to_proto,
     unique_offers,
 )
-from services.ranking.domain import Detail, InvalidRequest, SupplierKind
+from services.ranking.domain import Detail, Filters, InvalidRequest, SupplierKind
 from services.ranking.ranking import rank
 from shared.money import PriceTier, from_money, to_money
 
@@ -179,3 +179,50 @@ def test_response_keeps_the_callers_offer_and_writes_the_inferences_in() -> None
     assert (
         original.supplier.kind == common_pb2.SUPPLIER_KIND_UNSPECIFIED
     )  # the input is not touched
+
+
+def test_the_live_fields_are_read() -> None:
+    message = wire_offer(upstream_rank=7)
+    message.supplier.id = "b2b-3f9a0c"
+    message.visual_match.compared = True
+    message.visual_match.similarity = 87.5
+    offer = offer_from_proto(message)
+    assert (offer.upstream_rank, offer.compared, offer.similarity) == (7, True, 87.5)
+    assert offer.supplier.supplier_id == "b2b-3f9a0c"
+
+
+@pytest.mark.parametrize(
+    ("similarity", "match", "compared"),
+    [
+        (0.0, None, False),  # nothing measured yet
+        (64.0, None, True),  # a caller from before visual_match: taken at its word
+        (0.0, common_pb2.VisualMatch(unavailable_reason="too large"), False),
+        (0.0, common_pb2.VisualMatch(compared=True), True),  # measured, and nothing alike
+    ],
+)
+def test_whether_the_similarity_was_measured(
+    similarity: float, match: common_pb2.VisualMatch | None, compared: bool
+) -> None:
+    message = wire_offer(similarity=similarity)
+    if match is not None:
+        message.visual_match.CopyFrom(match)
+    assert offer_from_proto(message).compared is compared
+
+
+def test_the_answer_on_the_wire_names_the_source_supplier() -> None:
+    factory = wire_offer("1", similarity=90.0)
+    trader = wire_offer("2", similarity=88.0, price=to_money(D("25.00")))
+    trader.supplier.CopyFrom(common_pb2.Supplier(company_name="义乌市优品贸易有限公司"))
+    mug = wire_offer("3", similarity=30.0, title="陶瓷马克杯", image_phash=0x0F0F)
+    result = rank([offer_from_proto(o) for o in (factory, trader, mug)], Filters(), locale="en")
+    reply = response_to_proto(result, {o.offer_id: o for o in (factory, trader, mug)}, 0)
+    answer = reply.answer
+    assert answer.found and answer.source_offer_id == "1"
+    assert answer.source_supplier.company_name == "广州市白云区永盛服装厂"
+    assert answer.source_supplier.kind == common_pb2.SUPPLIER_KIND_SOURCE_FACTORY
+    assert [(m.offer_id, m.role) for m in answer.match_set] == [
+        ("1", common_pb2.MATCH_ROLE_SOURCE),
+        ("2", common_pb2.MATCH_ROLE_RESELLER),
+    ]
+    assert round(answer.match_set[1].markup_over_source, 4) == round(25 / 19.9 - 1, 4)
+    assert answer.source_evidence[0].signal == "supplier_kind"

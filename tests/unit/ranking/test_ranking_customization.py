@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.ranking import customization
+from services.planning.customizability import decide as decide_for_planning
+from services.planning.domain import DetailFacts, OfferFacts
 from services.ranking.customization import infer_customization
-from shared.customization_words import CUSTOM, FAST_SAMPLING, NEGATIONS, TO_SAMPLE
 from tests.unit.ranking.offers import detail, offer
 
 
@@ -123,31 +123,52 @@ def test_fast_sampling_and_the_services_named() -> None:
     assert custom.evidence[0].note == "「来样加工」：支持来样/来图加工"
 
 
-def test_every_word_read_holds_a_mark_so_texts_without_marks_can_be_skipped() -> None:
-    words = (*TO_SAMPLE, *CUSTOM, *FAST_SAMPLING)
-    starts = ("来样", "来图", "打样费", "样品费", "样衣费")  # the custom-minimum and fee patterns
-    for word in (*words, *starts):
-        assert customization._telling(word) == word
-        assert customization._telling(word.lower()) == word.lower()
+def test_product_attributes_state_customization() -> None:
+    stated = detail(attributes=(("加工定制", "是"), ("加印LOGO", "可以")))
+    custom = infer_customization(offer(title="纯棉T恤", details=stated), "en")
+    assert custom.supported and not custom.made_to_sample
+    assert [(e.signal, e.value, e.weight) for e in custom.evidence] == [
+        ("detail_field", "加工定制: 是", 1.0),
+        ("detail_field", "加印LOGO: 可以", 1.0),
+    ]
+    assert custom.evidence[0].note == "product attribute 加工定制: 是: takes custom orders"
 
 
-def test_a_title_without_marks_reads_like_no_title() -> None:
-    plain = offer(title="纯棉T恤 厂家直销 300件起 ¥20元 不")
-    assert infer_customization(plain, "zh") == infer_customization(offer(title=""), "zh")
+def test_an_attribute_saying_no_refuses_custom_orders() -> None:
+    stated = detail(attributes=(("加工定制", "否"),))
+    custom = infer_customization(offer(title="定制T恤", details=stated), "en")
+    assert not custom.supported
+
+
+def test_attributes_written_into_the_description_count_too() -> None:
+    stated = detail(description="材质：棉\n加工定制：是\n")
+    assert infer_customization(offer(title="T恤", details=stated), "zh").supported
 
 
 _PIECES = (
-    *TO_SAMPLE, *CUSTOM, *FAST_SAMPLING, *NEGATIONS, "来样", "来图", "打样费", "样品费", "样衣费",
-    "oem", "odm", "P", "x", "S", "3", "24小时", "300", "件", "起", "¥", "元", "35.5", "，", " ",
-    "\n", "纯棉", "T恤", "支持", "本款", "可", "样", "图", "定", "订", "贴", "O",
+    "来样加工", "来图定制", "定制", "OEM", "贴牌", "打样", "快速打样", "不", "不支持", "无法",
+    "纯棉", "T恤", "加工定制：是", "加工定制：否", "加印LOGO：可以", "300件起", "打样费80元", " ",
 )  # fmt: skip
 
 
-@settings(max_examples=600, deadline=None)
-@given(st.lists(st.sampled_from(_PIECES), max_size=12).map("".join))
-def test_the_part_of_a_text_read_says_what_the_whole_text_says(text: str) -> None:
-    # Inferences are cached on that part (_said), so new titles that end alike share one.
-    for locale in ("zh", "en"):
-        whole = customization._infer(customization._telling(text), "", False, None, locale)
-        part = customization._infer(customization._said(text), "", False, None, locale)
-        assert part == whole
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PIECES), max_size=6).map("".join),
+    st.lists(st.sampled_from(_PIECES), max_size=6).map("".join),
+    st.sampled_from([0, 1, 2, 3]),
+)
+def test_planning_decides_as_ranking_does(title: str, description: str, biz_type: int) -> None:
+    ranked = infer_customization(
+        offer(title=title, details=detail(description=description, biz_type=biz_type)), "en"
+    )
+    facts = OfferFacts("o1", DetailFacts(True, biz_type=biz_type, description=description), title)
+    planned = decide_for_planning(facts)
+    assert (planned.supported, planned.made_to_sample, planned.fast_sampling) == (
+        ranked.supported,
+        ranked.made_to_sample,
+        ranked.fast_sampling,
+    )
+    assert (planned.custom_min_order, planned.sample_fee) == (
+        ranked.custom_min_order,
+        ranked.sample_fee,
+    )

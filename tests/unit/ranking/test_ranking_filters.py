@@ -16,6 +16,7 @@ from services.ranking.domain import (
     SupplierKind,
 )
 from services.ranking.filters import FILTER_NAMES, apply_filters, validate
+from services.ranking.ranking import rank
 from services.ranking.regions import resolve_regions
 from services.ranking.supplier_kind import infer_kind
 from tests.unit.ranking.offers import FACTORY, TRADER, detail, offer
@@ -117,3 +118,14 @@ def test_impossible_values_are_bad_requests(filters: Filters, field: str, reason
     with pytest.raises(InvalidRequest) as caught:
         validate(filters)
     assert (caught.value.field_name, caught.value.reason) == (field, reason)
+
+
+def test_a_similarity_floor_keeps_offers_whose_image_was_not_compared() -> None:
+    offers = [
+        offer("low", similarity=20),
+        offer("high", similarity=80),
+        offer("unknown", similarity=0, compared=False),
+    ]
+    result = rank(offers, Filters(min_similarity=50))
+    assert {r.offer.offer_id for r in result.offers} == {"high", "unknown"}
+    assert {r.filter: r.removed for r in result.filter_reports}["min_similarity"] == 1

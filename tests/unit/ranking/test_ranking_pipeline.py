@@ -125,6 +125,6 @@ def test_equal_totals_break_on_kind_then_similarity_then_price_then_offer_id() -
         offer("c", company="张三", similarity=80),
         offer("d", company="张三", similarity=85),
     ]
-    result = rank(offers, Filters())
+    result = rank(offers, Filters(), profile="seed")
     assert len({r.score.total for r in result.offers}) == 1
     assert [r.offer.offer_id for r in result.offers] == ["d", "b", "c", "a"]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from services.ranking.domain import Detail, Filters, Offer, Supplier, SupplierKind
+from services.ranking.domain import Detail, Filters, ImagePair, Offer, Supplier, SupplierKind
 from services.ranking.ranking import rank
 from services.ranking.supplier_kind import infer_kind
 from shared.money import PriceTier
@@ -46,6 +46,7 @@ _detail = st.one_of(
         biz_type=st.sampled_from([0, 1, 2, 3]),
         description=st.sampled_from(["", "支持来样加工", "可OEM 打样费50元", "不接定制"]),
         sample_fee=st.none(),
+        attributes=st.sampled_from([(), (("加工定制", "是"),), (("加印LOGO", "可以"),)]),
     ),
 )
 _supplier = st.builds(
@@ -54,7 +55,10 @@ _supplier = st.builds(
     province=st.sampled_from(["广东", "浙江", ""]),
     city=st.sampled_from(["广州", "东莞", "金华", ""]),
     years_on_platform=st.integers(0, 12),
-    seller_identities=st.sampled_from([(), ("super_factory",), ("tp_member",)]),
+    seller_identities=st.sampled_from(
+        [(), ("super_factory",), ("tp_member",), ("powerful_merchants", "tp_member")]
+    ),
+    supplier_id=st.sampled_from(["", "3f9a0c55e1"]),
     certifications=st.sampled_from([(), ("certified_factory",), ("ISO9001",)]),
 )
 _offer = st.builds(
@@ -69,6 +73,8 @@ _offer = st.builds(
     supplier=_supplier,
     detail=_detail,
     image_phash=st.one_of(st.none(), st.sampled_from([0, 1, 2**63, 2**64 - 1, 0xFFFF])),
+    upstream_rank=st.integers(0, 40),
+    compared=st.booleans(),
 )
 
 
@@ -82,18 +88,58 @@ _filters = st.builds(
     purchase_quantity=st.sampled_from([0, 1, 50, 100, 500]),
     min_similarity=st.sampled_from([0.0, 30.0]),
 )
-_profiles = st.sampled_from(["", "similarity", "price"])
+_profiles = st.sampled_from(["", "seed", "similarity", "price"])
+_pairs = st.lists(
+    st.builds(
+        ImagePair,
+        st.integers(1000, 1030).map(str),
+        st.integers(1000, 1030).map(str),
+        st.floats(80, 100, allow_nan=False),
+    ),
+    max_size=8,
+)
 _settings = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @_settings
-@given(offers=_offers, filters=_filters, profile=_profiles, seed=st.randoms(use_true_random=False))
+@given(
+    offers=_offers,
+    filters=_filters,
+    profile=_profiles,
+    pairs=_pairs,
+    seed=st.randoms(use_true_random=False),
+)
 def test_shuffling_the_input_never_changes_the_output(
-    offers: list[Offer], filters: Filters, profile: str, seed: random.Random
+    offers: list[Offer],
+    filters: Filters,
+    profile: str,
+    pairs: list[ImagePair],
+    seed: random.Random,
 ) -> None:
-    shuffled = list(offers)
+    shuffled, shuffled_pairs = list(offers), list(pairs)
     seed.shuffle(shuffled)
-    assert rank(shuffled, filters, profile, "en") == rank(offers, filters, profile, "en")
+    seed.shuffle(shuffled_pairs)
+    expected = rank(offers, filters, profile, "en", pairs=pairs)
+    assert rank(shuffled, filters, profile, "en", pairs=shuffled_pairs) == expected
+
+
+@_settings
+@given(offers=_offers, filters=_filters, pairs=_pairs)
+def test_the_default_puts_the_source_first_and_keeps_the_seed_points(
+    offers: list[Offer], filters: Filters, pairs: list[ImagePair]
+) -> None:
+    default = rank(offers, filters, "", "en", pairs=pairs)
+    seed = rank(offers, filters, "seed", "en", pairs=pairs)
+    answer = default.answer
+    if answer.found:
+        assert default.offers[0].offer.offer_id == answer.source_offer_id
+        in_set = [r.offer.offer_id for r in default.offers[: len(answer.match_set)]]
+        assert in_set == [m.offer_id for m in answer.match_set]
+    assert answer == seed.answer
+    assert {r.offer.offer_id: r.score.total for r in default.offers} == {
+        r.offer.offer_id: r.score.total for r in seed.offers
+    }
+    assert 0.0 <= answer.confidence <= 1.0
 
 
 @_settings

@@ -199,6 +199,8 @@ def test_total_is_the_sum_of_the_components_in_a_fixed_order() -> None:
         "price_advantage",
         "min_order_fit",
         "similarity",
+        "upstream_rank",
+        "match_set",
     ]
     assert breakdown.total == sum(c.points for c in breakdown.components)
     assert breakdown.total == D(40) + D(18) + D(10) + D(15) + D("54.78")
@@ -214,7 +216,7 @@ def test_unknown_profile_is_a_bad_request_naming_the_known_ones() -> None:
         profile_named("cheapest")
     assert caught.value.field_name == "profile"
     assert caught.value.reason == "INVALID_REQUEST"
-    assert "default, similarity, price" in caught.value.message
+    assert "default, seed, similarity, price" in caught.value.message
 
 
 def test_reasons_in_chinese() -> None:

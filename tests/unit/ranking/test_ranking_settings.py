@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from services.ranking.grouping import GroupingRules
+from services.ranking.match_set import MatchRules
 from services.ranking.settings import RankingSettings
 from shared.config import ConfigError, env_names, load
 
@@ -14,7 +15,24 @@ from shared.config import ConfigError, env_names, load
 def test_defaults_are_the_documented_grouping_rules() -> None:
     settings = load(RankingSettings, {})
     assert settings.grouping_rules() == GroupingRules()
+    assert settings.match_rules() == MatchRules()
     assert settings.port == 0
+
+
+def test_the_match_rules_come_from_their_variables() -> None:
+    settings = load(
+        RankingSettings,
+        {
+            "FF_RANKING_MATCH_PLAUSIBLE": "40",
+            "FF_RANKING_MATCH_STAND_OUT": "12",
+            "FF_RANKING_MATCH_SURE": "80",
+            "FF_RANKING_MATCH_NEAR_BEST": "8",
+            "FF_RANKING_PHASH_MAX_DISTANCE": "6",
+        },
+    )
+    assert settings.match_rules() == MatchRules(
+        plausible=40.0, stand_out=12.0, sure=80.0, near_best=8.0, phash_max_distance=6
+    )
 
 
 def test_every_value_comes_from_its_variable() -> None:

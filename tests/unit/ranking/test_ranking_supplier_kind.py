@@ -51,17 +51,48 @@ def test_super_factory_identity_makes_a_source_factory_even_with_a_neutral_name(
     assert inferred.evidence[0].weight == 3.0
 
 
-def test_tp_member_and_powerful_merchants_say_nothing_about_the_kind() -> None:
+def test_tp_member_says_nothing_and_powerful_merchants_alone_is_too_weak() -> None:
     inferred = infer_kind(offer(identities=("tp_member", "powerful_merchants")), "en")
     assert inferred.kind is S.UNKNOWN
     assert inferred.confidence == 0.0
-    assert inferred.evidence == ()
+    assert [(e.signal, e.value, e.weight) for e in inferred.evidence] == [
+        ("seller_identity", "powerful_merchants", 1.0),
+        ("seller_identity", "tp_member", 0.0),
+        ("company_name", "", 0.0),
+        ("detail_field", "", 0.0),
+    ]
+    assert [e.note for e in inferred.evidence][1:] == [
+        "1688 seller identity tp_member (paid membership): says nothing about the kind",
+        "company name not provided by the upstream",
+        "offer detail not fetched: bizType and product attributes unknown",
+    ]
+
+
+def test_powerful_merchants_with_a_factory_title_is_a_source_factory() -> None:
+    inferred = infer_kind(offer(title="源头工厂T恤", identities=("powerful_merchants",)), "en")
+    assert inferred.kind is S.SOURCE_FACTORY
+
+
+def test_a_made_to_order_attribute_counts_for_a_maker() -> None:
+    attributes = (("加工定制", "是"), ("加印LOGO", "可以"))
+    inferred = infer_kind(offer(title="源头工厂T恤", details=detail(attributes=attributes)), "en")
+    assert inferred.kind is S.SOURCE_FACTORY
+    assert ("detail_field", "加工定制: 是") in [(e.signal, e.value) for e in inferred.evidence]
+
+
+def test_confidence_reflects_what_was_missing() -> None:
+    full = infer_kind(
+        offer(identities=("super_factory",), company="张三", details=detail(biz_type=1)), "en"
+    )
+    row_only = infer_kind(offer(identities=("super_factory",)), "en")
+    assert full.kind is row_only.kind is S.SOURCE_FACTORY
+    assert row_only.confidence == round(full.confidence * 0.85 * 0.9, 2)
 
 
 def test_biz_type_2_processing_makes_a_source_factory() -> None:
     inferred = infer_kind(offer(details=detail(biz_type=2)), "en")
     assert inferred.kind is S.SOURCE_FACTORY
-    assert [(e.signal, e.value) for e in inferred.evidence] == [("biz_type", "2")]
+    assert [(e.signal, e.value) for e in inferred.evidence if e.weight] == [("biz_type", "2")]
 
 
 def test_biz_type_3_agency_makes_a_trading_company() -> None:
@@ -72,7 +103,9 @@ def test_biz_type_3_agency_makes_a_trading_company() -> None:
 def test_title_word_alone_is_not_enough_because_traders_write_it_too() -> None:
     inferred = infer_kind(offer(title="厂家直销纯棉T恤"), "en")
     assert inferred.kind is S.UNKNOWN
-    assert [(e.signal, e.value) for e in inferred.evidence] == [("title_word", "厂家直销")]
+    assert [(e.signal, e.value) for e in inferred.evidence if e.weight] == [
+        ("title_word", "厂家直销")
+    ]
 
 
 def test_title_word_turns_a_manufacturer_into_the_source_factory() -> None:
@@ -118,7 +151,10 @@ def test_strong_evidence_is_more_confident_than_a_single_signal() -> None:
     single = infer_kind(offer(company=FACTORY), "en")
     strong = infer_kind(
         offer(
-            company=FACTORY, identities=("super_factory",), certifications=("certified_factory",)
+            company=FACTORY,
+            identities=("super_factory",),
+            certifications=("certified_factory",),
+            details=detail(),
         ),
         "en",
     )
@@ -128,13 +164,13 @@ def test_strong_evidence_is_more_confident_than_a_single_signal() -> None:
 
 
 def test_no_signal_at_all_is_unknown() -> None:
-    inferred = infer_kind(offer(company="张三"), "zh")
+    inferred = infer_kind(offer(company="张三", details=detail()), "zh")
     assert (inferred.kind, inferred.confidence, inferred.evidence) == (S.UNKNOWN, 0.0, ())
 
 
 def test_notes_follow_the_locale() -> None:
-    zh = [e.note for e in infer_kind(offer(company=FACTORY), "zh").evidence]
-    en = [e.note for e in infer_kind(offer(company=FACTORY), "en").evidence]
+    zh = [e.note for e in infer_kind(offer(company=FACTORY, details=detail()), "zh").evidence]
+    en = [e.note for e in infer_kind(offer(company=FACTORY, details=detail()), "en").evidence]
     assert zh == ["公司名含「服装」：生产厂家", "公司名含「厂」：源头工厂"]
     assert en == [
         "company name contains 服装: a manufacturer",
@@ -145,7 +181,7 @@ def test_notes_follow_the_locale() -> None:
 def test_a_line_of_business_does_not_hide_a_trading_word() -> None:
     inferred = infer_kind(offer(company="深圳市优选电子商务有限公司"), "en")
     assert inferred.kind is S.TRADING_COMPANY
-    assert [e.value for e in inferred.evidence] == ["电子商务"]
+    assert [e.value for e in inferred.evidence if e.weight] == ["电子商务"]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,323 @@
+"""The answer: which offer of the match set is the pictured product's source, and how sure.
+
+**The source** is the member with the most maker evidence (``_maker_points``):
+
+- the inferred supplier kind, scaled by its confidence: source factory 2 + 2·c,
+  manufacturer 1 + 1.5·c, brand -0.5, trading company -(1 + c), unknown 0
+  (``super_factory``, title words, bizType 2, company names when sent ... are weighed in
+  ``supplier_kind.py``);
+- customization (+0.5) and making to sample (+0.5): what a maker offers, rarely a reseller;
+- the original image, +0.75: of the near-duplicate photos in the set, the one the most
+  others copy (most near-duplicate partners, then the highest sum of their similarities;
+  only when one image is strictly ahead and copied at least twice);
+- the lowest compared price of the set, +0.5, and only that: resellers list bait first
+  tiers below the source, so price alone never decides;
+- outside the closest match's photo, -1: when the best-matching offer's photo is shared
+  (near-duplicates), a member whose photo is not among them may be a look-alike of
+  another product rather than its maker.
+
+Ties: higher similarity, then earlier upstream rank, then offer id.
+
+**Roles** of the other members: a maker kind is a MAKER; a trading company or brand is a
+RESELLER; an unknown kind is a RESELLER when its photo is a near-duplicate of the source's
+(directly or through another copy), else a SELLER. Mark-ups are over the source's compared price (ladder at the buyer's
+quantity when known, else the listed price).
+
+**Confidence** (0 to 1) = match × source, rounded to 0.01:
+
+- match: 0.6 + 0.4 · min(1, (best − plausible) / (sure − plausible)) when the images were
+  compared; 0.4 when too few images could be compared (1688's first result stands in);
+- source: 0.6 + 0.4 · kind confidence for a source factory, 0.45 + 0.3 · kind confidence
+  for a manufacturer, 0.25 when no member shows maker signals (the likeliest seller is
+  named, saying so); × 0.8 when another maker comes within 1 point of the source.
+- no clear match (``found`` false): 0.25 · min(1, best / plausible), and no source named.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from services.ranking import wording
+from services.ranking.domain import (
+    MAKERS,
+    Answer,
+    Assessed,
+    Evidence,
+    Locale,
+    MatchMember,
+    MatchRole,
+    Offer,
+    SupplierKind,
+)
+from services.ranking.match_set import UPSTREAM, MatchRules, MatchSet
+
+_MARKUP_PLACES = Decimal("0.0001")
+_ZERO = Decimal(0)
+_ROLE_ORDER = {MatchRole.SOURCE: 0, MatchRole.MAKER: 1, MatchRole.RESELLER: 2, MatchRole.SELLER: 3}
+_CLOSE_RUNNER_UP = 1.0
+
+
+def build_answer(
+    match: MatchSet,
+    assessed: Sequence[Assessed],
+    prices: Mapping[str, Decimal | None],
+    rules: MatchRules,
+    locale: Locale,
+) -> Answer:
+    """``prices``: every offer's compared unit price, by offer id."""
+    if not match.found:
+        confidence = round(0.25 * min(1.0, match.best_similarity / rules.plausible), 2)
+        key = "aw.not_found" if match.compared else "aw.nothing_compared"
+        if not assessed:
+            key = "an.nothing"
+        summary = wording.say(locale, key, best=round(match.best_similarity, 1))
+        return Answer(False, "", confidence, (), (), summary)
+    members = sorted(
+        (a for a in assessed if a.offer.offer_id in match.members), key=lambda a: a.offer.offer_id
+    )
+    core = _core_photo(members, match)
+    evidence = {
+        a.offer.offer_id: _maker_points(a, members, match, prices, core, locale) for a in members
+    }
+    points = {offer_id: sum(e.weight for e in found) for offer_id, found in evidence.items()}
+    source = min(members, key=lambda a: _source_key(a.offer, points))
+    source_id = source.offer.offer_id
+    has_maker = any(a.kind.kind in MAKERS for a in members)
+    runner_up = max(
+        (points[a.offer.offer_id] for a in members if a is not source and a.kind.kind in MAKERS),
+        default=None,
+    )
+    close = runner_up is not None and points[source_id] - runner_up < _CLOSE_RUNNER_UP
+    confidence = round(
+        _match_confidence(match, rules) * _source_confidence(source, has_maker, close), 2
+    )
+    base = prices.get(source_id)
+    copies = _same_photo(source_id, match)
+    roles = {a.offer.offer_id: _role(a, source, copies) for a in members}
+    chosen = tuple(evidence[source_id]) + (
+        ()
+        if has_maker
+        else (Evidence("match_set", "no_maker", 0.0, wording.say(locale, "aw.no_maker_note")),)
+    )
+    ordered = sorted(
+        members,
+        key=lambda a: (
+            _ROLE_ORDER[roles[a.offer.offer_id]],
+            -points[a.offer.offer_id] if roles[a.offer.offer_id] is MatchRole.MAKER else 0.0,
+            *_source_key(a.offer, {})[1:],
+        ),
+    )
+    match_set = tuple(
+        MatchMember(
+            a.offer.offer_id,
+            roles[a.offer.offer_id],
+            a.offer.similarity,
+            a.offer.upstream_rank,
+            _markup(prices.get(a.offer.offer_id), base) if a is not source else _ZERO,
+            match.members[a.offer.offer_id] + _role_reason(roles[a.offer.offer_id], locale),
+        )
+        for a in ordered
+    )
+    # Mark-ups of the resellers whose price could be compared with the source's.
+    priced = {m.offer_id for m in match_set if prices.get(m.offer_id) is not None}
+    markups = [
+        m.markup_over_source
+        for m in match_set
+        if m.role is MatchRole.RESELLER and m.offer_id in priced and base is not None and base > 0
+    ]
+    summary = _summary(locale, source, has_maker, confidence, match_set, markups, match)
+    return Answer(True, source_id, confidence, match_set, chosen, summary)
+
+
+def _maker_points(
+    assessed: Assessed,
+    members: Sequence[Assessed],
+    match: MatchSet,
+    prices: Mapping[str, Decimal | None],
+    core: set[str],
+    locale: Locale,
+) -> list[Evidence]:
+    offer, kind = assessed.offer, assessed.kind
+    c = kind.confidence
+    kind_points = {
+        SupplierKind.SOURCE_FACTORY: 2 + 2 * c,
+        SupplierKind.MANUFACTURER: 1 + 1.5 * c,
+        SupplierKind.BRAND: -0.5,
+        SupplierKind.TRADING_COMPANY: -(1 + c),
+    }.get(kind.kind, 0.0)
+    name = wording.kind_name(locale, kind.kind)
+    found = [
+        Evidence(
+            "supplier_kind",
+            name,
+            round(kind_points, 2),
+            wording.say(locale, "so.kind", kind=name, confidence=round(c, 2)),
+        )
+    ]
+    if assessed.customization.supported:
+        found.append(Evidence("customization", "supported", 0.5, wording.say(locale, "so.custom")))
+    if assessed.customization.made_to_sample:
+        found.append(
+            Evidence("customization", "made_to_sample", 0.5, wording.say(locale, "so.to_sample"))
+        )
+    original = _original_image(members, match)
+    if original == offer.offer_id:
+        copies = sum(1 for m in members if m.offer.offer_id in match.duplicates.get(original, {}))
+        found.append(
+            Evidence(
+                "original_image",
+                offer.offer_id,
+                0.75,
+                wording.say(locale, "so.original", count=copies),
+            )
+        )
+    priced = [
+        (p, i) for i in (m.offer.offer_id for m in members) if (p := prices.get(i)) is not None
+    ]
+    price = prices.get(offer.offer_id)
+    if len(priced) >= 2 and price is not None and price == min(priced)[0]:
+        found.append(
+            Evidence(
+                "lowest_price",
+                wording.yuan(price),
+                0.5,
+                wording.say(locale, "so.cheapest", count=len(priced)),
+            )
+        )
+    if core and offer.offer_id not in core:
+        found.append(
+            Evidence("photo_cluster", offer.offer_id, -1.0, wording.say(locale, "so.outside_core"))
+        )
+    return found
+
+
+def _core_photo(members: Sequence[Assessed], match: MatchSet) -> set[str]:
+    """The closest match and the members sharing its photo; empty when nobody shares it."""
+    compared = [a.offer for a in members if a.offer.compared]
+    if not compared:
+        return set()
+    best = min(compared, key=lambda o: (-o.similarity, o.offer_id))
+    core = _same_photo(best.offer_id, match)
+    return core if len(core) > 1 else set()
+
+
+def _original_image(members: Sequence[Assessed], match: MatchSet) -> str | None:
+    """The member whose photo the most others copy: the most near-duplicate partners, then
+    the highest mean similarity to them (an edit of an edit drifts further from the
+    original than from its source). None unless one is ahead by a partner or by
+    ``_ORIGINAL_LEAD`` points of mean similarity, with two partners at least."""
+    inside = {a.offer.offer_id for a in members}
+    scored = []
+    for offer_id in inside:
+        partners = [s for p, s in match.duplicates.get(offer_id, {}).items() if p in inside]
+        mean = sum(partners) / len(partners) if partners else 0.0
+        scored.append((len(partners), mean, offer_id))
+    scored.sort(reverse=True)
+    if not scored or scored[0][0] < 2:
+        return None
+    if len(scored) > 1:
+        (count, mean, _), (next_count, next_mean, _) = scored[0], scored[1]
+        if count == next_count and mean - next_mean < _ORIGINAL_LEAD:
+            return None
+    return scored[0][2]
+
+
+_ORIGINAL_LEAD = 1.0
+
+
+def _source_key(offer: Offer, points: Mapping[str, float]) -> tuple[float, float, int, str]:
+    return (
+        -points.get(offer.offer_id, 0.0),
+        -offer.similarity,
+        offer.upstream_rank if offer.upstream_rank > 0 else 1 << 30,
+        offer.offer_id,
+    )
+
+
+def _same_photo(source_id: str, match: MatchSet) -> set[str]:
+    """The members whose photos are near-duplicates of the source's, directly or through
+    another copy."""
+    seen, queue = {source_id}, [source_id]
+    while queue:
+        for partner in match.duplicates.get(queue.pop(), {}):
+            if partner in match.members and partner not in seen:
+                seen.add(partner)
+                queue.append(partner)
+    return seen
+
+
+def _role(assessed: Assessed, source: Assessed, copies: set[str]) -> MatchRole:
+    if assessed is source:
+        return MatchRole.SOURCE
+    kind = assessed.kind.kind
+    if kind in MAKERS:
+        return MatchRole.MAKER
+    if kind in (SupplierKind.TRADING_COMPANY, SupplierKind.BRAND):
+        return MatchRole.RESELLER
+    return MatchRole.RESELLER if assessed.offer.offer_id in copies else MatchRole.SELLER
+
+
+def _role_reason(role: MatchRole, locale: Locale) -> tuple[Evidence, ...]:
+    return (
+        Evidence(
+            "match_role", role.name.lower(), 0.0, wording.say(locale, f"ro.{role.name.lower()}")
+        ),
+    )
+
+
+def _markup(price: Decimal | None, base: Decimal | None) -> Decimal:
+    if price is None or base is None or base <= 0:
+        return _ZERO
+    return ((price - base) / base).quantize(_MARKUP_PLACES)
+
+
+def _match_confidence(match: MatchSet, rules: MatchRules) -> float:
+    if match.basis == UPSTREAM:
+        return 0.4
+    reach = (match.best_similarity - rules.plausible) / (rules.sure - rules.plausible)
+    return 0.6 + 0.4 * min(1.0, max(0.0, reach))
+
+
+def _source_confidence(source: Assessed, has_maker: bool, close: bool) -> float:
+    kind = source.kind
+    if kind.kind is SupplierKind.SOURCE_FACTORY:
+        value = 0.6 + 0.4 * kind.confidence
+    elif kind.kind is SupplierKind.MANUFACTURER:
+        value = 0.45 + 0.3 * kind.confidence
+    else:
+        value = 0.25
+    if not has_maker:
+        value = min(value, 0.25)
+    return value * (0.8 if close else 1.0)
+
+
+def _summary(
+    locale: Locale,
+    source: Assessed,
+    has_maker: bool,
+    confidence: float,
+    members: Sequence[MatchMember],
+    markups: Sequence[Decimal],
+    match: MatchSet,
+) -> str:
+    name = wording.supplier_name(locale, source.offer)
+    resellers = [m for m in members if m.role is MatchRole.RESELLER]
+    values = {
+        "name": name,
+        "offer": source.offer.offer_id,
+        "kind": wording.kind_name(locale, source.kind.kind),
+        "similarity": round(source.offer.similarity, 1),
+        "confidence": f"{confidence:.2f}",
+        "count": len(members),
+    }
+    key = "aw.source" if has_maker else "aw.no_maker"
+    if match.basis == UPSTREAM:
+        key += "_upstream"
+    text = wording.say(locale, key, **values)
+    if markups:
+        spread = wording.markup_range(min(markups), max(markups))
+        text += wording.say(locale, "aw.resellers", resellers=len(resellers), markup=spread)
+    elif resellers:
+        text += wording.say(locale, "aw.resellers_no_price", resellers=len(resellers))
+    return text + wording.say(locale, "aw.stop")
