@@ -8,6 +8,7 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from shared import tracing
 from tests.deploy.container_env import kubernetes_env
 from tests.deploy.istio_schema import is_istio
 from tests.deploy.kube_schemas import KUBERNETES_VERSIONS
@@ -263,3 +264,18 @@ def test_prod_redis_keeps_every_acknowledged_write(overlays: dict[str, list[Mani
     assert governing["spec"]["clusterIP"] == "None"
     assert container["readinessProbe"] != container["livenessProbe"]
     assert "@sha256:" in container["image"]
+
+
+def test_prod_wires_the_otlp_endpoint_as_one_setting_empty_by_default(
+    overlays: dict[str, list[Manifest]],
+) -> None:
+    objects = overlays["prod"]
+    endpoints = set()
+    for workload in server_workloads(objects):
+        (container,) = containers(workload)
+        env = kubernetes_env(objects, pod_spec(workload), container, {})
+        endpoints.add(env.values.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    assert endpoints == {""}
+    # Empty means off: no span recorded, nothing exported.
+    assert not tracing.exporting({"OTEL_EXPORTER_OTLP_ENDPOINT": ""})
+    assert tracing.exporting({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317"})
