@@ -137,8 +137,12 @@ def test_the_checkers_catch_what_they_are_here_for(tmp_path: Path) -> None:
                     "metadata": {"labels": {"app": "db"}},
                     "spec": {
                         "containers": [
-                            {"name": "db", "image": "db:1.0", "readinessProbe": probe}
-                            | {"livenessProbe": probe}
+                            {
+                                "name": "db",
+                                "image": "db:1.0",
+                                "readinessProbe": probe,
+                                "livenessProbe": probe,
+                            }
                         ]
                     },
                 },
