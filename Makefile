@@ -68,9 +68,11 @@ run: install
 bench: install
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) -m tests.bench.$$(basename $$b .py) || exit 1; done
 
-# kustomize, for the offline manifest checks (tests/deploy), built by Go from the module proxy.
+# kustomize, kubeconform and kube-score, for the offline manifest checks (tests/deploy), built
+# by Go from the module proxy; the Kubernetes API schemas from the venv's kubernetes-validate.
 KUSTOMIZE_VERSION := v5.8.2
-tools: $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
+tools: install $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION)
+	@./tests/deploy/install-tools.sh
 
 $(TOOLS)/.kustomize-$(KUSTOMIZE_VERSION):
 	@if command -v go >/dev/null; then \

@@ -1,6 +1,6 @@
 """Field names and value types of the Istio resources deploy/istio uses, written from the Istio
-API reference (networking.istio.io/v1 DestinationRule and VirtualService, security.istio.io/v1
-PeerAuthentication and AuthorizationPolicy). Only what these files may need is listed: an
+API reference (networking.istio.io/v1 DestinationRule, VirtualService, Sidecar and
+ServiceEntry, security.istio.io/v1 PeerAuthentication and AuthorizationPolicy). Only what these files may need is listed: an
 unknown or misspelt field, a wrong type or an unknown enum value fails, as it would when
 istiod rejects the object. Any field not listed here must be added from the reference first.
 """
@@ -222,7 +222,73 @@ AUTHORIZATION_POLICY = strict(
     }
 )
 
+# --- networking.istio.io/v1 Sidecar and ServiceEntry ----------------------------------------
+PORT_PROTOCOL = one_of("HTTP", "HTTPS", "GRPC", "HTTP2", "MONGO", "TCP", "TLS")
+PORT = strict(
+    {
+        "number": {"type": "integer", "minimum": 1, "maximum": 65535},
+        "protocol": PORT_PROTOCOL,
+        "name": STRING,
+        "targetPort": {"type": "integer", "minimum": 1, "maximum": 65535},
+    },
+    required=("number",),
+)
+WORKLOAD_SELECTOR = strict({"labels": {"type": "object", "additionalProperties": STRING}})
+# Sidecar egress hosts are "namespace/dnsName": "." is the Sidecar's own namespace, "*" any,
+# "~" none; the name may start with a "*." wildcard or be "*".
+SIDECAR_HOST = {"type": "string", "pattern": r"^([.*~]|[a-z0-9-]+)/(\*|(\*\.)?[a-z0-9.-]+)$"}
+SIDECAR = strict(
+    {
+        "workloadSelector": WORKLOAD_SELECTOR,
+        "egress": array_of(
+            strict(
+                {
+                    "port": PORT,
+                    "bind": STRING,
+                    "captureMode": one_of("DEFAULT", "IPTABLES", "NONE"),
+                    "hosts": {**array_of(SIDECAR_HOST), "minItems": 1},
+                },
+                required=("hosts",),
+            )
+        ),
+        "outboundTrafficPolicy": strict(
+            {
+                "mode": one_of("REGISTRY_ONLY", "ALLOW_ANY"),
+                "egressProxy": strict({"host": STRING, "subset": STRING, "port": PORT_SELECTOR}),
+            }
+        ),
+    }
+)
+SERVICE_ENTRY = strict(
+    {
+        "hosts": {**STRINGS, "minItems": 1},
+        "addresses": STRINGS,
+        "ports": array_of(PORT),
+        "location": one_of("MESH_EXTERNAL", "MESH_INTERNAL"),
+        "resolution": one_of("NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN"),
+        "endpoints": array_of(
+            strict(
+                {
+                    "address": STRING,
+                    "ports": {"type": "object", "additionalProperties": COUNT},
+                    "labels": {"type": "object", "additionalProperties": STRING},
+                    "network": STRING,
+                    "locality": STRING,
+                    "weight": COUNT,
+                    "serviceAccount": STRING,
+                }
+            )
+        ),
+        "workloadSelector": WORKLOAD_SELECTOR,
+        "exportTo": STRINGS,
+        "subjectAltNames": STRINGS,
+    },
+    required=("hosts",),
+)
+
 SPECS: dict[tuple[str, str], Schema] = {
+    ("networking.istio.io/v1", "Sidecar"): SIDECAR,
+    ("networking.istio.io/v1", "ServiceEntry"): SERVICE_ENTRY,
     ("networking.istio.io/v1", "DestinationRule"): DESTINATION_RULE,
     ("networking.istio.io/v1", "VirtualService"): VIRTUAL_SERVICE,
     ("security.istio.io/v1", "PeerAuthentication"): PEER_AUTHENTICATION,

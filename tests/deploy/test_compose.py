@@ -60,13 +60,15 @@ def test_containers_are_hardened() -> None:
         assert "privileged" not in service, name
 
 
-def test_only_the_gateway_reaches_outside_and_only_the_aggregator_is_published() -> None:
+def test_only_the_gateway_and_preprocess_reach_outside_only_the_aggregator_is_published() -> None:
+    """The gateway calls the 1688 API; preprocess downloads images (issue 15)."""
     document = _compose()
     internal = {n for n, net in document["networks"].items() if (net or {}).get("internal")}
     for name, service in document["services"].items():
         outside = set(service.get("networks", ["default"])) - internal
-        expected = {"gateway": {"upstream"}, "aggregator": {"edge"}}.get(name, set())
-        assert outside == expected, name
+        expected = {"gateway": {"upstream"}, "preprocess": {"upstream"}, "aggregator": {"edge"}}
+        expected_here = expected.get(name, set())
+        assert outside == expected_here, name
         published = service.get("ports", [])
         assert published == (["50051:50051"] if name == "aggregator" else []), name
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+import subprocess
 import tomllib
 
 import pytest
@@ -21,14 +22,35 @@ def _resolve(word: str) -> str:
     return re.sub(r"\$\{(\w+)\}", lambda m: ARGS[m.group(1)], word)
 
 
-def test_bases_are_pinned_to_exact_versions() -> None:
+def test_bases_are_pinned_to_exact_versions_and_digests() -> None:
     bases = {_resolve(s.base) for s in STAGES if s.base not in TARGETS}
     assert bases, "no external base image"
     for base in bases:
-        tag = base.partition(":")[2]
+        reference, _, digest = base.partition("@")
+        tag = reference.partition(":")[2]
         assert re.fullmatch(r"\d+\.\d+\.\d+(-[a-z]+)*", tag), f"{base} is not pinned"
+        assert re.fullmatch(r"sha256:[0-9a-f]{64}", digest), f"{base} has no digest"
     python = next(b for b in bases if b.startswith("python:"))
-    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", python)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm@sha256:[0-9a-f]{64}", python)
+
+
+def _base_check(python_image: str, go_image: str, allow: str) -> int:
+    """Run the build stage's refusal of unpinned bases with these build arguments."""
+    (check,) = [c for c in TARGETS["build"].all("RUN") if "unpinned" in " ".join(c.value)]
+    script = " ".join(check.value)
+    env = {"PYTHON_IMAGE": python_image, "GO_IMAGE": go_image, "ALLOW_UNPINNED_BASE": allow}
+    result = subprocess.run(["sh", "-c", script], env=env, capture_output=True, check=False)
+    return result.returncode
+
+
+def test_a_build_with_an_unpinned_base_is_refused() -> None:
+    pinned = {name: ARGS[name] for name in ("PYTHON_IMAGE", "GO_IMAGE")}
+    assert ARGS["ALLOW_UNPINNED_BASE"] == "no"
+    assert _base_check(pinned["PYTHON_IMAGE"], pinned["GO_IMAGE"], "no") == 0
+    bare = pinned["PYTHON_IMAGE"].partition("@")[0]
+    assert _base_check(bare, pinned["GO_IMAGE"], "no") != 0
+    assert _base_check(pinned["PYTHON_IMAGE"], "golang:1.26.8@sha256:abc", "no") != 0
+    assert _base_check(bare, pinned["GO_IMAGE"], "yes") == 0
 
 
 def test_it_is_multi_stage_and_ships_no_build_tools() -> None:

@@ -6,12 +6,14 @@ references or mounted files, and every address points at a Service that exists."
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
+from shared import tracing
 from tests.deploy.container_env import ContainerEnv, compose_env, kubernetes_env
 from tests.deploy.image_recipe import env_of, parse
 from tests.deploy.rendered_manifests import (
@@ -28,6 +30,10 @@ from tests.deploy.rendered_manifests import (
 )
 from tests.deploy.service_settings import names_read, secret_names, settings_for
 
+# The OpenTelemetry variables every server reads (through the SDK), as shared/tracing.py
+# documents them: OTEL_EXPORTER_OTLP_ENDPOINT and its kin.
+OTEL_READ = frozenset(re.findall(r"``(OTEL_[A-Z_]*[A-Z])``", tracing.__doc__ or ""))
+
 _, STAGES = parse()
 
 
@@ -38,7 +44,9 @@ def image_env(service: str) -> dict[str, str]:
 def unknown_names(service: str, env: ContainerEnv) -> set[str]:
     read = names_read(service)
     return {
-        n for n in env.names() if n not in read and not (n.endswith("_FILE") and n[:-5] in read)
+        n
+        for n in env.names()
+        if n not in read and not (n.endswith("_FILE") and n[:-5] in read) and n not in OTEL_READ
     }
 
 

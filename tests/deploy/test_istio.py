@@ -18,6 +18,8 @@ def test_every_istio_object_uses_real_fields(istio_only: list[Manifest]) -> None
         "VirtualService",
         "PeerAuthentication",
         "AuthorizationPolicy",
+        "Sidecar",
+        "ServiceEntry",
     }
     found = {f"{o['kind']}/{o['metadata']['name']}": problems(o) for o in istio_only if is_istio(o)}
     assert {name: errors for name, errors in found.items() if errors} == {}
@@ -136,3 +138,69 @@ def test_only_the_aggregator_identity_may_call_internal_services(
     }
     account = pod_spec(named(objects, "Deployment", "aggregator"))["serviceAccountName"]
     assert principals == {f"cluster.local/ns/{NAMESPACE}/sa/{account}"}
+
+
+def _sidecar_of(objects: list[Manifest], app: str) -> Manifest:
+    """The Sidecar that configures ``app``'s proxy: its own, else the namespace default."""
+    sidecars = of_kind(objects, "Sidecar")
+    own = [
+        s
+        for s in sidecars
+        if s["spec"].get("workloadSelector", {}).get("labels", {}).get("app.kubernetes.io/name")
+        == app
+    ]
+    (chosen,) = own or [s for s in sidecars if "workloadSelector" not in s["spec"]]
+    return chosen
+
+
+def _reaches(sidecar: Manifest, host: str) -> bool:
+    """Whether one of the sidecar's catch-all egress hosts names ``host`` in this namespace."""
+    for listener in sidecar["spec"]["egress"]:
+        if "port" in listener:
+            continue
+        for entry in listener["hosts"]:
+            namespace, _, name = entry.partition("/")
+            if namespace in (".", "*") and (
+                name in ("*", host) or (name.startswith("*.") and host.endswith(name[1:]))
+            ):
+                return True
+    return False
+
+
+def test_only_the_gateway_reaches_1688_and_only_preprocess_its_image_hosts(
+    overlays: dict[str, list[Manifest]],
+) -> None:
+    """Issue 15: the gateway is the one door to the 1688 API and does no image work;
+    preprocess downloads the offers' images. Nothing else leaves the mesh."""
+    objects = overlays["prod"]
+    external = {
+        host: entry
+        for entry in of_kind(objects, "ServiceEntry")
+        for host in entry["spec"]["hosts"]
+        if entry["spec"]["location"] == "MESH_EXTERNAL"
+    }
+    assert {h: external[h]["metadata"]["name"] for h in external} == {
+        "gw.open.1688.com": "upstream-1688",
+        "*.alicdn.com": "offer-image-hosts",
+        "*.aliyuncs.com": "offer-image-hosts",
+    }
+    assert {p["number"] for p in external["gw.open.1688.com"]["spec"]["ports"]} == {443}
+    apps = [*INTERNAL, "aggregator", "redis"]
+    reach = {app: {h for h in external if _reaches(_sidecar_of(objects, app), h)} for app in apps}
+    assert reach == {
+        "gateway": {"gw.open.1688.com"},
+        "preprocess": {"*.alicdn.com", "*.aliyuncs.com"},
+        "ranking": set(),
+        "planning": set(),
+        "aggregator": set(),
+        "redis": set(),
+    }
+    # Unlisted hosts: refused everywhere but preprocess (callers' photo URLs, any public host).
+    open_to_any = {
+        app
+        for app in apps
+        if _sidecar_of(objects, app)["spec"]["outboundTrafficPolicy"]["mode"] == "ALLOW_ANY"
+    }
+    assert open_to_any == {"preprocess"}
+    for app in apps:  # every proxy still reaches the namespace's own services
+        assert _reaches(_sidecar_of(objects, app), f"redis.{NAMESPACE}.svc.cluster.local"), app

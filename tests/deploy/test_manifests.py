@@ -8,8 +8,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 
+from shared import tracing
 from tests.deploy.container_env import kubernetes_env
 from tests.deploy.istio_schema import is_istio
+from tests.deploy.kube_schemas import KUBERNETES_VERSIONS
 from tests.deploy.rendered_manifests import (
     GRPC_SERVICES,
     NAMESPACE,
@@ -24,9 +26,6 @@ from tests.deploy.rendered_manifests import (
     workloads,
 )
 
-# Oldest Kubernetes minor we support (native grpc probes are GA since 1.27) and the newest
-# kubernetes-validate knows.
-KUBERNETES_VERSIONS = ("1.27", kubernetes_validate.utils.latest_version())
 GRPC_PORT = 50051
 
 
@@ -94,7 +93,7 @@ def _is_hardened(workload: Manifest) -> list[str]:
         problems.append(f"{name}: seccompProfile")
     if spec.get("automountServiceAccountToken") is not False:
         problems.append(f"{name}: service account token mounted")
-    for container in containers(workload):
+    for container in [*spec.get("initContainers", []), *containers(workload)]:
         security = container.get("securityContext", {})
         if security.get("readOnlyRootFilesystem") is not True:
             problems.append(f"{name}: writable root filesystem")
@@ -104,8 +103,9 @@ def _is_hardened(workload: Manifest) -> list[str]:
             problems.append(f"{name}: capabilities not dropped")
         resources = container.get("resources", {})
         for kind in ("requests", "limits"):
-            if set(resources.get(kind, {})) != {"cpu", "memory"}:
-                problems.append(f"{name}: {kind} must set cpu and memory")
+            # Ephemeral storage too: the scheduler reserves nothing for /tmp and logs without.
+            if set(resources.get(kind, {})) != {"cpu", "memory", "ephemeral-storage"}:
+                problems.append(f"{name}: {kind} must set cpu, memory and ephemeral-storage")
         image = container["image"]
         if ":" not in image.rsplit("/", 1)[-1] or image.endswith(":latest"):
             problems.append(f"{name}: image {image} has no pinned tag")
@@ -245,3 +245,37 @@ def test_dev_runs_one_of_each_with_the_sandbox_and_the_embedded_store(
     assert settings[0]["data"]["FF_GATEWAY_UPSTREAM_URL"].startswith("http://sandbox:")
     # Two pods with two embedded stores would keep two quota ledgers.
     assert named(objects, "Deployment", "gateway")["spec"]["strategy"]["type"] == "Recreate"
+
+
+def test_prod_redis_keeps_every_acknowledged_write(overlays: dict[str, list[Manifest]]) -> None:
+    """The quota ledger lives in Redis: every write appended and fsynced before the reply, no
+    second (RDB) copy to restore from, on a volume claim; its own headless Service."""
+    objects = overlays["prod"]
+    redis = named(objects, "StatefulSet", "redis")
+    (container,) = containers(redis)
+    args = container["args"]
+    settings = {args[i]: args[i + 1] for i in range(0, len(args), 2)}
+    assert settings["--appendonly"] == "yes" and settings["--appendfsync"] == "always"
+    assert settings["--save"] == ""
+    mounted = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    claims = {c["metadata"]["name"] for c in redis["spec"]["volumeClaimTemplates"]}
+    assert settings["--dir"] in {mounted[name] for name in claims}
+    governing = named(objects, "Service", redis["spec"]["serviceName"])
+    assert governing["spec"]["clusterIP"] == "None"
+    assert container["readinessProbe"] != container["livenessProbe"]
+    assert "@sha256:" in container["image"]
+
+
+def test_prod_wires_the_otlp_endpoint_as_one_setting_empty_by_default(
+    overlays: dict[str, list[Manifest]],
+) -> None:
+    objects = overlays["prod"]
+    endpoints = set()
+    for workload in server_workloads(objects):
+        (container,) = containers(workload)
+        env = kubernetes_env(objects, pod_spec(workload), container, {})
+        endpoints.add(env.values.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+    assert endpoints == {""}
+    # Empty means off: no span recorded, nothing exported.
+    assert not tracing.exporting({"OTEL_EXPORTER_OTLP_ENDPOINT": ""})
+    assert tracing.exporting({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317"})

@@ -1,6 +1,6 @@
 """The NetworkPolicies of each overlay, evaluated for every pair of pods and every port:
-only the aggregator reaches the internal services; only the gateway (to 1688) and preprocess
-(to photo URLs) leave the cluster, and only for public addresses."""
+only the aggregator reaches the internal services; only the gateway (to the 1688 API) and
+preprocess (to image hosts and photo URLs) leave the cluster, and only for public addresses."""
 
 from __future__ import annotations
 
@@ -21,7 +21,9 @@ NAMESPACE_LABELS = {"kubernetes.io/metadata.name": NAMESPACE}
 INTERNAL = ("preprocess", "gateway", "ranking", "planning")
 # Every connection between the project's own pods that an overlay may allow.
 EXPECTED = {
-    "dev": {("aggregator", s, 50051) for s in INTERNAL} | {("gateway", "sandbox", 8080)},
+    # In dev the sandbox is both the 1688 API (the gateway's) and its image host (preprocess's).
+    "dev": {("aggregator", s, 50051) for s in INTERNAL}
+    | {("gateway", "sandbox", 8080), ("preprocess", "sandbox", 8080)},
     "prod": {("aggregator", s, 50051) for s in INTERNAL} | {("gateway", "redis", 6379)},
 }
 PUBLIC_ADDRESS = "203.0.113.7"  # TEST-NET-3: any address outside the cluster
@@ -70,7 +72,8 @@ def test_only_the_gateway_and_preprocess_leave_the_cluster(
         for port in (80, 443, 8080)
         if can_connect(policies, NAMESPACE_LABELS, pod, outside, port)
     }
-    # The gateway calls 1688 over HTTPS; preprocess fetches photo URLs, HTTP or HTTPS.
+    # The gateway calls the 1688 API over HTTPS (and downloads no images); preprocess fetches
+    # the offers' images and the callers' photo URLs, HTTP or HTTPS.
     assert leaving == {("gateway", 443), ("preprocess", 80), ("preprocess", 443)}
     # Private ranges stay closed to both (no business there; a URL pointing inside is an attack).
     private = Endpoint("node", address="10.1.2.3")

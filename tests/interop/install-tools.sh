@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `make interop-tools`: what tests/interop needs beyond Python, installed from the
-# Go module proxy and Maven Central. Go tools go to .tools/bin (pinned versions);
+# Go module proxy, the npm registry and Maven Central. Go tools go to .tools/bin (pinned versions);
 # Go modules and Maven artifacts go to the usual per-user caches (~/go/pkg/mod,
 # ~/.m2), so a later `go test` / `mvn test` needs no network.
-# Without Go, a JDK or Maven it says so plainly: a warning locally, a failure in CI.
+# Without Go, Node, a JDK or Maven it says so plainly: a warning locally, a failure in CI.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 here="$root/tests/interop"
@@ -34,6 +34,17 @@ if command -v go >/dev/null; then
   (cd "$here/go" && go test -count=1 -run '^$' ./... >/dev/null)
 else
   missing go
+fi
+
+if command -v npm >/dev/null; then
+  # The Node client's pinned packages (package-lock.json), into tests/interop/node/node_modules.
+  lock="$here/node/package-lock.json" stamp="$here/node/node_modules/.installed"
+  if [[ ! -e "$stamp" || "$lock" -nt "$stamp" ]]; then
+    (cd "$here/node" && npm ci --no-audit --no-fund --loglevel=error)
+    touch "$stamp"
+  fi
+else
+  missing "Node.js with npm (node, npm)"
 fi
 
 if command -v java >/dev/null && command -v mvn >/dev/null; then
