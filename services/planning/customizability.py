@@ -3,10 +3,10 @@
 When the offer arrives with a customization already inferred (``Offer.customization``,
 set by ranking) that decision is used as it stands. Otherwise the one rule ranking uses
 decides (``shared.customization_words.decide``): bizType 2 (加工, processing), product
-attributes written into the description (加工定制：是), customization words in the title
-or description, a refusal winning over a claim (不定制, 不支持来样加工, 暂不打样; but
-不锈钢定制 is stainless steel made to order). A direct caller of planning so gets the
-answer the public flow gets.
+attributes (加工定制: 是, listed by the detail or spelled out in its description),
+customization words in the title or description, a refusal winning over a claim
+(不定制, 不支持来样加工, 暂不打样; but 不锈钢定制 is stainless steel made to order).
+A direct caller of planning so gets the answer the public flow gets.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def _from_claim(claim: CustomizationClaim) -> Customizability:
 def _from_detail(offer: OfferFacts) -> Customizability:
     detail = offer.detail
     decision = decide_customization(
-        offer.title, detail.description, detail.biz_type, (), detail.sample_fee
+        offer.title, detail.description, detail.biz_type, detail.attributes, detail.sample_fee
     )
     # A refusal lists what speaks for or against customization, not the fee it quotes.
     said = [

@@ -82,6 +82,8 @@ class DetailFacts:
     unit_weight_kg: Decimal | None = None
     description: str = ""
     sample_fee: Decimal | None = None
+    #: Product attributes as (name, value), e.g. ("加工定制", "是").
+    attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

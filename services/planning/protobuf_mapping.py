@@ -105,6 +105,7 @@ def _detail(detail: common_pb2.OfferDetail) -> DetailFacts:
         unit_weight_kg=Decimal(str(weight)) if math.isfinite(weight) and weight > 0 else None,
         description=detail.description,
         sample_fee=from_money(detail.sample_fee) if detail.HasField("sample_fee") else None,
+        attributes=tuple((a.name, a.value) for a in detail.attributes),
     )
 
 

@@ -64,6 +64,7 @@ def _detail(message: common_pb2.OfferDetail) -> Detail:
         biz_type=message.biz_type,
         description=message.description,
         sample_fee=_amount(message, "sample_fee"),
+        attributes=tuple((a.name, a.value) for a in message.attributes),
     )
 
 
@@ -87,7 +88,7 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
             city=supplier.city,
             address=supplier.address,
             years_on_platform=supplier.years_on_platform,
-            seller_identities=tuple(supplier.seller_identities),
+            seller_identities=_identities(supplier.seller_identities, message, has_detail),
             certifications=tuple(supplier.certifications),
             supplier_id=supplier.id,
         ),
@@ -96,6 +97,15 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
         upstream_rank=max(0, message.upstream_rank),
         compared=_compared(message),
     )
+
+
+def _identities(
+    seller: Iterable[str], message: common_pb2.Offer, has_detail: bool
+) -> tuple[str, ...]:
+    """The seller's identities from the search row, then any the detail adds
+    (its offerIdentities), each once, in the order seen."""
+    extra = message.detail.offer_identities if has_detail else ()
+    return tuple(dict.fromkeys((*seller, *extra)))
 
 
 def _compared(message: common_pb2.Offer) -> bool:

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2
 
+from services.planning import customizability
 from services.planning.comparison import compare
 from services.planning.domain import Complexity, Locale
 from services.planning.protobuf_mapping import (
@@ -163,3 +164,16 @@ def test_refusals_on_the_wire(settings: PlanningSettings) -> None:
         ("biz_type", "1", -0.5),
         ("title_word", "", -0.5),
     ]
+
+
+def test_product_attributes_decide_customization_for_a_direct_caller() -> None:
+    message = seed_offer_proto()
+    message.title = "纯棉T恤"
+    message.detail.biz_type = 1
+    del message.detail.attributes[:]
+    plain = offer_from_proto(message)
+    message.detail.attributes.add(name="加工定制", value="是")
+    stated = offer_from_proto(message)
+    assert stated.detail.attributes == (("加工定制", "是"),)
+    assert not customizability.decide(plain).supported
+    assert customizability.decide(stated).supported

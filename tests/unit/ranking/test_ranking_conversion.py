@@ -226,3 +226,18 @@ def test_the_answer_on_the_wire_names_the_source_supplier() -> None:
     ]
     assert round(answer.match_set[1].markup_over_source, 4) == round(25 / 19.9 - 1, 4)
     assert answer.source_evidence[0].signal == "supplier_kind"
+
+
+def test_the_details_attributes_and_offer_identities_are_read() -> None:
+    detail = common_pb2.OfferDetail(
+        status=common_pb2.DETAIL_STATUS_AVAILABLE,
+        attributes=[
+            common_pb2.ProductAttribute(name="加工定制", value="是"),
+            common_pb2.ProductAttribute(name="材质", value="棉"),
+        ],
+        offer_identities=["tp_member", "powerful_merchants"],
+    )
+    offer = offer_from_proto(wire_offer(detail=detail))
+    assert offer.detail is not None
+    assert offer.detail.attributes == (("加工定制", "是"), ("材质", "棉"))
+    assert offer.supplier.seller_identities == ("super_factory", "tp_member", "powerful_merchants")
