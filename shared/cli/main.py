@@ -11,15 +11,49 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as click_errors
+from typer.exceptions import Abort, TyperException
 
 from shared.cli import client_commands
+from shared.cli.errors import CliError, from_click, from_unexpected, report
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """Runs a command and turns every failure into one line (or a ``--json`` object) and an
+    exit code: people never see a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        argv = list(kwargs.get("args") or sys.argv[1:])
+        as_json = "--json" in argv
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "factoryfinder")
+        try:
+            code = super().__call__(*args, **kwargs)
+        except click_errors.NoArgsIsHelpError as error:
+            print(error.ctx.get_help() if error.ctx else str(error))
+            code = 2
+        except TyperException as error:
+            code = report(from_click(error), as_json)
+        except CliError as error:
+            code = report(error, as_json)
+        except Abort:
+            code = 130
+        except KeyboardInterrupt:
+            code = 130
+        except BrokenPipeError:
+            code = 1  # the reader went away (| head); nothing left to tell
+        except Exception as error:
+            code = report(from_unexpected(error), as_json)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = _App(
     name="factoryfinder",
     help="Find the source factory for a product photo through 1688 image search.",
     no_args_is_help=True,
