@@ -119,7 +119,10 @@ def up(
     ] = 50051,
     endpoints_file: Annotated[
         Path | None,
-        typer.Option(help="Write service name -> host:port as JSON once all are SERVING."),
+        typer.Option(
+            help="Where to write service name -> host:port and the API key as JSON once all "
+            "are SERVING (default: the file the CLI reads, see README)."
+        ),
     ] = None,
     demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Run a sample search and verification.")
