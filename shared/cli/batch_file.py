@@ -91,7 +91,8 @@ def _csv(path: Path) -> list[tuple[str, str]]:
 
 
 def error_row(item_id: str, message: str) -> dict[str, Any]:
-    return {name: "" for name in FIELDS} | {"id": item_id, "ok": False, "error": message}
+    # null (an empty cell in CSV) where there is no result, never a misleading 0
+    return dict.fromkeys(FIELDS) | {"id": item_id, "ok": False, "error": message}
 
 
 def row(reply: search_pb2.BatchSearchResponse) -> dict[str, Any]:

@@ -31,6 +31,8 @@ EXIT_BY_CODE = {
     "UNAVAILABLE": 5,
     "DEADLINE_EXCEEDED": 5,
 }
+# Reasons whose message already says it all (a bad flag names the flag).
+_SELF_EXPLAINING = frozenset({"INVALID_FLAG", "PHOTO_NOT_FOUND", "EMPTY_INPUT", "OS_ERROR"})
 # How many of a long list of known names (regions, destinations) an error shows.
 KNOWN_NAMES_SHOWN = 12
 
@@ -112,17 +114,36 @@ def report(error: CliError, as_json: bool) -> int:
         print(json.dumps(error.as_dict(), ensure_ascii=False, indent=2), flush=True)
     else:
         one_line = " ".join(error.message.split())
+        if error.reason not in _SELF_EXPLAINING:
+            one_line = f"{error.reason}: {one_line}"
         print(f"factoryfinder: error: {one_line}", file=sys.stderr, flush=True)
     return error.exit_code
 
 
-def from_click(error: TyperException) -> CliError:
-    """Typer/click's usage errors (bad choice, missing argument) as one line."""
+def from_click(error: TyperException, argv: Sequence[str] = ()) -> CliError:
+    """Typer/click's usage errors (bad choice, missing argument) as one line that names the
+    value given (click's own words for a bad number do not)."""
     message = error.format_message().replace("Value error, ", "")
+    param = getattr(error, "param", None)
+    given = _given(argv, list(getattr(param, "opts", None) or []))
+    if given is not None and repr(given) not in message and f"{given}" not in message:
+        message = message.replace(": ", f": {given!r}: ", 1) if ": " in message else message
     if isinstance(error, click_errors.UsageError) and error.ctx is not None:
         command = error.ctx.command_path.removeprefix("factoryfinder").strip()
         message = f"{command}: {message}" if command else message
     return CliError(message, details=({"usage": error.format_message()},))
+
+
+def _given(argv: Sequence[str], options: Sequence[str]) -> str | None:
+    """What the user wrote after ``--option`` (or as ``--option=value``), the last one wins."""
+    found = None
+    for index, token in enumerate(argv):
+        for option in options:
+            if token == option and index + 1 < len(argv):
+                found = argv[index + 1]
+            elif token.startswith(option + "="):
+                found = token[len(option) + 1 :]
+    return found
 
 
 def from_unexpected(error: BaseException) -> CliError:

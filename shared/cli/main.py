@@ -39,7 +39,7 @@ class _App(typer.Typer):
             print(error.ctx.get_help() if error.ctx else str(error))
             code = 2
         except TyperException as error:
-            code = report(from_click(error), as_json)
+            code = report(from_click(error, argv), as_json)
         except CliError as error:
             code = report(error, as_json)
         except Abort:

@@ -282,8 +282,11 @@ def offers_table(
         score = _score(ranked.score)
         if explain:
             supplier_text += "".join(f"\n· {evidence(e)}" for e in supplier.kind_evidence)
+            # A component worth no points under the profile only says why (no "0/0").
             score += "".join(
                 f"\n{c.name} {c.points:g}/{c.max_points:g}: {c.reason}"
+                if c.max_points
+                else f"\n{c.name}: {c.reason}"
                 for c in ranked.score.components
             )
         offer_text = f"{offer.offer_id}\n{title(offer, locale)}"
@@ -329,7 +332,7 @@ def print_answer(
     else:
         console.print(f"[bold]{w['no_answer']}[/bold]")
     if answer.summary:
-        console.print(f"  {answer.summary}")
+        console.print(f"  {answer.summary}", markup=False)
     if answer.match_set:
         table = Table(title=w["match_set"])
         for column in ("role", "offer", "supplier", "similarity", "upstream_rank", "markup", "why"):
@@ -355,7 +358,7 @@ def print_answer(
     if answer.source_evidence:
         console.print(f"{w['evidence']}:")
         for item in answer.source_evidence:
-            console.print(f"  · {evidence(item)}")
+            console.print(f"  · {evidence(item)}", markup=False)
     return True
 
 
@@ -375,12 +378,12 @@ def print_analysis(console: Console, analysis: common_pb2.MatchAnalysis, locale:
         f"{w['made_to_sample']}: {analysis.made_to_sample_count}"
     )
     for conclusion in analysis.conclusions:
-        console.print(f"  · {conclusion}")
+        console.print(f"  · {conclusion}", markup=False)
 
 
 def print_groups(console: Console, groups: Iterable[common_pb2.OfferGroup]) -> None:
     for group in groups:
-        console.print(f"  [{group.group_id}] {group.summary}")
+        console.print(f"  [{group.group_id}] {group.summary}", markup=False)
 
 
 def _footer(
@@ -495,7 +498,7 @@ def print_plans(
             if plan.HasField("tier_advice"):
                 console.print(f"  {plan.offer_id} {w['tip']}: {plan.tier_advice.message}")
             for note in plan.notes:
-                console.print(f"  {plan.offer_id} · {note}")
+                console.print(f"  {plan.offer_id} · {note}", markup=False)
     for refusal in response.refusals:
         console.print(
             f"[red]{w['refused']} {refusal.offer_id}[/red]: {refusal.reason} {refusal.message}"
