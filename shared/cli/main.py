@@ -72,44 +72,41 @@ class Service(StrEnum):
 
 
 @app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],
+    },
 )
 def serve(
     ctx: typer.Context,
     service: Annotated[Service, typer.Argument(help="Which service to run.")],
 ) -> None:
-    """Run one service until SIGTERM/SIGINT (then drain and exit 0)."""
+    """Run one service until SIGTERM/SIGINT (then drain and exit 0). Settings come from
+    FF_<SERVICE>_* variables (`factoryfinder settings SERVICE`); the sandbox also takes
+    flags (`factoryfinder serve sandbox --help`)."""
+    if {"--help", "-h"} & set(ctx.args) and service is not Service.sandbox:
+        print(f"Usage: factoryfinder serve {service.value}")
+        print(f"Settings are environment variables: factoryfinder settings {service.value}")
+        raise typer.Exit(0)
     module = importlib.import_module(f"services.{service.value}.server")
     raise typer.Exit(module.main(list(ctx.args)))
-
-
-_SETTINGS_CLASS = {
-    Service.preprocess: "PreprocessSettings",
-    Service.gateway: "GatewaySettings",
-    Service.ranking: "RankingSettings",
-    Service.planning: "PlanningSettings",
-    Service.aggregator: "AggregatorSettings",
-    Service.sandbox: "SandboxSettings",
-}
 
 
 @app.command()
 def settings(
     service: Annotated[Service, typer.Argument(help="Whose settings to list.")],
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the reference table as Markdown.")
+    ] = False,
 ) -> None:
-    """List a service's environment variables and their defaults."""
-    from rich.console import Console
-    from rich.table import Table
+    """List a service's environment variables: default (as you would write it) and meaning."""
+    from shared.cli.settings_reference import print_table, service_markdown
 
-    from shared.config import describe
-
-    module = importlib.import_module(f"services.{service.value}.settings")
-    table = Table(title=f"{service.value} settings")
-    for column in ("variable", "default", "secret"):
-        table.add_column(column)
-    for name, default, secret in describe(getattr(module, _SETTINGS_CLASS[service])):
-        table.add_row(name, default, "yes" if secret else "")
-    Console().print(table)
+    if markdown:
+        print(service_markdown(service.value), end="")
+    else:
+        print_table(service.value)
 
 
 @app.command()
