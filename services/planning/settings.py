@@ -1,7 +1,7 @@
 """Planning configuration, from ``FF_PLANNING_*`` environment variables.
 
 Tables are compact strings so one variable holds one rule, e.g.
-``FF_PLANNING_FREIGHT_RATES="广东:1.2,浙江:1.5,*:2.0"`` (yuan per kg by
+``FF_PLANNING_FREIGHT_RATES="广东=1.2,浙江=1.5,*=2.0"`` (yuan per kg by
 destination province, ``*`` = every other province). Every amount is parsed
 as ``Decimal``; a bad value stops the service at start with the variable named.
 """
@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar, TypeVar
 
 from services.planning.domain import Complexity
-from shared.config import ServerSettings, int_range, setting
+from shared.config import ServerSettings, int_range, parse_pairs, setting
 from shared.money import to_decimal
 
 V = TypeVar("V")
@@ -26,14 +26,8 @@ FlatFreightSteps = tuple[tuple[int | None, Decimal], ...]
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in text.split(","):
-        if not item.strip():
-            continue
-        key, sep, value = item.partition(":")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"expected key:value, got {item.strip()!r}")
-        pairs.append((key.strip(), value.strip()))
+    # The one map syntax of every setting (shared/config.py): key=value (key:value still read).
+    pairs = parse_pairs(text)
     if not pairs:
         raise ValueError("empty table")
     return pairs

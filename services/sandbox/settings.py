@@ -14,19 +14,14 @@ from pathlib import Path
 from typing import ClassVar
 
 from shared.config import float_range, int_range, one_of, parse_bool, parse_list, setting
+from shared.config import parse_pairs as config_pairs
 
 DEFAULT_BUDGETS = "product.search.imageQuery=500,product.image.upload=500"
 
 
 def parse_apps(text: str) -> tuple[tuple[str, str], ...]:
-    """``KEY:SECRET,KEY:SECRET`` → ((key, secret), ...)."""
-    pairs = []
-    for item in parse_list(text):
-        key, sep, secret = item.partition(":")
-        if not sep or not key or not secret:
-            raise ValueError("expected KEY:SECRET items")
-        pairs.append((key, secret))
-    return tuple(pairs)
+    """``KEY=SECRET,KEY=SECRET`` (the one map syntax; ``KEY:SECRET`` still read) → pairs."""
+    return tuple(config_pairs(text))
 
 
 def parse_pairs(text: str) -> tuple[tuple[str, str], ...]:

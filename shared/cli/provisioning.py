@@ -26,7 +26,7 @@ class SandboxApp:
         return cls(str(secrets.randbelow(9_000_000) + 1_000_000), secrets.token_hex(16))
 
     def sandbox_env(self) -> dict[str, str]:
-        return {"FF_SANDBOX_APPS": f"{self.app_key}:{self.app_secret}"}
+        return {"FF_SANDBOX_APPS": f"{self.app_key}={self.app_secret}"}
 
 
 async def gateway_env_for_sandbox(
