@@ -197,3 +197,17 @@ def test_the_cli_finds_a_running_set_without_exports(tmp_path: Path, monkeypatch
     assert path.exists()
     endpoints.remove_if_ours(path, "k1")
     assert not path.exists()
+
+
+def test_the_html_page_puts_the_buyers_photo_beside_the_answers_offers() -> None:
+    from shared.cli import html_report
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
+    page = html_report.render_page(
+        [("front.jpg", html_report._data_uri(png))], _response().answer, _response().offers, "en"
+    )
+    assert page.index("front.jpg") < page.index("data-offer-id='111'")
+    assert "data-offer-id='222'" in page and "+9.5 %" in page
+    assert "id='source'>111<" in page
+    assert "data:image/png;base64," in page
+    assert "Other candidates" in page and "333" in page
