@@ -312,18 +312,25 @@ class ServerSettings:
 
     ENV_PREFIX: ClassVar[str] = "FF"
 
+    # Address the gRPC server listens on (0.0.0.0 in containers).
     host: str = setting("{prefix}_HOST", "127.0.0.1")
+    # Port of the gRPC server; 0 = any free port (the real one is printed). A port in use is
+    # refused.
     port: int = setting("{prefix}_PORT", 0, parse=int_range(0, 65535))
+    # Port of the Prometheus /metrics endpoint; -1 = off, 0 = any free port.
     metrics_port: int = setting("{prefix}_METRICS_PORT", -1, parse=int_range(-1, 65535))
+    # Largest gRPC message received or sent, in bytes.
     max_message_bytes: int = setting(
         "{prefix}_MAX_MESSAGE_BYTES", 32 * 1024 * 1024, parse=int_range(1024, 1 << 30)
     )
+    # On SIGTERM, how long in-flight calls may finish before they are cancelled.
     grace_seconds: float = setting("{prefix}_GRACE_SECONDS", 10.0, parse=float_range(0, 600))
     # Time between turning health NOT_SERVING and refusing new calls, so load
     # balancers and the mesh stop routing here first.
     drain_delay_seconds: float = setting(
         "{prefix}_DRAIN_DELAY_SECONDS", 1.0, parse=float_range(0, 120)
     )
+    # Lowest level of the JSON log lines written: DEBUG, INFO, WARNING or ERROR.
     log_level: str = setting(
         "{prefix}_LOG_LEVEL", "INFO", parse=one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )

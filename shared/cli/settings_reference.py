@@ -7,9 +7,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from rich.console import Console
 from rich.table import Table
 
+from shared.cli.render import console
 from shared.config import SettingInfo, describe
 
 SETTINGS_CLASS = {
@@ -38,11 +38,12 @@ def _default(info: SettingInfo) -> str:
 
 def print_table(service: str) -> None:
     table = Table(title=f"{service} settings", show_lines=False)
-    for column in ("variable", "default", "description"):
-        table.add_column(column, overflow="fold")
+    table.add_column("variable", no_wrap=True)
+    table.add_column("default", max_width=30, overflow="fold")
+    table.add_column("description")
     for info in describe(settings_class(service)):
         table.add_row(info.variable, _default(info), info.description)
-    Console().print(table)
+    console().print(table)
 
 
 def service_markdown(service: str) -> str:
