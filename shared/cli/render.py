@@ -261,7 +261,7 @@ def offers_table(
     longest = max((len(company(r.offer.supplier, locale)) for r in offers), default=8)
     table = Table(title=heading, show_lines=explain)
     table.add_column("#", justify="right")
-    table.add_column(w["supplier"], min_width=min(2 * longest, 40), overflow="fold")
+    table.add_column(w["supplier"], min_width=min(2 * longest, 20), overflow="fold")
     table.add_column(w["offer"], max_width=TITLE_CELLS + 2, overflow="ellipsis")
     if show_similarity:
         table.add_column(w["similarity"], justify="right")

@@ -211,3 +211,21 @@ def test_the_html_page_puts_the_buyers_photo_beside_the_answers_offers() -> None
     assert "id='source'>111<" in page
     assert "data:image/png;base64," in page
     assert "Other candidates" in page and "333" in page
+
+
+def test_at_100_columns_the_supplier_name_is_whole_and_the_title_gives_way() -> None:
+    response = _response()
+    response.ClearField("answer")
+    name = "东莞市大朗镇晨通服饰加工厂有限责任公司分公司"
+    response.offers[0].offer.supplier.company_name = name
+    response.offers[0].offer.title = "厂家直销2024新款莫代尔重磅纯棉圆领短袖T恤男女同款宽松打底衫批发定制"
+    console = Console(width=100, record=True, file=io.StringIO())
+    render.print_search(console, response, False, "zh")
+    lines = console.export_text().splitlines()
+    header = next(line for line in lines if line.startswith("┏"))
+    assert header.endswith("┓")  # the table fits: no column cropped
+    supplier_cells = "".join(
+        line.split("│")[2].strip() for line in lines if line.startswith("│") and line.count("│") > 3
+    )
+    assert name in supplier_cells
+    assert "…" in "".join(lines)  # the title is what was shortened
