@@ -10,7 +10,9 @@ from decimal import Decimal
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2
 from google.type import money_pb2
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from shared.money import from_money
 
@@ -205,6 +207,11 @@ def console(stderr: bool = False) -> Console:
     return probe if probe.is_terminal else Console(stderr=stderr, width=160)
 
 
+def _row(table: Table, *cells: str) -> None:
+    """Cells as plain text: 1688 titles and names may hold "[...]", which is not markup."""
+    table.add_row(*(Text(cell) for cell in cells))
+
+
 def money(value: money_pb2.Money) -> str:
     if not value.currency_code:
         return "-"
@@ -298,7 +305,7 @@ def offers_table(
         if show_similarity:
             row.append(similarity(offer))
         row += [money(offer.price), str(offer.min_order), score, group]
-        table.add_row(*row)
+        _row(table, *row)
     return table
 
 
@@ -325,8 +332,8 @@ def print_answer(
     if answer.found:
         supplier = answer.source_supplier
         console.print(
-            f"[bold]{w['answer']}[/bold]: {w['source']} {answer.source_offer_id} · "
-            f"{company(supplier, locale)} · {kind_text(supplier, locale)} · "
+            f"[bold]{w['answer']}[/bold]: {w['source']} {escape(answer.source_offer_id)} · "
+            f"{escape(company(supplier, locale))} · {kind_text(supplier, locale)} · "
             f"{w['confidence']} {round(answer.confidence * 100)} %"
         )
     else:
@@ -345,7 +352,8 @@ def print_answer(
                 if member.role == common_pb2.MATCH_ROLE_RESELLER
                 else ""
             )
-            table.add_row(
+            _row(
+                table,
                 role(member.role, locale),
                 member.offer_id,
                 name,
@@ -437,7 +445,8 @@ def print_verify(
         offer = verified.ranked.offer
         if answered and offer.offer_id in shown:
             continue
-        table.add_row(
+        _row(
+            table,
             str(verified.ranked.rank),
             f"{company(offer.supplier, locale)}\n{kind_text(offer.supplier, locale)}",
             f"{offer.offer_id}\n{title(offer, locale)}",
@@ -453,8 +462,8 @@ def print_verify(
         if outcome.ok:
             state = f"{w['ok']} ({w['offers_found'].format(n=outcome.offers_found)})"
         else:
-            state = f"[red]{w['failed']}[/red]: {outcome.error.message}"
-        console.print(f"  {w['photo']} {name(outcome.index)}: {state}")
+            state = f"[red]{w['failed']}[/red]: {escape(outcome.error.message)}"
+        console.print(f"  {w['photo']} {escape(name(outcome.index))}: {state}")
     print_groups(console, response.groups)
     print_analysis(console, response.analysis, locale)
     _footer(console, response.quota_spent, response.request_id, locale)
@@ -475,7 +484,7 @@ def print_plans(
                 f"{plan.offer_id}\n{plan.company_name or w['no_name']}", justify="right"
             )
         for label, cell in _plan_rows(w):
-            table.add_row(label, *(cell(p) for p in plans))
+            _row(table, label, *(cell(p) for p in plans))
         console.print(table)
         ordered = sorted(plans, key=lambda p: from_money(p.grand_total))
         first = ordered[0]
@@ -488,20 +497,27 @@ def print_plans(
                     name=first.company_name or w["no_name"],
                     diff=f"¥{diff:,.2f}",
                     next=second.offer_id,
-                )
+                ),
+                markup=False,
             )
         else:
             console.print(
-                w["only_plan"].format(offer=first.offer_id, name=first.company_name or w["no_name"])
+                w["only_plan"].format(
+                    offer=first.offer_id, name=first.company_name or w["no_name"]
+                ),
+                markup=False,
             )
         for plan in plans:
             if plan.HasField("tier_advice"):
-                console.print(f"  {plan.offer_id} {w['tip']}: {plan.tier_advice.message}")
+                console.print(
+                    f"  {plan.offer_id} {w['tip']}: {plan.tier_advice.message}", markup=False
+                )
             for note in plan.notes:
                 console.print(f"  {plan.offer_id} · {note}", markup=False)
     for refusal in response.refusals:
         console.print(
-            f"[red]{w['refused']} {refusal.offer_id}[/red]: {refusal.reason} {refusal.message}"
+            f"[red]{w['refused']} {escape(refusal.offer_id)}[/red]: "
+            f"{escape(refusal.reason)} {escape(refusal.message)}"
         )
 
 
@@ -538,7 +554,8 @@ def print_quota(console: Console, response: search_pb2.GetQuotaResponse, locale:
     for line in response.usage:
         # A refusal leaves remaining at 0; "exhausted" is what a person reads it as.
         exhausted = line.exhausted or (line.limit > 0 and line.remaining <= 0)
-        table.add_row(
+        _row(
+            table,
             line.api,
             str(line.used),
             str(line.limit),

@@ -218,7 +218,9 @@ def test_at_100_columns_the_supplier_name_is_whole_and_the_title_gives_way() -> 
     response.ClearField("answer")
     name = "东莞市大朗镇晨通服饰加工厂有限责任公司分公司"
     response.offers[0].offer.supplier.company_name = name
-    response.offers[0].offer.title = "厂家直销2024新款莫代尔重磅纯棉圆领短袖T恤男女同款宽松打底衫批发定制"
+    response.offers[
+        0
+    ].offer.title = "厂家直销2024新款莫代尔重磅纯棉圆领短袖T恤男女同款宽松打底衫批发定制"
     console = Console(width=100, record=True, file=io.StringIO())
     render.print_search(console, response, False, "zh")
     lines = console.export_text().splitlines()
@@ -229,3 +231,11 @@ def test_at_100_columns_the_supplier_name_is_whole_and_the_title_gives_way() -> 
     )
     assert name in supplier_cells
     assert "…" in "".join(lines)  # the title is what was shortened
+
+
+def test_brackets_in_titles_and_names_are_text_not_markup() -> None:
+    response = _response()
+    response.offers[2].offer.title = "[包邮] 纯棉 [/b] T恤"
+    response.offers[2].offer.supplier.company_name = "[义乌] 商行"
+    text = _printed(lambda c: render.print_search(c, response, False, "zh"))
+    assert "[包邮] 纯棉 [/b] T恤" in text and "[义乌] 商行" in text
