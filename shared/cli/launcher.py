@@ -263,7 +263,7 @@ async def _run(aggregator_port: int, endpoints_path: Path, demo: bool, log_dir: 
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(_watch_output(stop))
-    check_port_free("127.0.0.1", aggregator_port)
+    check_port_free(os.environ.get("FF_AGGREGATOR_HOST", "127.0.0.1"), aggregator_port)
     starting = asyncio.create_task(start_stack(aggregator_port, log_dir))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([starting, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -284,10 +284,15 @@ async def _run(aggregator_port: int, endpoints_path: Path, demo: bool, log_dir: 
             from shared.cli import demo as demo_module
 
             aggregator = next(c.address for c in children if c.name == "aggregator")
-            with contextlib.suppress(OSError):
-                demo_task = asyncio.create_task(demo_module.run_demo(aggregator, api_key))
-                await asyncio.wait([demo_task, stopper], return_when=asyncio.FIRST_COMPLETED)
-                demo_task.cancel()
+
+            async def show_demo() -> None:
+                # The output may be gone (rich turns a broken pipe into SystemExit).
+                with contextlib.suppress(OSError, ValueError, SystemExit):
+                    await demo_module.run_demo(aggregator, api_key)
+
+            demo_task = asyncio.create_task(show_demo())
+            await asyncio.wait([demo_task, stopper], return_when=asyncio.FIRST_COMPLETED)
+            demo_task.cancel()
             _say("Serving until Ctrl-C.")
         waiters = [asyncio.create_task(c.process.wait()) for c in children]
         await asyncio.wait([stopper, *waiters], return_when=asyncio.FIRST_COMPLETED)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -47,7 +48,9 @@ class _App(typer.Typer):
         except KeyboardInterrupt:
             code = 130
         except BrokenPipeError:
-            code = 1  # the reader went away (| head); nothing left to tell
+            # The reader went away (| head): nothing left to tell, and nothing to flush at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 1
         except Exception as error:
             code = report(from_unexpected(error), as_json)
         sys.exit(code if isinstance(code, int) else 0)
