@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -79,6 +80,12 @@ ApiKey = Annotated[
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON for scripts (see README).")]
 Timeout = Annotated[float, typer.Option(min=0.1, help="Deadline in seconds.")]
 LocaleOpt = Annotated[Locale, typer.Option(help="Language of the output.")]
+PlanQty = Annotated[
+    int,
+    typer.Option(
+        "--plan", min=0, help="Also plan a custom order of this many pieces (the answer's makers)."
+    ),
+]
 HtmlOpt = Annotated[
     Path | None,
     typer.Option("--html", help="Also write a self-contained HTML report to this file."),
@@ -275,8 +282,49 @@ def _call(
         raise from_grpc(error) from None
 
 
-def _emit(message: Message) -> None:
-    print(json_output.dumps(message))
+def _emit(message: Message, plans: search_pb2.PlanCustomOrderResponse | None = None) -> None:
+    """The response; with ``--plan`` an object ``{"search": ..., "plan": ...}``."""
+    if plans is None:
+        print(json_output.dumps(message))
+    else:
+        both = {"search": json_output.to_json(message), "plan": json_output.to_json(plans)}
+        print(json.dumps(both, ensure_ascii=False, indent=2))
+
+
+PLANNED_OFFERS = 3
+
+
+def _plan_for(
+    target: str,
+    api_key: str,
+    answer: common_pb2.Answer,
+    offers: Sequence[common_pb2.RankedOffer],
+    quantity: int,
+    locale: str,
+) -> search_pb2.PlanCustomOrderResponse | None:
+    """``--plan QTY``: plan the answer's makers (source first), else the top offers."""
+    if quantity <= 0:
+        return None
+    makers = {common_pb2.MATCH_ROLE_SOURCE, common_pb2.MATCH_ROLE_MAKER}
+    chosen = [m.offer_id for m in answer.match_set if m.role in makers]
+    chosen = (chosen or [r.offer.offer_id for r in offers])[:PLANNED_OFFERS]
+    if not chosen:
+        return None
+    request = search_pb2.PlanCustomOrderRequest(
+        offer_ids=chosen,
+        order=planning_pb2.OrderSpec(
+            quantity=quantity, complexity=common_pb2.COMPLEXITY_STANDARD, locale=locale
+        ),
+    )
+    plans: search_pb2.PlanCustomOrderResponse = _call(
+        target, api_key, lambda stub, md: stub.PlanCustomOrder(request, metadata=md, timeout=60)
+    )
+    return plans
+
+
+def _print_plans(plans: search_pb2.PlanCustomOrderResponse | None, locale: str) -> None:
+    if plans is not None:
+        render.print_plans(render.console(), plans, locale)
 
 
 def register(app: typer.Typer) -> None:
@@ -292,6 +340,7 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option(help="Show each score component's reason and the evidence.")
         ] = False,
         html: HtmlOpt = None,
+        plan_qty: PlanQty = 0,
         as_json: AsJson = False,
         timeout: Timeout = 60.0,
     ) -> None:
@@ -303,14 +352,17 @@ def register(app: typer.Typer) -> None:
             api_key,
             lambda stub, md: stub.SearchByImage(request, metadata=md, timeout=timeout),
         )
+        locale = ranking.locale.value
+        plans = _plan_for(target, api_key, response.answer, response.offers, plan_qty, locale)
         if html is not None:
             from shared.cli import html_report
 
-            html_report.write_search(html, photo, request.photo, response, ranking.locale.value)
+            html_report.write_search(html, photo, request.photo, response, locale, plans)
         if as_json:
-            _emit(response)
+            _emit(response, plans)
         else:
-            render.print_search(render.console(), response, explain, ranking.locale.value)
+            render.print_search(render.console(), response, explain, locale)
+            _print_plans(plans, locale)
 
     @app.command()
     @with_ranking_flags
@@ -323,8 +375,11 @@ def register(app: typer.Typer) -> None:
         k: Annotated[
             int, typer.Option("--k", min=0, help="Consensus: photos that must agree (0 = most).")
         ] = 0,
-        explain: Annotated[bool, typer.Option(help="Show the evidence.")] = False,
+        explain: Annotated[
+            bool, typer.Option(help="Show each score component's reason and the evidence.")
+        ] = False,
         html: HtmlOpt = None,
+        plan_qty: PlanQty = 0,
         as_json: AsJson = False,
         timeout: Timeout = 90.0,
     ) -> None:
@@ -347,14 +402,18 @@ def register(app: typer.Typer) -> None:
             lambda stub, md: stub.VerifyByImages(request, metadata=md, timeout=timeout),
         )
         names = [Path(p).name if not p.startswith("http") else p for p in photos]
+        locale = ranking.locale.value
+        ranked = [v.ranked for v in response.offers]
+        plans = _plan_for(target, api_key, response.answer, ranked, plan_qty, locale)
         if html is not None:
             from shared.cli import html_report
 
-            html_report.write_verify(html, names, request.photos, response, ranking.locale.value)
+            html_report.write_verify(html, names, request.photos, response, locale, plans)
         if as_json:
-            _emit(response)
+            _emit(response, plans)
         else:
-            render.print_verify(render.console(), response, names, ranking.locale.value, explain)
+            render.print_verify(render.console(), response, names, locale, explain)
+            _print_plans(plans, locale)
 
     @app.command()
     def plan(

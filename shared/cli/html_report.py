@@ -37,9 +37,10 @@ def write_search(
     photo: common_pb2.Photo,
     response: search_pb2.SearchByImageResponse,
     locale: str,
+    plans: search_pb2.PlanCustomOrderResponse | None = None,
 ) -> None:
     page = render_page(
-        [(shown_name, _photo_uri(photo))], response.answer, list(response.offers), locale
+        [(shown_name, _photo_uri(photo))], response.answer, list(response.offers), locale, plans
     )
     path.write_text(page, encoding="utf-8")
 
@@ -50,10 +51,12 @@ def write_verify(
     photos: Sequence[common_pb2.Photo],
     response: search_pb2.VerifyByImagesResponse,
     locale: str,
+    plans: search_pb2.PlanCustomOrderResponse | None = None,
 ) -> None:
     buyer = [(name, _photo_uri(p)) for name, p in zip(names, photos, strict=True)]
     ranked = [v.ranked for v in response.offers]
-    path.write_text(render_page(buyer, response.answer, ranked, locale), encoding="utf-8")
+    page = render_page(buyer, response.answer, ranked, locale, plans)
+    path.write_text(page, encoding="utf-8")
 
 
 def render_page(
@@ -61,6 +64,7 @@ def render_page(
     answer: common_pb2.Answer,
     offers: Sequence[common_pb2.RankedOffer],
     locale: str,
+    plans: search_pb2.PlanCustomOrderResponse | None = None,
 ) -> str:
     """The whole page; ``buyer_photos`` are (name, data URI or "")."""
     w = render.words(locale)
@@ -89,7 +93,8 @@ def render_page(
             f"{round(answer.confidence * 100)} %</p>"
         )
     else:
-        parts.append(f"<h1>{e(w['no_answer'] if answer.summary else w['ranked'])}</h1>")
+        heading = w["no_answer"] if answer.summary else ", ".join(n for n, _ in buyer_photos)
+        parts.append(f"<h1>factoryfinder: {e(heading)}</h1>")
     if answer.summary:
         parts.append(f"<p>{e(answer.summary)}</p>")
     parts.append("<div class='row'>")
@@ -137,7 +142,32 @@ def render_page(
             picture = pictures[len(members) + index]
             parts.append(_card("", caption, picture, render.title(offer, locale)))
         parts.append("</div>")
+    if plans is not None:
+        parts.append(_plans_html(plans, locale))
     parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _plans_html(response: search_pb2.PlanCustomOrderResponse, locale: str) -> str:
+    e = html.escape
+    w = render.words(locale)
+    parts = [f"<h2>{e(w['plans'])}</h2>"]
+    if response.plans:
+        parts.append(f"<table><tr><th>{e(w['item'])}</th>")
+        for plan in response.plans:
+            name = plan.company_name or w["no_name"]
+            parts.append(
+                f"<th data-plan-offer-id='{e(plan.offer_id)}'>{e(plan.offer_id)}<br>{e(name)}</th>"
+            )
+        parts.append("</tr>")
+        for label, cell in render.plan_rows(w):
+            cells = "".join(f"<td>{e(cell(p))}</td>" for p in response.plans)
+            parts.append(f"<tr><td>{e(label)}</td>{cells}</tr>")
+        parts.append("</table>")
+    for refusal in response.refusals:
+        parts.append(
+            f"<p>{e(w['refused'])} {e(refusal.offer_id)}: {e(refusal.reason)} {e(refusal.message)}</p>"
+        )
     return "\n".join(parts)
 
 

@@ -458,6 +458,10 @@ def print_verify(
         if answered:
             table.title = w["others"]
         console.print(table)
+    if explain:  # the same breakdown and evidence as search --explain
+        rest = [r for r in ranked if r.offer.offer_id not in shown] if answered else ranked
+        if rest:
+            console.print(offers_table(rest, w["evidence"], locale, explain=True))
     for outcome in response.photos:
         if outcome.ok:
             state = f"{w['ok']} ({w['offers_found'].format(n=outcome.offers_found)})"
@@ -467,7 +471,6 @@ def print_verify(
     print_groups(console, response.groups)
     print_analysis(console, response.analysis, locale)
     _footer(console, response.quota_spent, response.request_id, locale)
-    del explain  # verify shows the same columns either way; kept for a uniform signature
 
 
 def print_plans(
@@ -483,7 +486,7 @@ def print_plans(
             table.add_column(
                 f"{plan.offer_id}\n{plan.company_name or w['no_name']}", justify="right"
             )
-        for label, cell in _plan_rows(w):
+        for label, cell in plan_rows(w):
             _row(table, label, *(cell(p) for p in plans))
         console.print(table)
         ordered = sorted(plans, key=lambda p: from_money(p.grand_total))
@@ -521,7 +524,7 @@ def print_plans(
         )
 
 
-def _plan_rows(
+def plan_rows(
     w: dict[str, str],
 ) -> list[tuple[str, Callable[[planning_pb2.CustomOrderPlan], str]]]:
     def estimated(flag: bool) -> str:

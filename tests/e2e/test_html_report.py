@@ -1,6 +1,7 @@
 """``search --html``: one self-contained page, rendered by a real headless browser (Debian's
 chromium, installed by ``.ci/system-deps.sh``): the screenshot is not blank and the DOM
-holds the answer's offer ids (the shown candidates' ids while no answer is given)."""
+holds the answer's offer ids (the shown candidates' ids while no answer is given) and the
+plan that was asked for."""
 
 from __future__ import annotations
 
@@ -49,7 +50,7 @@ def test_the_report_renders_in_a_real_browser_with_the_answers_offers(
     photo = SAMPLES / "product.webp"
     command = [sys.executable, "-m", "shared.cli.main", "search", str(photo), "--locale", "en"]
     result = subprocess.run(
-        [*command, "--html", str(page), "--json", "--page-size", "6"],
+        [*command, "--html", str(page), "--json", "--page-size", "6", "--plan", "200"],
         env=env,
         capture_output=True,
         text=True,
@@ -57,7 +58,8 @@ def test_the_report_renders_in_a_real_browser_with_the_answers_offers(
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    response = json.loads(result.stdout)
+    printed = json.loads(result.stdout)
+    response, plans = printed["search"], printed["plan"]
     answer = response["answer"] or {}
     expected = [m["offer_id"] for m in answer.get("match_set", [])] or [
         r["offer"]["offer_id"] for r in response["offers"]
@@ -71,6 +73,10 @@ def test_the_report_renders_in_a_real_browser_with_the_answers_offers(
     assert dom.returncode == 0, dom.stderr[-2000:]
     for offer_id in expected:
         assert offer_id in dom.stdout
+    planned = [p["offer_id"] for p in plans["plans"]]
+    assert planned  # the plan was asked for: it is on the page
+    for offer_id in planned:
+        assert f'data-plan-offer-id="{offer_id}"' in dom.stdout
 
     shot = tmp_path / "shot.png"
     rendered = _browser(
