@@ -499,12 +499,15 @@ def register(app: typer.Typer) -> None:
             raise bad_value("--out", out, [".csv", ".jsonl"], "unknown file type")
         items = batch_file.items(source, recursive)
         options = ranking.options()
+        words = render.words(ranking.locale.value)
         rows, codes = _call(
-            target, api_key, lambda stub, md: _run_batch(stub, md, items, options, timeout)
+            target,
+            api_key,
+            lambda stub, md: _run_batch(stub, md, items, options, timeout, words),
         )
         batch_file.write_rows(out, rows)
         failed = sum(1 for r in rows if not r["ok"])
-        print(f"{len(rows)} results, {failed} failed → {out}", file=sys.stderr)
+        print(words["batch_done"].format(rows=len(rows), failed=failed, out=out), file=sys.stderr)
         raise typer.Exit(batch_file.exit_code(codes, len(rows)))
 
 
@@ -514,6 +517,7 @@ async def _run_batch(
     items: list[tuple[str, str]],
     options: search_pb2.SearchOptions,
     deadline_s: float,
+    words: dict[str, str],
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Rows in the order results arrive, and the status code of every failed item."""
     from shared.cli import batch_file
@@ -537,7 +541,8 @@ async def _run_batch(
     if not sendable:
         return rows, codes
     with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("searching", total=len(sendable))
+        searching = words["searching"]
+        task = progress.add_task(searching.format(failed=0, spent=0), total=len(sendable))
         async for reply in stub.BatchSearch(requests(), metadata=metadata, timeout=deadline_s):
             rows.append(batch_file.row(reply))
             if reply.HasField("error"):
@@ -545,9 +550,8 @@ async def _run_batch(
             progress.update(
                 task,
                 completed=reply.progress.done,
-                description=(
-                    f"searching (failed {reply.progress.failed}, "
-                    f"quota {reply.progress.quota_spent})"
+                description=searching.format(
+                    failed=reply.progress.failed, spent=reply.progress.quota_spent
                 ),
             )
     return rows, codes

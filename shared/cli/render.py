@@ -85,6 +85,8 @@ WORDS: dict[str, dict[str, str]] = {
         "limit": "limit",
         "remaining": "remaining",
         "exhausted": "exhausted",
+        "searching": "searching (failed {failed}, quota spent {spent})",
+        "batch_done": "{rows} results, {failed} failed → {out}",
     },
     "zh": {
         "answer": "结论",
@@ -154,6 +156,8 @@ WORDS: dict[str, dict[str, str]] = {
         "limit": "上限",
         "remaining": "剩余",
         "exhausted": "已用完",
+        "searching": "搜索中（失败 {failed}，消耗额度 {spent}）",
+        "batch_done": "{rows} 条结果，{failed} 条失败 → {out}",
     },
 }
 
