@@ -10,10 +10,14 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import grpc
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2
 from rich.console import Console
 
 from shared.cli import batch_file, endpoints, json_output, render
+from shared.cli.errors import from_grpc
+from shared.errors import Code, FieldViolation, QuotaViolation, ServiceError
+from shared.grpc_errors import to_status_proto
 from shared.money import to_money
 
 
@@ -239,3 +243,39 @@ def test_brackets_in_titles_and_names_are_text_not_markup() -> None:
     response.offers[2].offer.supplier.company_name = "[义乌] 商行"
     text = _printed(lambda c: render.print_search(c, response, False, "zh"))
     assert "[包邮] 纯棉 [/b] T恤" in text and "[义乌] 商行" in text
+
+
+def _rpc_error(problem: ServiceError) -> grpc.aio.AioRpcError:
+    status = to_status_proto(problem)
+    trailing = grpc.aio.Metadata(("grpc-status-details-bin", status.SerializeToString()))
+    code = next(c for c in grpc.StatusCode if c.value[0] == status.code)
+    return grpc.aio.AioRpcError(code, grpc.aio.Metadata(), trailing, status.message)
+
+
+def test_an_unknown_region_from_the_server_lists_the_names_once_briefly() -> None:
+    known = [f"place{i}" for i in range(130)]
+    problem = ServiceError(
+        Code.INVALID_ARGUMENT,
+        "UNKNOWN_REGION",
+        f"unknown region Mars; known: {'、'.join(known)}",
+        metadata={"unknown": "Mars", "known": ",".join(known)},
+        field_violations=[FieldViolation("filters.regions", f"known: {'、'.join(known)}")],
+    )
+    error = from_grpc(_rpc_error(problem))
+    assert error.exit_code == 2 and error.reason == "UNKNOWN_REGION"
+    assert "Mars" in error.message and "place0" in error.message
+    assert "place129" not in error.message and "(118 more)" in error.message
+
+
+def test_a_quota_refusal_is_exit_code_4_with_its_subject() -> None:
+    problem = ServiceError(
+        Code.RESOURCE_EXHAUSTED,
+        "QUOTA_EXHAUSTED",
+        "daily budget spent",
+        quota_violations=[QuotaViolation("product.search.imageQuery", "500/500 used today")],
+        retry_after_seconds=3600,
+    )
+    error = from_grpc(_rpc_error(problem))
+    assert error.exit_code == 4
+    assert "product.search.imageQuery" in error.message and "retry after 3600 s" in error.message
+    assert {"retry_after_seconds": 3600} in error.details
