@@ -122,3 +122,32 @@ def test_a_second_up_on_a_busy_port_fails_fast_naming_it(tmp_path: Path) -> None
         # Refused before any service was started: nothing to wait for.
         assert time.monotonic() - started < START_TIMEOUT_S
         assert _children(process.pid) == []
+
+
+def test_a_bad_setting_stops_up_with_one_line_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "FF_PLANNING_DEPOSIT_RATE": "2"}
+    env["FF_ENDPOINTS_FILE"] = str(tmp_path / "endpoints.json")
+    env["FF_GATEWAY_DATA_DIR"] = str(tmp_path / "gateway")
+    command = [sys.executable, "-m", "shared.cli.main", "up", "--no-demo"]
+    command += ["--aggregator-port", "0", "--log-dir", str(tmp_path / "logs")]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    stdout, stderr = process.communicate(timeout=START_TIMEOUT_S)
+    assert process.returncode == 2, stderr
+    lines = stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and "FF_PLANNING_DEPOSIT_RATE" in lines[0], lines
+    assert "Traceback" not in stdout.decode() + stderr.decode()
+    # The services started before the refusal were stopped (they carry this test's file path).
+    assert _with_environment(str(tmp_path / "endpoints.json")) == []
+
+
+def _with_environment(marker: str) -> list[int]:
+    """Live processes whose environment mentions ``marker``."""
+    found = []
+    for pid, state, _, _ in _processes():
+        try:
+            environment = Path(f"/proc/{pid}/environ").read_bytes()
+        except OSError:
+            continue
+        if state != "Z" and marker.encode() in environment:
+            found.append(pid)
+    return found
