@@ -193,6 +193,22 @@ _ROLE = {
         common_pb2.MATCH_ROLE_UNSPECIFIED: "-",
     },
 }
+_COMPONENT = {
+    "en": {
+        "supplier_kind": "supplier kind",
+        "customization": "customization",
+        "price_advantage": "price advantage",
+        "min_order_fit": "minimum-order fit",
+        "similarity": "similarity",
+    },
+    "zh": {
+        "supplier_kind": "供应商类型",
+        "customization": "定制能力",
+        "price_advantage": "价格优势",
+        "min_order_fit": "起订量匹配",
+        "similarity": "相似度",
+    },
+}
 _CONFIDENCE = {
     "en": {1: "low", 2: "medium", 3: "high"},
     "zh": {1: "低", 2: "中", 3: "高"},
@@ -294,10 +310,11 @@ def offers_table(
         if explain:
             supplier_text += "".join(f"\n· {evidence(e)}" for e in supplier.kind_evidence)
             # A component worth no points under the profile only says why (no "0/0").
+            names = _COMPONENT["en" if locale == "en" else "zh"]
             score += "".join(
-                f"\n{c.name} {c.points:g}/{c.max_points:g}: {c.reason}"
+                f"\n{names.get(c.name, c.name)} {c.points:g}/{c.max_points:g}: {c.reason}"
                 if c.max_points
-                else f"\n{c.name}: {c.reason}"
+                else f"\n{names.get(c.name, c.name)}: {c.reason}"
                 for c in ranked.score.components
             )
         offer_text = f"{offer.offer_id}\n{title(offer, locale)}"

@@ -279,3 +279,19 @@ def test_a_quota_refusal_is_exit_code_4_with_its_subject() -> None:
     assert error.exit_code == 4
     assert "product.search.imageQuery" in error.message and "retry after 3600 s" in error.message
     assert {"retry_after_seconds": 3600} in error.details
+
+
+def test_explain_shows_each_components_reason_and_the_customization_evidence() -> None:
+    response = _response()
+    response.ClearField("answer")
+    ranked = response.offers[0]
+    ranked.score.components.add(
+        name="supplier_kind", points=40, max_points=45, reason="source factory with a certificate"
+    )
+    ranked.score.components.add(name="similarity", points=0, max_points=0, reason="breaks ties")
+    ranked.offer.customization.evidence.add(signal="title_word", value="OEM", weight=1)
+    text = _printed(lambda c: render.print_search(c, response, True, "zh"))
+    assert "供应商类型 40/45: source factory with a certificate" in text
+    assert "相似度: breaks ties" in text and "0/0" not in text
+    assert "title_word=OEM" in text and "定制依据" in text
+    assert "supplier_kind" not in text
