@@ -5,7 +5,8 @@ ephemeral port (the aggregator on a fixed one by default), announces its
 address on stdout, and is ready once its health check says SERVING. The
 launcher provisions the gateway with a token pair minted by the sandbox's
 admin endpoint, creates a development API key for the aggregator, prints
-where everything listens, optionally runs the demo, and serves until told to stop.
+where everything listens, writes the endpoints and key to the file the CLI reads
+(``shared/cli/endpoints.py``), optionally runs the demo, and serves until told to stop.
 
 One set, one owner: the launcher stops every child (SIGTERM, then SIGKILL after a grace
 period) on SIGINT, SIGTERM, SIGHUP or when its output is closed (``make run | tail``, a
@@ -258,12 +259,12 @@ async def _watch_output(stop: asyncio.Event) -> None:
 
 
 async def _run(aggregator_port: int, endpoints_path: Path, demo: bool, log_dir: Path) -> int:
+    check_port_free(os.environ.get("FF_AGGREGATOR_HOST", "127.0.0.1"), aggregator_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     watcher = asyncio.create_task(_watch_output(stop))
-    check_port_free(os.environ.get("FF_AGGREGATOR_HOST", "127.0.0.1"), aggregator_port)
     starting = asyncio.create_task(start_stack(aggregator_port, log_dir))
     stopper = asyncio.create_task(stop.wait())
     await asyncio.wait([starting, stopper], return_when=asyncio.FIRST_COMPLETED)
