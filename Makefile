@@ -75,7 +75,7 @@ run: install
 # An interactive shell with the venv activated (exit to leave); your ~/.bashrc still runs.
 shell: install
 	@echo "factoryfinder is on PATH in this shell; type exit to leave"
-	@bash --rcfile <(echo '[ -f ~/.bashrc ] && . ~/.bashrc; . $(CURDIR)/$(BIN)/activate')
+	@bash --rcfile <(echo '[ -f ~/.bashrc ] && . ~/.bashrc; . $(CURDIR)/$(BIN)/activate') -i
 
 bench: install
 	@for b in tests/bench/bench_*.py; do echo "== $$b"; $(PY) -m tests.bench.$$(basename $$b .py) || exit 1; done

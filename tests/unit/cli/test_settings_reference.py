@@ -73,3 +73,18 @@ def test_documents_the_makefile_and_readmes_point_at_exist() -> None:
                 continue
             candidates = [source.parent / target, ROOT / target]
             assert any(c.exists() for c in candidates), f"{source.name} points at {target}"
+
+
+def test_make_shell_puts_factoryfinder_on_path(tmp_path: Path) -> None:
+    done = subprocess.run(
+        ["make", "-s", "shell"],
+        cwd=ROOT,
+        input="command -v factoryfinder\nexit\n",
+        env={"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("/.venv/bin/factoryfinder"), done.stdout
