@@ -8,6 +8,7 @@ Exit codes: 0 success, 2 bad input, 3 not authenticated, 4 budget exhausted,
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Mapping, Sequence
@@ -148,6 +149,12 @@ def _given(argv: Sequence[str], options: Sequence[str]) -> str | None:
 
 def from_unexpected(error: BaseException) -> CliError:
     """A failure nobody planned for: still one line, with what Python said."""
+    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
+        return CliError(
+            f"the port is in use ({error.strerror}): stop what holds it or choose another port",
+            "FAILED_PRECONDITION",
+            "PORT_IN_USE",
+        )
     if isinstance(error, OSError) and error.filename:
         return CliError(f"{error.filename}: {error.strerror}", "FAILED_PRECONDITION", "OS_ERROR")
     text = str(error) or type(error).__name__
