@@ -108,7 +108,8 @@ def _failure_line(child: Child, offset: int) -> str:
     said = [ln for ln in lines if ln.startswith("factoryfinder:")]
     if said:
         return said[-1].removeprefix("factoryfinder:").strip()
-    return f"{child.name} exited before listening; see {child.log_path}"
+    last = next((ln for ln in reversed(lines) if ln), "")
+    return f"{child.name} exited before listening: {last or 'no output'} (log: {child.log_path})"
 
 
 async def _read_address(child: Child, offset: int) -> str:
