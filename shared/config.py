@@ -14,7 +14,10 @@ deployment checks compare it with the manifests.
 from __future__ import annotations
 
 import dataclasses
+import enum
+import inspect
 import os
+import re
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -78,22 +81,117 @@ def env_names(cls: type[Any]) -> list[str]:
     ]
 
 
-def describe(cls: type[Any]) -> list[tuple[str, str, bool]]:
-    """``(variable, default shown as text, secret)`` for every setting of ``cls``;
-    required settings show ``"(required)"``, secrets never show their default."""
+@dataclasses.dataclass(frozen=True)
+class SettingInfo:
+    """One setting as documented: ``factoryfinder settings`` and the settings reference."""
+
+    variable: str
+    default: str
+    secret: bool
+    required: bool
+    description: str
+
+
+def describe(cls: type[Any]) -> list[SettingInfo]:
+    """Every setting of ``cls`` with its default written in the syntax the variable takes
+    (``true``, ``a,b``, ``key=value,key=value``) and its description: the comment written
+    right above the field in the settings class, joined into one line. Secrets never show
+    their default."""
+    comments = _field_comments(cls)
     rows = []
     for f in dataclasses.fields(cls):
         spec: _Spec | None = f.metadata.get(_META)
         if spec is None:
             continue
+        required = False
         if f.default is not dataclasses.MISSING:
-            default = "" if spec.secret else str(f.default)
+            default = "" if spec.secret else format_value(f.default)
         elif f.default_factory is not dataclasses.MISSING:
-            default = str(f.default_factory())
+            default = format_value(f.default_factory())
         else:
-            default = "(required)"
-        rows.append((_resolve(cls, spec.name), default, spec.secret))
+            default, required = "", True
+        rows.append(
+            SettingInfo(
+                _resolve(cls, spec.name), default, spec.secret, required, comments.get(f.name, "")
+            )
+        )
     return rows
+
+
+_FIELD_LINE = re.compile(r"^\s+(\w+)\s*:[^=]*=\s*setting\(")
+
+
+def _field_comments(cls: type[Any]) -> dict[str, str]:
+    """field name -> the ``#`` comment lines right above it (section rulers left out)."""
+    found: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if not dataclasses.is_dataclass(klass) or klass is object:
+            continue
+        try:
+            lines, _ = inspect.getsourcelines(klass)
+        except (OSError, TypeError):
+            continue
+        pending: list[str] = []
+        for line in lines:
+            stripped = line.strip()
+            if stripped.startswith("#"):
+                text = stripped.lstrip("#").strip()
+                if text.startswith("---"):
+                    pending = []
+                elif text:
+                    pending.append(text)
+                continue
+            match = _FIELD_LINE.match(line)
+            if match and pending:
+                found[match.group(1)] = " ".join(pending)
+            if stripped:
+                pending = []
+    return found
+
+
+def format_value(value: Any) -> str:
+    """A value as its variable would be written: ``true``, ``a,b``, ``key=value,key=value``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return format_value(value.value)
+    if isinstance(value, float):
+        return f"{value:g}" if value == value and abs(value) < 1e15 else repr(value)
+    if isinstance(value, Mapping):
+        items = []
+        for key, item in value.items():
+            if isinstance(item, Mapping):  # nested: key@inner=value
+                items += [
+                    f"{format_value(key)}@{format_value(k)}={format_value(v)}"
+                    for k, v in item.items()
+                ]
+            else:
+                items.append(f"{format_value(key)}={format_value(item)}")
+        return ",".join(items)
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = []
+        for item in value:
+            if isinstance(item, tuple) and len(item) == 2:
+                key, inner = item
+                parts.append(f"{'*' if key is None else format_value(key)}={format_value(inner)}")
+            else:
+                parts.append(format_value(item))
+        return ",".join(parts)
+    return str(value)
+
+
+def parse_pairs(text: str) -> list[tuple[str, str]]:
+    """The one map syntax: ``key=value,key=value`` (blanks dropped). ``key:value`` is still
+    read, for settings written before the syntax was unified."""
+    pairs = []
+    for item in parse_list(text):
+        key, sep, value = item.partition("=")
+        if not sep:
+            key, sep, value = item.partition(":")
+        if not sep or not key.strip() or not value.strip():
+            raise ValueError(f"expected key=value, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
 
 
 def secret_env_names(cls: type[Any]) -> list[str]:
@@ -214,18 +312,25 @@ class ServerSettings:
 
     ENV_PREFIX: ClassVar[str] = "FF"
 
+    # Address the gRPC server listens on (0.0.0.0 in containers).
     host: str = setting("{prefix}_HOST", "127.0.0.1")
+    # Port of the gRPC server; 0 = any free port (the real one is printed). A port in use is
+    # refused.
     port: int = setting("{prefix}_PORT", 0, parse=int_range(0, 65535))
+    # Port of the Prometheus /metrics endpoint; -1 = off, 0 = any free port.
     metrics_port: int = setting("{prefix}_METRICS_PORT", -1, parse=int_range(-1, 65535))
+    # Largest gRPC message received or sent, in bytes.
     max_message_bytes: int = setting(
         "{prefix}_MAX_MESSAGE_BYTES", 32 * 1024 * 1024, parse=int_range(1024, 1 << 30)
     )
+    # On SIGTERM, how long in-flight calls may finish before they are cancelled.
     grace_seconds: float = setting("{prefix}_GRACE_SECONDS", 10.0, parse=float_range(0, 600))
     # Time between turning health NOT_SERVING and refusing new calls, so load
     # balancers and the mesh stop routing here first.
     drain_delay_seconds: float = setting(
         "{prefix}_DRAIN_DELAY_SECONDS", 1.0, parse=float_range(0, 120)
     )
+    # Lowest level of the JSON log lines written: DEBUG, INFO, WARNING or ERROR.
     log_level: str = setting(
         "{prefix}_LOG_LEVEL", "INFO", parse=one_of("DEBUG", "INFO", "WARNING", "ERROR")
     )

@@ -29,6 +29,7 @@ import asyncio
 import gc
 import logging
 import signal
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -76,7 +77,14 @@ def server_options(settings: ServerSettings) -> list[tuple[str, Any]]:
         # long-lived client connections (round-robin only spreads new ones).
         ("grpc.max_connection_age_ms", 300_000),
         ("grpc.max_connection_age_grace_ms", 30_000),
+        # gRPC sets SO_REUSEPORT by default: a second server on a busy port would bind beside
+        # the first and the kernel would split callers between them. One port, one owner.
+        ("grpc.so_reuseport", 0),
     ]
+
+
+class PortInUseError(OSError):
+    """The port is taken; the message names it and what to do."""
 
 
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
@@ -255,9 +263,17 @@ async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningSe
     reflection.enable_server_reflection(
         (*spec.service_names, _HEALTH_NAME, reflection.SERVICE_NAME), server
     )
-    port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    try:
+        port = server.add_insecure_port(f"{settings.host}:{settings.port}")
+    except RuntimeError:  # grpcio raises on a failed bind
+        port = 0
     if port == 0:
-        raise OSError(f"cannot bind {settings.host}:{settings.port}")
+        variable = f"{type(settings).ENV_PREFIX}_PORT"
+        raise PortInUseError(
+            f"cannot listen on {settings.host}:{settings.port}: the port is in use (another "
+            f"factoryfinder still running?); stop it, or choose another port with {variable} "
+            "(0 = any free port)"
+        )
     metrics_port = None
     if settings.metrics_port >= 0:
         metrics_port = metrics.start_exporter(settings.host, settings.metrics_port)
@@ -311,6 +327,9 @@ def run(
 
     try:
         asyncio.run(main())
+    except PortInUseError as exc:
+        print(f"factoryfinder: {name}: {exc}", file=sys.stderr, flush=True)
+        return 2
     finally:
         stop_tracing()  # flushes the spans still waiting for export
     return 0

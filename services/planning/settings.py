@@ -1,7 +1,7 @@
 """Planning configuration, from ``FF_PLANNING_*`` environment variables.
 
 Tables are compact strings so one variable holds one rule, e.g.
-``FF_PLANNING_FREIGHT_RATES="广东:1.2,浙江:1.5,*:2.0"`` (yuan per kg by
+``FF_PLANNING_FREIGHT_RATES="广东=1.2,浙江=1.5,*=2.0"`` (yuan per kg by
 destination province, ``*`` = every other province). Every amount is parsed
 as ``Decimal``; a bad value stops the service at start with the variable named.
 """
@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import ClassVar, TypeVar
 
 from services.planning.domain import Complexity
-from shared.config import ServerSettings, int_range, setting
+from shared.config import ServerSettings, int_range, parse_pairs, setting
 from shared.money import to_decimal
 
 V = TypeVar("V")
@@ -26,14 +26,8 @@ FlatFreightSteps = tuple[tuple[int | None, Decimal], ...]
 
 
 def _pairs(text: str) -> list[tuple[str, str]]:
-    pairs = []
-    for item in text.split(","):
-        if not item.strip():
-            continue
-        key, sep, value = item.partition(":")
-        if not sep or not key.strip() or not value.strip():
-            raise ValueError(f"expected key:value, got {item.strip()!r}")
-        pairs.append((key.strip(), value.strip()))
+    # The one map syntax of every setting (shared/config.py): key=value (key:value still read).
+    pairs = parse_pairs(text)
     if not pairs:
         raise ValueError("empty table")
     return pairs
@@ -110,28 +104,39 @@ class PlanningSettings(ServerSettings):
 
     ENV_PREFIX: ClassVar[str] = "FF_PLANNING"
 
+    # Mark-up on the ladder unit price per complexity, as a fraction (0.20 = 20 %).
     markups: Mapping[Complexity, Decimal] = setting(
         "{prefix}_MARKUPS", _MARKUPS, parse=_by_complexity(_amount)
     )
+    # Days to produce the batch, per complexity.
     production_days: Mapping[Complexity, int] = setting(
         "{prefix}_PRODUCTION_DAYS", _PRODUCTION_DAYS, parse=_by_complexity(_days)
     )
+    # Days to make a sample when fast sampling is asked for and offered.
     sample_days_fast: int = setting("{prefix}_SAMPLE_DAYS_FAST", 3, parse=_days)
+    # Days to make a sample otherwise.
     sample_days_normal: int = setting("{prefix}_SAMPLE_DAYS_NORMAL", 7, parse=_days)
+    # Sample fee (CNY) used when the supplier publishes none (shown as an estimate).
     default_sample_fee: Decimal = setting(
         "{prefix}_DEFAULT_SAMPLE_FEE", Decimal("50.00"), parse=_amount
     )
+    # Shipping of the sample (CNY), added to the sample total.
     sample_shipping: Decimal = setting("{prefix}_SAMPLE_SHIPPING", Decimal("10.00"), parse=_amount)
+    # Flat bulk freight (CNY) by quantity when the unit weight is unknown: up_to_pieces=amount,
+    # * = above the last step.
     flat_freight: FlatFreightSteps = setting(
         "{prefix}_FLAT_FREIGHT",
         ((100, Decimal("20.00")), (None, Decimal("50.00"))),
         parse=parse_flat_freight,
     )
+    # Bulk freight in CNY per kg by destination province; * = every other province (required
+    # key).
     freight_rates: Mapping[str, Decimal] = setting(
         "{prefix}_FREIGHT_RATES",
         {"广东": Decimal("1.2"), "浙江": Decimal("1.5"), ANY_PROVINCE: Decimal("2.0")},
         parse=parse_freight_rates,
     )
+    # Share of batch + freight paid on order, as a fraction; the rest is the balance.
     deposit_rate: Decimal = setting("{prefix}_DEPOSIT_RATE", Decimal("0.30"), parse=parse_rate)
     # One request compares a handful of offers (the top of a search); more is a caller bug.
     max_offers: int = setting("{prefix}_MAX_OFFERS", 50, parse=int_range(1, 1000))

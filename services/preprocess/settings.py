@@ -36,16 +36,23 @@ class PreprocessSettings(ServerSettings):
     ENV_PREFIX: ClassVar[str] = "FF_PREPROCESS"
 
     # --- the upstream's geometry and size rules ---
+    # Longest side (pixels) of the photo sent upstream; larger photos are scaled down.
     long_side_max: int = setting("{prefix}_LONG_SIDE_MAX", 1200, parse=int_range(64, 8192))
+    # Shortest side (pixels) the upstream prefers; smaller photos are scaled up towards it.
     short_side_min: int = setting("{prefix}_SHORT_SIDE_MIN", 800, parse=int_range(1, 8192))
+    # Photos with a side below this many pixels are refused as too small.
     min_side_floor: int = setting("{prefix}_MIN_SIDE_FLOOR", 64, parse=int_range(1, 8192))
+    # Size (bytes) the prepared JPEG aims for, lowering the quality if needed.
     target_bytes: int = setting("{prefix}_TARGET_BYTES", 500_000, parse=int_range(10_000))
+    # Hard limit (bytes) of the prepared JPEG; never exceeded.
     max_output_bytes: int = setting("{prefix}_MAX_OUTPUT_BYTES", 2 * MB, parse=int_range(10_000))
+    # JPEG quality the prepared photo starts at.
     jpeg_quality: int = setting("{prefix}_JPEG_QUALITY", 90, parse=int_range(30, 95))
     # Below this quality the target is given up (with a warning); the hard limit never is.
     jpeg_min_quality: int = setting("{prefix}_JPEG_MIN_QUALITY", 70, parse=int_range(10, 95))
 
     # --- what the service accepts ---
+    # Largest photo (bytes) accepted.
     max_input_bytes: int = setting("{prefix}_MAX_INPUT_BYTES", 25 * MB, parse=int_range(1024))
     # 100 MP covers 108-MP phone sensors; above it a photo is treated as a decompression bomb.
     max_pixels: int = setting("{prefix}_MAX_PIXELS", 100_000_000, parse=int_range(1))
@@ -53,15 +60,19 @@ class PreprocessSettings(ServerSettings):
     max_jpeg_scans: int = setting("{prefix}_MAX_JPEG_SCANS", 500, parse=int_range(1))
 
     # --- worker processes (0 = one per usable core) ---
+    # Worker processes decoding photos; 0 = one per usable core.
     workers: int = setting("{prefix}_WORKERS", 0, parse=int_range(0, 256))
     # CPU seconds one photo may use before its worker is killed (a hang inside a decoder).
     task_cpu_seconds: int = setting("{prefix}_TASK_CPU_SECONDS", 30, parse=int_range(1, 3600))
 
     # --- fetching a photo by URL ---
+    # Largest photo (bytes) fetched for a photo given by URL.
     fetch_max_bytes: int = setting("{prefix}_FETCH_MAX_BYTES", 25 * MB, parse=int_range(1024))
+    # Time allowed to fetch a photo given by URL.
     fetch_timeout_seconds: float = setting(
         "{prefix}_FETCH_TIMEOUT_SECONDS", 10.0, parse=float_range(0.1, 300)
     )
+    # Redirects followed when fetching a photo given by URL.
     fetch_max_redirects: int = setting("{prefix}_FETCH_MAX_REDIRECTS", 3, parse=int_range(0, 10))
     # Only for the sandbox and tests: lets URLs point at loopback and private networks.
     allow_private_urls: bool = setting("{prefix}_ALLOW_PRIVATE_URLS", False, parse=parse_bool)

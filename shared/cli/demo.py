@@ -40,7 +40,7 @@ async def run_demo(target: str, api_key: str) -> None:
                 photo=_photo(SEARCH_PHOTO, common_pb2.PHOTO_ROLE_PRODUCT), options=options
             )
             found = await stub.SearchByImage(request, metadata=metadata, timeout=60)
-            render.print_search(console, found, explain=False)
+            render.print_search(console, found, explain=False, locale="en")
             console.rule(
                 "Verify: front + detail close-up + transparent cut-out, searched concurrently"
             )
@@ -54,7 +54,10 @@ async def run_demo(target: str, api_key: str) -> None:
                 options=options,
             )
             render.print_verify(
-                console, await stub.VerifyByImages(verify, metadata=metadata, timeout=90)
+                console,
+                await stub.VerifyByImages(verify, metadata=metadata, timeout=90),
+                VERIFY_PHOTOS,
+                "en",
             )
         except grpc.aio.AioRpcError as error:
             console.print(f"[red]demo call failed: {error.code().name}: {error.details()}[/red]")

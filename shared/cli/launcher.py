@@ -5,33 +5,46 @@ ephemeral port (the aggregator on a fixed one by default), announces its
 address on stdout, and is ready once its health check says SERVING. The
 launcher provisions the gateway with a token pair minted by the sandbox's
 admin endpoint, creates a development API key for the aggregator, prints
-where everything listens, optionally runs the demo, and on Ctrl-C/SIGTERM
-stops every child (SIGTERM, then SIGKILL after a grace period): no orphans.
+where everything listens, writes the endpoints and key to the file the CLI reads
+(``shared/cli/endpoints.py``), optionally runs the demo, and serves until told to stop.
+
+One set, one owner: the launcher stops every child (SIGTERM, then SIGKILL after a grace
+period) on SIGINT, SIGTERM, SIGHUP or when its output is closed (``make run | tail``, a
+closed terminal), and it stops them before it prints anything, so a dead pipe cannot keep
+them alive. If the launcher itself is killed, each child gets SIGTERM from the kernel
+(PR_SET_PDEATHSIG, set in the child before it runs the service).
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
+import ctypes
 import os
 import re
 import secrets
+import select
 import signal
+import socket
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from shared.cli import endpoints as endpoints_file_module
 from shared.cli import provisioning
+from shared.cli.errors import CliError
 
 _ADDRESS = re.compile(r"listening on (?:https?://)?([\w.\-]+:\d+)")
 START_TIMEOUT_S = 90.0
 STOP_GRACE_S = 15.0
 DEV_TENANT = "dev"
+OUTPUT_CHECK_S = 0.5
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -61,6 +74,7 @@ async def spawn_service(
             stdout=log_file,
             stderr=log_file,
             start_new_session=True,  # Ctrl-C reaches the launcher only; it stops children in order
+            preexec_fn=_die_with_parent(os.getpid()),
         )
     child = Child(name, process, log_path=log_path)
     try:
@@ -73,6 +87,31 @@ async def spawn_service(
     return child
 
 
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """Runs in the child between fork and exec: SIGTERM when the launcher dies, even by
+    SIGKILL; and if it already died during the fork, stop now."""
+
+    def arm() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
+
+
+def _failure_line(child: Child, offset: int) -> str:
+    """What the child said before it exited: its own one-line error if it printed one."""
+    with child.log_path.open("rb") as log:
+        log.seek(offset)
+        lines = [ln.strip() for ln in log.read().decode(errors="replace").splitlines()]
+    said = [ln for ln in lines if ln.startswith("factoryfinder:")]
+    if said:
+        return said[-1].removeprefix("factoryfinder:").strip()
+    last = next((ln for ln in reversed(lines) if ln), "")
+    return f"{child.name} exited before listening: {last or 'no output'} (log: {child.log_path})"
+
+
 async def _read_address(child: Child, offset: int) -> str:
     """Watch the child's log (from ``offset``) for its "listening on HOST:PORT" line."""
     async with asyncio.timeout(START_TIMEOUT_S):
@@ -83,7 +122,9 @@ async def _read_address(child: Child, offset: int) -> str:
             if match:
                 return match.group(1)
             if child.process.returncode is not None:
-                raise RuntimeError(f"{child.name} exited before listening; see {child.log_path}")
+                raise CliError(
+                    _failure_line(child, offset), "FAILED_PRECONDITION", "SERVICE_START_FAILED"
+                )
             await asyncio.sleep(0.05)
 
 
@@ -113,6 +154,10 @@ async def stop_all(children: list[Child]) -> None:
         except TimeoutError:
             child.process.kill()
             await child.process.wait()
+        # Each child leads its own process group; what it started (preprocess workers)
+        # must not outlive it.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.process.pid, signal.SIGKILL)
 
 
 async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child], str]:
@@ -150,57 +195,124 @@ async def start_stack(aggregator_port: int, log_dir: Path) -> tuple[list[Child],
         raise
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Readers that poll for the file never see it half written."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
+def check_port_free(host: str, port: int) -> None:
+    """Fail before starting anything when the public port is taken (a set already running)."""
+    if port == 0:
+        return
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise CliError(
+                f"cannot listen on {host}:{port}: the port is in use (is another "
+                "`factoryfinder up` running? stop it with Ctrl-C), or pick another port with "
+                "--aggregator-port (0 = any free port)",
+                "FAILED_PRECONDITION",
+                "PORT_IN_USE",
+            ) from None
 
 
-def _print_table(children: list[Child], api_key: str, log_dir: Path) -> None:
-    print("factoryfinder is up:")
-    for child in children:
-        print(f"  {child.name:<11} {child.address}")
-    print(f"  logs        {log_dir}")
-    print(f"  API key     {api_key}   (tenant {DEV_TENANT!r}; development only)")
-    aggregator = next(c.address for c in children if c.name == "aggregator")
-    print(f"Try: FF_TARGET={aggregator} FF_API_KEY={api_key} factoryfinder search PHOTO")
-    sys.stdout.flush()
+def _say(*lines: str) -> None:
+    """Print, never fail: a closed output must not stop the launcher from stopping its set."""
+    with contextlib.suppress(OSError, ValueError):
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
 
 
-async def _run(aggregator_port: int, endpoints_file: Path | None, demo: bool, log_dir: Path) -> int:
+def _cli_command() -> str:
+    """How to run the CLI in a new shell, as written (the venv need not be activated)."""
+    script = Path(sys.executable).parent / "factoryfinder"
+    with contextlib.suppress(ValueError):
+        return str(script.relative_to(Path.cwd()))
+    return str(script)
+
+
+def _print_table(children: list[Child], api_key: str, log_dir: Path, written: Path) -> None:
+    lines = ["factoryfinder is up:"]
+    lines += [f"  {child.name:<11} {child.address}" for child in children]
+    lines.append(f"  logs        {log_dir}")
+    lines.append(f"  API key     {api_key}   (tenant {DEV_TENANT!r}; development only)")
+    lines.append(f"  endpoints   {written}   (the CLI reads it: no exports needed)")
+    sample = Path(__file__).parent / "sample_photos" / "product.webp"
+    with contextlib.suppress(ValueError):
+        sample = sample.relative_to(Path.cwd())
+    lines.append(f"Try (in another terminal, here): {_cli_command()} search {sample} --locale en")
+    _say(*lines)
+
+
+def _output_closed() -> bool:
+    """stdout's reader went away (a pipe whose reader exited, a closed terminal)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), 0)  # POLLERR/POLLHUP are always reported
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poller.poll(0))
+    except (OSError, ValueError):
+        return True
+
+
+async def _watch_output(stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        if _output_closed():
+            stop.set()
+            return
+        await asyncio.sleep(OUTPUT_CHECK_S)
+
+
+async def _run(aggregator_port: int, endpoints_path: Path, demo: bool, log_dir: Path) -> int:
+    check_port_free(os.environ.get("FF_AGGREGATOR_HOST", "127.0.0.1"), aggregator_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
-    children, api_key = await start_stack(aggregator_port, log_dir)
+    watcher = asyncio.create_task(_watch_output(stop))
+    starting = asyncio.create_task(start_stack(aggregator_port, log_dir))
+    stopper = asyncio.create_task(stop.wait())
+    await asyncio.wait([starting, stopper], return_when=asyncio.FIRST_COMPLETED)
+    if not starting.done():  # told to stop while starting: start_stack stops what it began
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        watcher.cancel()
+        return 130
+    children, api_key = starting.result()
+    crashed: list[str] = []
     try:
-        _print_table(children, api_key, log_dir)
-        if endpoints_file is not None:
-            endpoints = {c.name: c.address for c in children}
-            endpoints["api_key"] = api_key
-            await asyncio.to_thread(
-                _write_atomically, endpoints_file, json.dumps(endpoints, indent=2)
-            )
-        if demo:
+        endpoints = {c.name: c.address for c in children}
+        endpoints["api_key"] = api_key
+        await asyncio.to_thread(endpoints_file_module.write, endpoints_path, endpoints)
+        _print_table(children, api_key, log_dir, endpoints_path)
+        if demo and not stop.is_set():
             from shared.cli import demo as demo_module
 
             aggregator = next(c.address for c in children if c.name == "aggregator")
-            await demo_module.run_demo(aggregator, api_key)
-            print("Serving until Ctrl-C.", flush=True)
+
+            async def show_demo() -> None:
+                # The output may be gone (rich turns a broken pipe into SystemExit).
+                with contextlib.suppress(OSError, ValueError, SystemExit):
+                    await demo_module.run_demo(aggregator, api_key)
+
+            demo_task = asyncio.create_task(show_demo())
+            await asyncio.wait([demo_task, stopper], return_when=asyncio.FIRST_COMPLETED)
+            demo_task.cancel()
+            _say("Serving until Ctrl-C.")
         waiters = [asyncio.create_task(c.process.wait()) for c in children]
-        stopper = asyncio.create_task(stop.wait())
         await asyncio.wait([stopper, *waiters], return_when=asyncio.FIRST_COMPLETED)
-        for task in [stopper, *waiters]:
+        for task in waiters:
             task.cancel()
         crashed = [c.name for c in children if c.process.returncode not in (None, 0)]
-        if crashed:
-            print(f"stopping: {', '.join(crashed)} exited unexpectedly", file=sys.stderr)
-            return 1
-        return 0
     finally:
-        print("stopping all services ...", flush=True)
+        # Children first, words after: the output may be gone.
+        stopper.cancel()
+        watcher.cancel()
         await stop_all(children)
+        endpoints_file_module.remove_if_ours(endpoints_path, api_key)
+    if crashed:
+        with contextlib.suppress(OSError, ValueError):
+            print(f"stopped: {', '.join(crashed)} exited unexpectedly", file=sys.stderr)
+        return 1
+    _say("stopped all services.")
+    return 0
 
 
 def launch(
@@ -208,4 +320,5 @@ def launch(
 ) -> int:
     directory = log_dir or Path(tempfile.mkdtemp(prefix="factoryfinder-"))
     directory.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(_run(aggregator_port, endpoints_file, demo, directory))
+    path = endpoints_file or endpoints_file_module.well_known_path()
+    return asyncio.run(_run(aggregator_port, path, demo, directory))

@@ -11,15 +11,52 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer._click import exceptions as click_errors
+from typer.exceptions import Abort, TyperException
 
 from shared.cli import client_commands
+from shared.cli.errors import CliError, from_click, from_unexpected, report
 
-app = typer.Typer(
+
+class _App(typer.Typer):
+    """Runs a command and turns every failure into one line (or a ``--json`` object) and an
+    exit code: people never see a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        argv = list(kwargs.get("args") or sys.argv[1:])
+        as_json = "--json" in argv
+        kwargs["standalone_mode"] = False
+        kwargs.setdefault("prog_name", "factoryfinder")
+        try:
+            code = super().__call__(*args, **kwargs)
+        except click_errors.NoArgsIsHelpError as error:
+            print(error.ctx.get_help() if error.ctx else str(error))
+            code = 2
+        except TyperException as error:
+            code = report(from_click(error, argv), as_json)
+        except CliError as error:
+            code = report(error, as_json)
+        except Abort:
+            code = 130
+        except KeyboardInterrupt:
+            code = 130
+        except BrokenPipeError:
+            # The reader went away (| head): nothing left to tell, and nothing to flush at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            code = 1
+        except Exception as error:
+            code = report(from_unexpected(error), as_json)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = _App(
     name="factoryfinder",
     help="Find the source factory for a product photo through 1688 image search.",
     no_args_is_help=True,
@@ -38,44 +75,41 @@ class Service(StrEnum):
 
 
 @app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],
+    },
 )
 def serve(
     ctx: typer.Context,
     service: Annotated[Service, typer.Argument(help="Which service to run.")],
 ) -> None:
-    """Run one service until SIGTERM/SIGINT (then drain and exit 0)."""
+    """Run one service until SIGTERM/SIGINT (then drain and exit 0). Settings come from
+    FF_<SERVICE>_* variables (`factoryfinder settings SERVICE`); the sandbox also takes
+    flags (`factoryfinder serve sandbox --help`)."""
+    if {"--help", "-h"} & set(ctx.args) and service is not Service.sandbox:
+        print(f"Usage: factoryfinder serve {service.value}")
+        print(f"Settings are environment variables: factoryfinder settings {service.value}")
+        raise typer.Exit(0)
     module = importlib.import_module(f"services.{service.value}.server")
     raise typer.Exit(module.main(list(ctx.args)))
-
-
-_SETTINGS_CLASS = {
-    Service.preprocess: "PreprocessSettings",
-    Service.gateway: "GatewaySettings",
-    Service.ranking: "RankingSettings",
-    Service.planning: "PlanningSettings",
-    Service.aggregator: "AggregatorSettings",
-    Service.sandbox: "SandboxSettings",
-}
 
 
 @app.command()
 def settings(
     service: Annotated[Service, typer.Argument(help="Whose settings to list.")],
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the reference table as Markdown.")
+    ] = False,
 ) -> None:
-    """List a service's environment variables and their defaults."""
-    from rich.console import Console
-    from rich.table import Table
+    """List a service's environment variables: default (as you would write it) and meaning."""
+    from shared.cli.settings_reference import print_table, service_markdown
 
-    from shared.config import describe
-
-    module = importlib.import_module(f"services.{service.value}.settings")
-    table = Table(title=f"{service.value} settings")
-    for column in ("variable", "default", "secret"):
-        table.add_column(column)
-    for name, default, secret in describe(getattr(module, _SETTINGS_CLASS[service])):
-        table.add_row(name, default, "yes" if secret else "")
-    Console().print(table)
+    if markdown:
+        print(service_markdown(service.value), end="")
+    else:
+        print_table(service.value)
 
 
 @app.command()
@@ -85,7 +119,10 @@ def up(
     ] = 50051,
     endpoints_file: Annotated[
         Path | None,
-        typer.Option(help="Write service name -> host:port as JSON once all are SERVING."),
+        typer.Option(
+            help="Where to write service name -> host:port and the API key as JSON once all "
+            "are SERVING (default: the file the CLI reads, see README)."
+        ),
     ] = None,
     demo: Annotated[
         bool, typer.Option("--demo/--no-demo", help="Run a sample search and verification.")

@@ -26,7 +26,7 @@ class SandboxApp:
         return cls(str(secrets.randbelow(9_000_000) + 1_000_000), secrets.token_hex(16))
 
     def sandbox_env(self) -> dict[str, str]:
-        return {"FF_SANDBOX_APPS": f"{self.app_key}:{self.app_secret}"}
+        return {"FF_SANDBOX_APPS": f"{self.app_key}={self.app_secret}"}
 
 
 async def gateway_env_for_sandbox(
@@ -43,8 +43,6 @@ async def gateway_env_for_sandbox(
         "FF_GATEWAY_ACCESS_TOKEN_EXPIRES_AT": str(int(time.time()) + tokens.expires_in),
         "FF_GATEWAY_REFRESH_TOKEN": tokens.refresh_token,
         "FF_GATEWAY_REFRESH_TOKEN_EXPIRES_AT": tokens.refresh_token_timeout,
-        "FF_GATEWAY_SANDBOX_MODE": "true",
-        "FF_GATEWAY_THUMBNAIL_HOSTS": "127.0.0.1",
         "FF_GATEWAY_DATA_DIR": environ.get("FF_GATEWAY_DATA_DIR", str(data_dir / "gateway")),
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.photos import SAMPLES, manifest, variant
-from tests.e2e.stack import Stack
+from tests.e2e.stack import Stack, running_stack
 
 
 def _cli(stack: Stack, *args: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -103,3 +104,62 @@ def test_samples_are_shipped() -> None:
         "product.webp",
         "detail_closeup.jpg",
     }
+
+
+def test_verify_names_the_photos_and_a_failed_ones_reason(stack: Stack, tmp_path: Path) -> None:
+    good = tmp_path / "front.jpg"
+    good.write_bytes(variant("phone_rotated.jpg", 930))
+    other = tmp_path / "side.jpg"
+    other.write_bytes(variant("product.webp", 931))
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    result = _cli(stack, "verify", str(good), str(other), str(broken), "--locale", "en")
+    assert result.returncode == 0, result.stderr
+    assert "photo front.jpg: ok" in result.stdout
+    failed = next(line for line in result.stdout.splitlines() if "photo broken.png" in line)
+    assert "failed:" in failed and len(failed.split("failed:")[1].strip()) > 3
+
+
+def test_batch_csv_list_names_a_missing_file_and_writes_a_bom(stack: Stack, tmp_path: Path) -> None:
+    (tmp_path / "a.jpg").write_bytes(variant("product.webp", 940))
+    listing = tmp_path / "list.csv"
+    listing.write_text("id,photo\nfirst,a.jpg\nsecond,gone.jpg\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = _cli(stack, "batch", str(listing), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = {r["id"]: r for r in csv.DictReader(raw.decode("utf-8-sig").splitlines())}
+    assert rows["first"]["ok"] == "True"
+    assert rows["second"]["ok"] == "False"
+    assert "not found" in rows["second"]["error"] and "gone.jpg" in rows["second"]["error"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    nothing = _cli(stack, "batch", str(empty))
+    assert nothing.returncode == 2 and "no photos" in nothing.stderr
+
+
+def test_plan_compares_offers_side_by_side(stack: Stack) -> None:
+    # The README's example: two offers of the default catalog that take custom orders.
+    result = _cli(stack, "plan", "550154828275", "548271186522", "--qty", "200", "--to", "浙江")
+    assert result.returncode == 0, result.stderr
+    header = next(line for line in result.stdout.splitlines() if "550154828275" in line)
+    assert "548271186522" in header  # one table, a column per offer
+    for line in ("打样费", "样品运费", "大货", "运费", "定金", "尾款"):
+        assert line in result.stdout
+    assert "最便宜" in result.stdout and "+20 %" in result.stdout
+
+
+def test_a_batch_that_runs_out_of_budget_exits_4(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index in range(3):
+        (folder / f"p{index}.jpg").write_bytes(variant("product.webp", 950 + index))
+    budget = {"FF_GATEWAY_BUDGETS": "product.search.imageQuery=1", "FF_GATEWAY_PHASH_DISTANCE": "0"}
+    with running_stack(budget) as small:
+        result = _cli(small, "batch", str(folder), "--out", str(tmp_path / "r.jsonl"))
+        assert result.returncode == 4, result.stderr
+        quota = _cli(small, "quota", "--json")
+        usage = {u["api"]: u for u in json.loads(quota.stdout)["usage"]}
+        line = usage["product.search.imageQuery"]
+        assert line["remaining"] == 0 and line["exhausted"] is True

@@ -14,7 +14,7 @@ from grpc_status import rpc_status
 
 from shared.config import ServerSettings, load
 from shared.errors import Code, FieldViolation, ServiceError
-from shared.grpc_server import RunningServer, ServiceSpec, start_server
+from shared.grpc_server import PortInUseError, RunningServer, ServiceSpec, start_server
 
 SERVICE = "test.v1.EchoService"
 _identity = (lambda b: b, lambda b: b)
@@ -131,3 +131,14 @@ async def test_metrics_endpoint_shows_the_call_just_made(running: RunningServer)
     body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
     line = f'factoryfinder_rpc_total{{code="OK",method="/{SERVICE}/Echo",service="echo"}}'
     assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in body.splitlines())
+
+
+async def test_a_second_server_on_a_busy_port_is_refused_naming_it(
+    running: RunningServer,
+) -> None:
+    # SO_REUSEPORT would let it bind beside the first and take half of its callers.
+    settings = load(ServerSettings, {}, port=running.port, metrics_port=-1)
+    with pytest.raises(PortInUseError) as refused:
+        await start_server(ServiceSpec("echo", [SERVICE], _register), settings)
+    assert f"127.0.0.1:{running.port}" in str(refused.value)
+    assert "in use" in str(refused.value) and "FF_PORT" in str(refused.value)

@@ -59,7 +59,7 @@ def test_tables_from_the_environment() -> None:
         ("FF_PLANNING_FLAT_FREIGHT", "100:20", "'*' must come once, last"),
         ("FF_PLANNING_FLAT_FREIGHT", "200:20,100:30,*:50", "must increase"),
         ("FF_PLANNING_DEPOSIT_RATE", "1.3", "between 0 and 1"),
-        ("FF_PLANNING_PRODUCTION_DAYS", "simple:15,standard:20,complex", "key:value"),
+        ("FF_PLANNING_PRODUCTION_DAYS", "simple:15,standard:20,complex", "key=value"),
     ],
 )
 def test_bad_tables_stop_the_service(name: str, value: str, says: str) -> None:

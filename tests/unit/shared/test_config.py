@@ -36,3 +36,29 @@ def test_an_unreadable_secret_file_is_named(tmp_path: Path) -> None:
 def test_a_bad_value_is_named() -> None:
     with pytest.raises(ConfigError, match=r"FF_EXAMPLE_PORT='99999' is invalid"):
         load(Example, {"FF_EXAMPLE_PORT": "99999"})
+
+
+def test_every_map_takes_key_equals_value_and_still_reads_key_colon_value() -> None:
+    from shared.config import parse_pairs
+
+    assert parse_pairs("a=1, b=2") == [("a", "1"), ("b", "2")]
+    assert parse_pairs("a:1,b=2") == [("a", "1"), ("b", "2")]
+    with pytest.raises(ValueError, match="key=value"):
+        parse_pairs("a=1,b")
+
+
+def test_defaults_are_shown_in_the_syntax_the_variable_takes() -> None:
+    from decimal import Decimal
+    from enum import Enum
+
+    from shared.config import format_value
+
+    class Size(Enum):
+        SMALL = "small"
+
+    assert format_value(True) == "true"
+    assert format_value(10.0) == "10"
+    assert format_value(["a", "b"]) == "a,b"
+    assert format_value({Size.SMALL: Decimal("0.10")}) == "small=0.10"
+    assert format_value({"t": {"api": 3}}) == "t@api=3"
+    assert format_value(((100, Decimal("20")), (None, Decimal("50")))) == "100=20,*=50"
