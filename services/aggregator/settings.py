@@ -27,4 +27,13 @@ class AggregatorSettings(ServerSettings):
         "{prefix}_MAX_DEADLINE_SECONDS", 120.0, parse=float_range(0.1, 3600)
     )
     batch_concurrency: int = setting("{prefix}_BATCH_CONCURRENCY", 4, parse=int_range(1, 64))
+    # The visual comparison (preprocess CompareImages) gets at most this long, and never the
+    # last COMPARE_RESERVE seconds of a call's deadline: those are left for ranking, so a slow
+    # comparison degrades the answer instead of failing the search.
+    compare_timeout_seconds: float = setting(
+        "{prefix}_COMPARE_TIMEOUT_SECONDS", 8.0, parse=float_range(0.1, 120)
+    )
+    compare_reserve_seconds: float = setting(
+        "{prefix}_COMPARE_RESERVE_SECONDS", 1.0, parse=float_range(0.0, 60)
+    )
     max_plan_offers: int = setting("{prefix}_MAX_PLAN_OFFERS", 10, parse=int_range(1, 50))
