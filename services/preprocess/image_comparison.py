@@ -66,7 +66,7 @@ class Comparison:
 
 
 @dataclass(frozen=True)
-class _Fetched:
+class Fetched:
     candidate: Candidate
     data: bytes | None
     reason: str
@@ -95,7 +95,7 @@ def near_duplicates(
     return pairs
 
 
-def _describe_one(comparator: Comparator, fetched: _Fetched, max_pixels: int) -> _Described:
+def _describe_one(comparator: Comparator, fetched: Fetched, max_pixels: int) -> _Described:
     candidate = fetched.candidate
     if fetched.data is None:
         return _Described(Outcome(candidate.id, False, reason=fetched.reason), None)
@@ -111,7 +111,7 @@ def _describe_one(comparator: Comparator, fetched: _Fetched, max_pixels: int) ->
 
 
 def measure(
-    comparator: Comparator, query_jpeg: bytes, fetched: Sequence[_Fetched], max_pixels: int
+    comparator: Comparator, query_jpeg: bytes, fetched: Sequence[Fetched], max_pixels: int
 ) -> Comparison:
     """The CPU part: every comparison and the near-duplicate pairs (raises UnreadableImage
     when the query itself is not an image)."""
@@ -143,14 +143,14 @@ async def compare_images(
 ) -> Comparison:
     """Fetch every candidate's image (concurrently, cached), then measure in a worker thread."""
 
-    async def fetch(candidate: Candidate) -> _Fetched:
+    async def fetch(candidate: Candidate) -> Fetched:
         if not candidate.image_url:
-            return _Fetched(candidate, None, "the offer has no image", False)
+            return Fetched(candidate, None, "the offer has no image", False)
         try:
             data, from_cache = await fetcher.fetch(candidate.image_url)
         except ImageUnavailable as exc:
-            return _Fetched(candidate, None, str(exc), False)
-        return _Fetched(candidate, data, "", from_cache)
+            return Fetched(candidate, None, str(exc), False)
+        return Fetched(candidate, data, "", from_cache)
 
     fetched = await asyncio.gather(*(fetch(c) for c in candidates))
     return await asyncio.to_thread(measure, comparator, query_jpeg, fetched, max_pixels)
