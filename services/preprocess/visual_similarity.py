@@ -11,12 +11,16 @@ vector of four unit-length blocks, compared by cosine:
 
 1. **Framing.** The image is reduced to about 160 px, padded to a square with
    its border colour (a reseller's padding and a portrait phone shot keep the
-   product's proportions) and its *subject box* is found: the pixels that
-   differ from the border colour. A view is a square crop: the whole frame,
-   the subject box, and the subject's centre at 70 % and 50 % (a buyer's close
-   crop shows only the middle of the product). The buyer's photo adds windows
-   over the frame at three scales (a product on a cluttered table, off centre
-   or shot from further away).
+   product's proportions) and its *subject* is found: the pixels that differ
+   from the backdrop (row by row, so a studio backdrop's gradient and a
+   table's edge stay backdrop; a full-width banner is left out). The subject
+   is framed a second time against its own backdrop: a studio photo inside a
+   phone shot's frame or a screenshot's page, a padded picture. A view is a
+   square crop: the whole frame, the outer subject, the inner subject, and the
+   inner subject's centre at 70 % and 50 % (a buyer's close crop shows only the
+   middle of the product). The buyer's photo adds windows over the frame at
+   three scales (a product on a cluttered table, off centre or shot from
+   further away).
 2. **Blocks**, on each view at 32 x 32:
    - *layout*: luminance on an 8 x 8 grid, minus its mean, unit length (the
      silhouette; brightness and contrast cancel out);
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -57,6 +62,7 @@ from PIL import Image
 from shared.phash import phash
 
 Floats = npt.NDArray[np.float32]
+Box = tuple[float, float, float]  # a square: centre x, centre y, half side (frame fractions)
 
 METHOD = (
     "ff-visual-1: best cosine over subject-framed views and windows of colour layout, "
@@ -65,8 +71,9 @@ METHOD = (
 WORK_SIDE = 160
 VIEW_SIDE = 32
 FLOOR = 0.55
-# Views every description has: frame, subject, subject centre 70 %, 50 %.
-CORE_VIEWS = 2
+# Views every description has: frame, subject, the subject inside it, its centre at 70 %,
+# 50 %; the first three are the ones near-duplicate detection compares.
+CORE_VIEWS = 3
 _SUBJECT_ZOOMS = (0.7, 0.5)
 # The buyer's photo is also searched by windows: (scale of the frame, positions per side).
 _WINDOWS = ((0.8, 2), (0.62, 3), (0.45, 3))
@@ -181,6 +188,16 @@ def subject_box(
     """The square box (cx, cy, half side, in fractions) around what differs from the
     backdrop (``background``: one colour, or one per row); the whole frame when nothing or
     almost everything does."""
+    left, top, right, bottom = subject_span(pixels, background)
+    half = max(bottom - top, right - left) / 2 * 1.06
+    return (left + right) / 2, (top + bottom) / 2, min(max(half, 0.08), 0.5)
+
+
+def subject_span(
+    pixels: npt.NDArray[np.float32], background: npt.NDArray[np.float32]
+) -> tuple[float, float, float, float]:
+    """The rectangle (left, top, right, bottom, in fractions) of what differs from the
+    backdrop; the whole frame when nothing or almost everything does."""
     distance = np.abs(pixels - background).sum(axis=2)
     mask = distance > _SUBJECT_THRESHOLD
     # A full-width strip of one colour (a reseller's price banner, an app's bar) is not the
@@ -190,9 +207,8 @@ def subject_box(
     share = float(mask.mean())
     rows, cols = _span(mask, 1), _span(mask, 0)
     if rows is None or cols is None or share < 0.01 or share > 0.97:
-        return 0.5, 0.5, 0.5
-    half = max(rows[1] - rows[0], cols[1] - cols[0]) / 2 * 1.06
-    return (cols[0] + cols[1]) / 2, (rows[0] + rows[1]) / 2, min(max(half, 0.08), 0.5)
+        return 0.0, 0.0, 1.0, 1.0
+    return cols[0], rows[0], cols[1], rows[1]
 
 
 def neutral_background(
@@ -209,44 +225,72 @@ def neutral_background(
     return neutral
 
 
-def _boxes(subject: tuple[float, float, float], windows: bool) -> list[tuple[float, ...]]:
-    """Square crops (cx, cy, half) of a unit frame: frame, subject, subject centres, windows."""
-    cx, cy, half = subject
-    boxes: list[tuple[float, ...]] = [(0.5, 0.5, 0.5), (cx, cy, half)]
-    boxes += [(cx, cy, half * zoom) for zoom in _SUBJECT_ZOOMS]
-    if windows:
-        for scale, steps in _WINDOWS:
-            half_w = scale / 2
-            for row in range(steps):
-                for col in range(steps):
-                    step = (1 - scale) / max(steps - 1, 1)
-                    boxes.append((half_w + col * step, half_w + row * step, half_w))
+def _windows() -> list[Box]:
+    """Square windows over the unit frame, at the scales of ``_WINDOWS``."""
+    boxes: list[Box] = []
+    for scale, steps in _WINDOWS:
+        half = scale / 2
+        step = (1 - scale) / max(steps - 1, 1)
+        for row in range(steps):
+            for col in range(steps):
+                boxes.append((half + col * step, half + row * step, half))
     return boxes
 
 
-def _crop_views(
-    canvas: npt.NDArray[np.float32],
-    background: npt.NDArray[np.float32],
-    boxes: list[tuple[float, ...]],
-) -> npt.NDArray[np.float32]:
-    """Each box cut out (outside the frame: the border colour) and reduced to VIEW_SIDE."""
-    side = canvas.shape[0]
-    image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB")
-    fill = tuple(int(c) for c in background)
+def _pixel_box(box: Box, side: int) -> tuple[int, int, int, int]:
+    cx, cy, half = box
+    return (
+        round((cx - half) * side),
+        round((cy - half) * side),
+        round((cx + half) * side),
+        round((cy + half) * side),
+    )
+
+
+def _cut(image: Image.Image, box: Box, fill: tuple[int, ...]) -> Image.Image:
+    """The square ``box`` of a square image; outside the frame: ``fill``."""
+    left, top, right, bottom = _pixel_box(box, image.width)
+    if left >= 0 and top >= 0 and right <= image.width and bottom <= image.height:
+        return image.crop((left, top, right, bottom))
+    padded = Image.new("RGB", (max(right - left, 1), max(bottom - top, 1)), fill)
+    padded.paste(image, (-left, -top))
+    return padded
+
+
+@dataclass(frozen=True)
+class _Level:
+    """One framing of a square picture: its subject box and its pixels with the backdrop
+    turned grey."""
+
+    subject: Box
+    span: tuple[float, float, float, float]
+    neutral: Image.Image
+    grey: tuple[int, ...]
+
+
+def _level(canvas: npt.NDArray[np.float32]) -> _Level:
+    border = np.median(
+        np.concatenate([canvas[0], canvas[-1], canvas[:, 0], canvas[:, -1]]), axis=0
+    ).astype(np.float32)
+    background = background_field(canvas, border)
+    neutral = neutral_background(canvas, background)
+    grey = round(float(border @ np.array([0.299, 0.587, 0.114])))
+    span = subject_span(canvas, background)
+    left, top, right, bottom = span
+    half = min(max(max(bottom - top, right - left) / 2 * 1.06, 0.08), 0.5)
+    return _Level(
+        ((left + right) / 2, (top + bottom) / 2, half),
+        span,
+        Image.fromarray(np.clip(neutral, 0, 255).astype(np.uint8), "RGB"),
+        (grey, grey, grey),
+    )
+
+
+def _crop_views(level: _Level, boxes: Sequence[Box]) -> npt.NDArray[np.float32]:
+    """Each box of the level's picture cut out and reduced to VIEW_SIDE."""
     views = np.empty((len(boxes), VIEW_SIDE, VIEW_SIDE, 3), dtype=np.float32)
-    for index, (cx, cy, half) in enumerate(boxes):
-        box = (
-            round((cx - half) * side),
-            round((cy - half) * side),
-            round((cx + half) * side),
-            round((cy + half) * side),
-        )
-        if box[0] < 0 or box[1] < 0 or box[2] > side or box[3] > side:
-            padded = Image.new("RGB", (box[2] - box[0], box[3] - box[1]), fill)
-            padded.paste(image, (-box[0], -box[1]))
-            cut = padded
-        else:
-            cut = image.crop(box)
+    for index, box in enumerate(boxes):
+        cut = _cut(level.neutral, box, level.grey)
         views[index] = np.asarray(
             cut.resize((VIEW_SIDE, VIEW_SIDE), Image.Resampling.BOX), dtype=np.float32
         )
@@ -363,12 +407,22 @@ class GridComparator:
         if max(image.size) > WORK_SIDE:
             image = image.copy()
             image.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BOX)
-        canvas, border = _square(image.convert("RGB"))
-        background = background_field(canvas, border)
-        boxes = _boxes(subject_box(canvas, background), search_windows)
-        neutral = neutral_background(canvas, background)
-        grey = np.full(3, float(border @ np.array([0.299, 0.587, 0.114])), np.float32)
-        return Descriptor(view_vectors(_crop_views(neutral, grey, boxes)), CORE_VIEWS)
+        canvas, _border = _square(image.convert("RGB"))
+        outer = _level(canvas)
+        # The subject's own backdrop, inside the outer one: a studio photo inside a phone
+        # shot's frame, a listing picture inside a screenshot, a padded picture.
+        side = canvas.shape[0]
+        left, top, right, bottom = (round(v * side) for v in outer.span)
+        inside, _ = _square(Image.fromarray(canvas[top:bottom, left:right].astype(np.uint8), "RGB"))
+        inner = _level(inside)
+        cx, cy, half = inner.subject
+        views = [
+            _crop_views(outer, [(0.5, 0.5, 0.5), outer.subject]),
+            _crop_views(inner, [inner.subject, *((cx, cy, half * z) for z in _SUBJECT_ZOOMS)]),
+        ]
+        if search_windows:
+            views.append(_crop_views(outer, _windows()))
+        return Descriptor(view_vectors(np.concatenate(views)), CORE_VIEWS)
 
     def similarity(self, query: Descriptor, candidate: Descriptor) -> float:
         return to_percent(float((query.views @ candidate.views.T).max()))
