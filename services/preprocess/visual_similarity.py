@@ -82,6 +82,8 @@ _HUE_BINS = 12
 _GREY_BINS = 3
 _ORIENTATION_BINS = 8
 _SUBJECT_THRESHOLD = 40.0  # summed RGB distance from the border colour
+# At least this share of the border must be close to its median colour to be a backdrop.
+_BACKDROP_SHARE = 0.6
 
 
 class UnreadableImage(ValueError):
@@ -269,12 +271,15 @@ class _Level:
 
 
 def _level(canvas: npt.NDArray[np.float32]) -> _Level:
-    border = np.median(
-        np.concatenate([canvas[0], canvas[-1], canvas[:, 0], canvas[:, -1]]), axis=0
-    ).astype(np.float32)
+    edge = np.concatenate([canvas[0], canvas[-1], canvas[:, 0], canvas[:, -1]])
+    border = np.median(edge, axis=0).astype(np.float32)
+    grey = round(float(border @ np.array([0.299, 0.587, 0.114])))
+    if (np.abs(edge - border).sum(axis=1) < _SUBJECT_THRESHOLD).mean() < _BACKDROP_SHARE:
+        # No backdrop around it (a close crop, a fabric filling the frame): all subject.
+        image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB")
+        return _Level((0.5, 0.5, 0.5), (0.0, 0.0, 1.0, 1.0), image, (grey, grey, grey))
     background = background_field(canvas, border)
     neutral = neutral_background(canvas, background)
-    grey = round(float(border @ np.array([0.299, 0.587, 0.114])))
     span = subject_span(canvas, background)
     left, top, right, bottom = span
     half = min(max(max(bottom - top, right - left) / 2 * 1.06, 0.08), 0.5)
