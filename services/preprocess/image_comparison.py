@@ -2,7 +2,9 @@
 
 Downloads run concurrently (bounded by the fetcher); the CPU work (decoding
 small, describing, comparing) runs in one worker thread per call so the event
-loop keeps serving. A candidate whose image cannot be fetched or decoded gets
+loop keeps serving. Descriptions are cached by image URL (a bounded LRU): the
+offers of one product come back search after search, and a verification
+compares every photo with the offers the other photos found. A candidate whose image cannot be fetched or decoded gets
 ``compared=False`` and the reason; it never fails the call. Only a query photo
 that is not an image is the caller's error.
 
@@ -18,8 +20,9 @@ shape (recall 6 % at 4 bits, with false pairs).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from services.preprocess.offer_images import ImageUnavailable, OfferImageFetcher
 from services.preprocess.visual_similarity import (
@@ -66,17 +69,45 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Described:
+    """What is kept of a candidate image once described (cached by URL)."""
+
+    descriptor: Descriptor
+    phash: int
+
+
+@dataclass(frozen=True)
 class Fetched:
+    """A candidate's image: its bytes, its description from the cache, or why neither."""
+
     candidate: Candidate
     data: bytes | None
     reason: str
     from_cache: bool
+    described: Described | None = None
 
 
-@dataclass(frozen=True)
-class _Described:
-    outcome: Outcome
-    descriptor: Descriptor | None
+class DescriptorCache:
+    """Image URL → description, least recently used out, at most ``size`` entries (about
+    5 KB each). Used from the event loop only."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Described] = OrderedDict()
+
+    def get(self, url: str) -> Described | None:
+        found = self._items.get(url)
+        if found is not None:
+            self._items.move_to_end(url)
+        return found
+
+    def put(self, url: str, described: Described) -> None:
+        if self._size <= 0:
+            return
+        self._items[url] = described
+        self._items.move_to_end(url)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
 
 
 def near_duplicates(
@@ -95,62 +126,95 @@ def near_duplicates(
     return pairs
 
 
-def _describe_one(comparator: Comparator, fetched: Fetched, max_pixels: int) -> _Described:
+def _describe_one(
+    comparator: Comparator, fetched: Fetched, max_pixels: int
+) -> tuple[Outcome, Described | None]:
     candidate = fetched.candidate
+    if fetched.described is not None:
+        described = fetched.described
+        return Outcome(candidate.id, True, phash=described.phash, from_cache=True), described
     if fetched.data is None:
-        return _Described(Outcome(candidate.id, False, reason=fetched.reason), None)
+        return Outcome(candidate.id, False, reason=fetched.reason), None
     try:
         image = decode_small(fetched.data, max_pixels)
     except UnreadableImage as exc:
-        return _Described(
-            Outcome(candidate.id, False, reason=str(exc), from_cache=fetched.from_cache), None
-        )
-    descriptor = comparator.describe(image, search_windows=False)
-    outcome = Outcome(candidate.id, True, phash=image_phash(image), from_cache=fetched.from_cache)
-    return _Described(outcome, descriptor)
+        return Outcome(candidate.id, False, reason=str(exc), from_cache=fetched.from_cache), None
+    described = Described(comparator.describe(image, search_windows=False), image_phash(image))
+    return Outcome(
+        candidate.id, True, phash=described.phash, from_cache=fetched.from_cache
+    ), described
+
+
+@dataclass(frozen=True)
+class Measured:
+    comparison: Comparison
+    # Descriptions made by this call, by image URL (for the cache).
+    new: dict[str, Described]
 
 
 def measure(
     comparator: Comparator, query_jpeg: bytes, fetched: Sequence[Fetched], max_pixels: int
-) -> Comparison:
+) -> Measured:
     """The CPU part: every comparison and the near-duplicate pairs (raises UnreadableImage
     when the query itself is not an image)."""
     query = comparator.describe(decode_small(query_jpeg, max_pixels), search_windows=True)
     outcomes: list[Outcome] = []
-    described: list[tuple[str, Descriptor, int]] = []
+    paired: list[tuple[str, Descriptor, int]] = []
+    new: dict[str, Described] = {}
     for item in fetched:
-        one = _describe_one(comparator, item, max_pixels)
-        outcome = one.outcome
-        if one.descriptor is not None:
-            outcome = Outcome(
-                outcome.id,
-                True,
-                similarity=comparator.similarity(query, one.descriptor),
-                phash=outcome.phash,
-                from_cache=outcome.from_cache,
+        outcome, described = _describe_one(comparator, item, max_pixels)
+        if described is not None:
+            outcome = replace(
+                outcome, similarity=comparator.similarity(query, described.descriptor)
             )
-            described.append((outcome.id, one.descriptor, outcome.phash))
+            paired.append((outcome.id, described.descriptor, described.phash))
+            if item.described is None and item.candidate.image_url:
+                new[item.candidate.image_url] = described
         outcomes.append(outcome)
-    return Comparison(outcomes, near_duplicates(comparator, described), comparator.method)
+    comparison = Comparison(outcomes, near_duplicates(comparator, paired), comparator.method)
+    return Measured(comparison, new)
 
 
-async def compare_images(
-    fetcher: OfferImageFetcher,
-    comparator: Comparator,
-    query_jpeg: bytes,
-    candidates: Sequence[Candidate],
-    max_pixels: int,
-) -> Comparison:
-    """Fetch every candidate's image (concurrently, cached), then measure in a worker thread."""
+class ImageComparer:
+    """CompareImages' rules with their state: the image fetcher (bytes cache) and the
+    descriptions of images already seen (an offer that comes back costs neither a download
+    nor a description)."""
 
-    async def fetch(candidate: Candidate) -> Fetched:
+    def __init__(
+        self,
+        fetcher: OfferImageFetcher,
+        comparator: Comparator,
+        max_pixels: int,
+        cached_descriptions: int,
+    ) -> None:
+        self._fetcher = fetcher
+        self._comparator = comparator
+        self._max_pixels = max_pixels
+        self._described = DescriptorCache(cached_descriptions)
+
+    @property
+    def method(self) -> str:
+        return self._comparator.method
+
+    async def compare(self, query_jpeg: bytes, candidates: Sequence[Candidate]) -> Comparison:
+        """Fetch every candidate's image (concurrently, cached), then measure in a worker
+        thread so the event loop keeps serving."""
+        fetched = await asyncio.gather(*(self._fetch(c) for c in candidates))
+        measured = await asyncio.to_thread(
+            measure, self._comparator, query_jpeg, fetched, self._max_pixels
+        )
+        for url, described in measured.new.items():
+            self._described.put(url, described)
+        return measured.comparison
+
+    async def _fetch(self, candidate: Candidate) -> Fetched:
         if not candidate.image_url:
             return Fetched(candidate, None, "the offer has no image", False)
+        described = self._described.get(candidate.image_url)
+        if described is not None:
+            return Fetched(candidate, None, "", True, described)
         try:
-            data, from_cache = await fetcher.fetch(candidate.image_url)
+            data, from_cache = await self._fetcher.fetch(candidate.image_url)
         except ImageUnavailable as exc:
             return Fetched(candidate, None, str(exc), False)
         return Fetched(candidate, data, "", from_cache)
-
-    fetched = await asyncio.gather(*(fetch(c) for c in candidates))
-    return await asyncio.to_thread(measure, comparator, query_jpeg, fetched, max_pixels)

@@ -14,13 +14,13 @@ import grpc
 from factoryfinder.v1 import common_pb2, preprocess_pb2, preprocess_pb2_grpc
 
 from services.preprocess.enhancement import PhotoRole
-from services.preprocess.image_comparison import Candidate, Comparison, compare_images
+from services.preprocess.image_comparison import Candidate, Comparison, ImageComparer
 from services.preprocess.offer_images import FetchLimits, OfferImageFetcher
 from services.preprocess.pipeline import PreparedPhoto
 from services.preprocess.rejections import URL_FIELD, ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.url_fetch import UrlFetcher
-from services.preprocess.visual_similarity import Comparator, GridComparator, UnreadableImage
+from services.preprocess.visual_similarity import GridComparator, UnreadableImage
 from services.preprocess.worker_pool import WorkerPool
 from shared.config import load_or_exit
 from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
@@ -122,15 +122,13 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
         self,
         pool: WorkerPool,
         fetcher: UrlFetcher,
-        images: OfferImageFetcher,
+        comparer: ImageComparer,
         settings: PreprocessSettings,
-        comparator: Comparator | None = None,
     ) -> None:
         self._pool = pool
         self._fetcher = fetcher
-        self._images = images
+        self._comparer = comparer
         self._settings = settings
-        self._comparator = comparator or GridComparator()
 
     async def _prepare(self, photo: common_pb2.Photo) -> PreparedPhoto:
         role = _role(photo)
@@ -184,13 +182,7 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
             )
         candidates = [Candidate(c.id, c.image_url) for c in request.candidates]
         try:
-            comparison = await compare_images(
-                self._images,
-                self._comparator,
-                request.query_jpeg,
-                candidates,
-                self._settings.image_max_pixels,
-            )
+            comparison = await self._comparer.compare(request.query_jpeg, candidates)
         except UnreadableImage as exc:
             raise invalid_argument(
                 Reason.NOT_AN_IMAGE.value,
@@ -204,7 +196,10 @@ async def build(settings: PreprocessSettings) -> ServiceSpec:
     pool = WorkerPool(settings)
     fetcher = UrlFetcher(settings)
     images = OfferImageFetcher(fetch_limits(settings))
-    servicer = PreprocessServicer(pool, fetcher, images, settings)
+    comparer = ImageComparer(
+        images, GridComparator(), settings.image_max_pixels, settings.cached_descriptions
+    )
+    servicer = PreprocessServicer(pool, fetcher, comparer, settings)
 
     def register(server: grpc.aio.Server) -> None:
         preprocess_pb2_grpc.add_PreprocessServiceServicer_to_server(servicer, server)

@@ -89,6 +89,10 @@ class PreprocessSettings(ServerSettings):
         "{prefix}_IMAGE_FETCH_CONCURRENCY", 16, parse=int_range(1, 256)
     )
     image_cache_bytes: int = setting("{prefix}_IMAGE_CACHE_BYTES", 64 * MB, parse=int_range(0))
+    # Descriptions of offer images kept by URL (about 5 KB each).
+    cached_descriptions: int = setting(
+        "{prefix}_CACHED_DESCRIPTIONS", 8192, parse=int_range(0, 1_000_000)
+    )
     # CompareImages takes at most this many candidates (a verification compares <= 300).
     compare_max_candidates: int = setting(
         "{prefix}_COMPARE_MAX_CANDIDATES", 300, parse=int_range(1, 1000)

@@ -208,7 +208,7 @@ def _comparison_cpu(stack: Stack, picked: list[ProductTruth]) -> tuple[float, fl
                 for i in ids[:20]
             ]
             started = time.process_time()
-            measure(comparator, prepared.jpeg, fetched, 40_000_000)
+            measure(comparator, prepared.jpeg, fetched, 40_000_000)  # no description cached
             compare_ms.append((time.process_time() - started) * 1000)
     return statistics.median(compare_ms), statistics.median(prepare_ms)
 
