@@ -9,7 +9,7 @@ the built-in descriptor without touching them.
 The built-in method, ``ff-visual-1``, is a set of views per image, each a
 vector of four unit-length blocks, compared by cosine:
 
-1. **Framing.** The image is reduced to about 160 px, padded to a square with
+1. **Framing.** The image is reduced to about 128 px, padded to a square with
    its border colour (a reseller's padding and a portrait phone shot keep the
    product's proportions) and its *subject* is found: the pixels that differ
    from the backdrop (row by row, so a studio backdrop's gradient and a
@@ -52,7 +52,6 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Protocol
 
 import numpy as np
@@ -68,7 +67,7 @@ METHOD = (
     "ff-visual-1: best cosine over subject-framed views and windows of colour layout, "
     "palette, luminance layout and edge-orientation grids, scaled 0-100"
 )
-WORK_SIDE = 160
+WORK_SIDE = 128
 VIEW_SIDE = 32
 FLOOR = 0.55
 # Views every description has: frame, subject, the subject inside it, its centre at 70 %,
@@ -204,8 +203,10 @@ def subject_span(
     mask = distance > _SUBJECT_THRESHOLD
     # A full-width strip of one colour (a reseller's price banner, an app's bar) is not the
     # subject: leave such rows out.
-    strip = (pixels.std(axis=1).max(axis=1) < 12) & (mask.mean(axis=1) > 0.9)
-    mask[strip] = False
+    full = np.flatnonzero(mask.mean(axis=1) > 0.9)
+    if full.size:
+        strip = pixels[full].std(axis=1).max(axis=1) < 12
+        mask[full[strip]] = False
     share = float(mask.mean())
     rows, cols = _span(mask, 1), _span(mask, 0)
     if rows is None or cols is None or share < 0.01 or share > 0.97:
@@ -316,25 +317,24 @@ def _unit(block: Floats) -> Floats:
     return unit
 
 
-@cache
-def _hue_centres() -> tuple[Floats, Floats]:
-    angles = np.arange(_HUE_BINS, dtype=np.float32) * (2 * math.pi / _HUE_BINS)
-    return np.cos(angles).astype(np.float32), np.sin(angles).astype(np.float32)
-
-
 def _palette(o1: Floats, o2: Floats, lum: Floats, spread: Floats) -> Floats:
     """Chroma-weighted hue histogram (soft-binned) plus dark / mid / light grey bins."""
     n = o1.shape[0]
     flat1, flat2 = o1.reshape(n, -1), o2.reshape(n, -1)
     chroma = np.hypot(flat1, flat2)
     relative = chroma / spread[:, None]
-    cos_c, sin_c = _hue_centres()
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos_h = np.where(chroma > 0, flat1 / chroma, 0)
-        sin_h = np.where(chroma > 0, flat2 / chroma, 0)
-    closeness = np.maximum(cos_h[..., None] * cos_c + sin_h[..., None] * sin_c, 0) ** 8
+    # Each pixel's weight is shared between the two hue bins either side of its hue.
+    position = np.mod(np.arctan2(flat2, flat1), 2 * math.pi) * (_HUE_BINS / (2 * math.pi))
+    lower = np.floor(position).astype(np.int64) % _HUE_BINS
+    upper_share = position - np.floor(position)
     coloured = np.clip(relative - 0.15, 0, None)
-    hues = (closeness * coloured[..., None]).sum(axis=1)
+    row = np.arange(n)[:, None] * _HUE_BINS
+    hues = np.bincount(
+        (row + lower).ravel(), (coloured * (1 - upper_share)).ravel(), n * _HUE_BINS
+    ) + np.bincount(
+        (row + (lower + 1) % _HUE_BINS).ravel(), (coloured * upper_share).ravel(), n * _HUE_BINS
+    )
+    hues = hues.reshape(n, _HUE_BINS)
     greyness = np.clip(1 - relative / 0.3, 0, 1)
     level = lum.reshape(n, -1)
     greys = np.stack(
