@@ -10,7 +10,7 @@ that is not an image is the caller's error.
 
 Near-duplicates: two candidates whose images score at least
 ``DUPLICATE_SIMILARITY`` on their whole-frame and subject views (a reseller's
-crop, colour cast, watermark or banner over the factory's photo scores 85-100;
+crop, colour cast, watermark or banner over the factory's photo mostly scores 72-100;
 two different products of one family rarely pass it). pHashes are returned but
 not used for pairing: measured on the sandbox catalog, a reseller's 4-12 % crop
 moves a pHash by more bits than a differently coloured product of the same
@@ -33,7 +33,7 @@ from services.preprocess.visual_similarity import (
     image_phash,
 )
 
-DUPLICATE_SIMILARITY = 85.0
+DUPLICATE_SIMILARITY = 72.0
 
 
 @dataclass(frozen=True)

@@ -33,10 +33,14 @@ vector of four unit-length blocks, compared by cosine:
    - *edges*: gradient orientation histograms (8 bins) on a 4 x 4 grid,
      square-rooted: the outline and the surface pattern.
 3. **Similarity** between the buyer's photo and an offer is the best cosine
-   over every pair of their views, mapped linearly from [``FLOOR``, 1] to
-   [0, 100] (cosines at or below ``FLOOR`` are what unrelated products reach).
-   Crops, watermarks, banners and re-encoding leave most of a view unchanged;
-   the window search finds the product wherever the buyer framed it.
+   ``c`` over every pair of their views, as ``100 * t**2`` with
+   ``t = (c - FLOOR) / (1 - FLOOR)`` clamped to [0, 1]. The square spreads the
+   top, where a best-of-many cosine crowds: measured on the sandbox catalog
+   (84 buyer photos under seven conditions, the 20 offers the search returned),
+   the pictured product's offers score a median 77 (a quarter below 62) and
+   the other offers a median 16 (nine in ten below 38). Crops, watermarks,
+   banners and re-encoding leave most of a view unchanged; the window search
+   finds the product wherever the buyer framed it.
 
 Before the views are cut, pixels close to the border colour are turned grey
 (:func:`neutral_background`): only the product's colours count, not the
@@ -65,7 +69,7 @@ Box = tuple[float, float, float]  # a square: centre x, centre y, half side (fra
 
 METHOD = (
     "ff-visual-1: best cosine over subject-framed views and windows of colour layout, "
-    "palette, luminance layout and edge-orientation grids, scaled 0-100"
+    "palette, luminance layout and edge-orientation grids, 100*((cos-0.55)/0.45)^2"
 )
 WORK_SIDE = 128
 VIEW_SIDE = 32
@@ -399,8 +403,9 @@ def view_vectors(views: npt.NDArray[np.float32]) -> Floats:
 
 
 def to_percent(cosine: float) -> float:
-    """Cosine → 0-100: FLOOR and below are 0, identical views 100."""
-    return round(min(max((cosine - FLOOR) / (1 - FLOOR), 0.0), 1.0) * 100, 1)
+    """Cosine → 0-100: FLOOR and below are 0, identical views 100, squared in between."""
+    share = min(max((cosine - FLOOR) / (1 - FLOOR), 0.0), 1.0)
+    return round(share * share * 100, 1)
 
 
 class GridComparator:

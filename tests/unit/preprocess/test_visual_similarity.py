@@ -113,6 +113,7 @@ def test_the_mapping_from_cosine_is_clamped_and_linear() -> None:
     assert to_percent(0.0) == 0.0
     assert to_percent(-1.0) == 0.0
     assert 0 < to_percent(0.8) < 100
+    assert to_percent(0.775) == 25.0  # halfway up the cosines: a quarter of the scale
 
 
 @pytest.mark.parametrize("edit", ["crop", "watermark", "colour", "padding", "reencode"])
