@@ -20,6 +20,7 @@ shape (recall 6 % at 4 bits, with false pairs).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -34,6 +35,7 @@ from services.preprocess.visual_similarity import (
 )
 
 DUPLICATE_SIMILARITY = 72.0
+_QUERIES_KEPT = 64
 
 
 @dataclass(frozen=True)
@@ -150,14 +152,27 @@ class Measured:
     comparison: Comparison
     # Descriptions made by this call, by image URL (for the cache).
     new: dict[str, Described]
+    query: Descriptor
+
+
+def describe_query(comparator: Comparator, query_jpeg: bytes, max_pixels: int) -> Descriptor:
+    """The buyer's photo described, windows included (UnreadableImage when it is not one)."""
+    return comparator.describe(decode_small(query_jpeg, max_pixels), search_windows=True)
 
 
 def measure(
-    comparator: Comparator, query_jpeg: bytes, fetched: Sequence[Fetched], max_pixels: int
+    comparator: Comparator,
+    query_jpeg: bytes | Descriptor,
+    fetched: Sequence[Fetched],
+    max_pixels: int,
 ) -> Measured:
     """The CPU part: every comparison and the near-duplicate pairs (raises UnreadableImage
     when the query itself is not an image)."""
-    query = comparator.describe(decode_small(query_jpeg, max_pixels), search_windows=True)
+    query = (
+        query_jpeg
+        if isinstance(query_jpeg, Descriptor)
+        else describe_query(comparator, query_jpeg, max_pixels)
+    )
     outcomes: list[Outcome] = []
     paired: list[tuple[str, Descriptor, int]] = []
     new: dict[str, Described] = {}
@@ -172,7 +187,7 @@ def measure(
                 new[item.candidate.image_url] = described
         outcomes.append(outcome)
     comparison = Comparison(outcomes, near_duplicates(comparator, paired), comparator.method)
-    return Measured(comparison, new)
+    return Measured(comparison, new, query)
 
 
 class ImageComparer:
@@ -191,6 +206,9 @@ class ImageComparer:
         self._comparator = comparator
         self._max_pixels = max_pixels
         self._described = DescriptorCache(cached_descriptions)
+        # A verification compares each photo twice (its own offers, then the other photos'):
+        # the second time the photo's description is reused.
+        self._queries: OrderedDict[bytes, Descriptor] = OrderedDict()
 
     @property
     def method(self) -> str:
@@ -200,11 +218,17 @@ class ImageComparer:
         """Fetch every candidate's image (concurrently, cached), then measure in a worker
         thread so the event loop keeps serving."""
         fetched = await asyncio.gather(*(self._fetch(c) for c in candidates))
+        key = hashlib.sha256(query_jpeg).digest()
+        query: bytes | Descriptor = self._queries.get(key) or query_jpeg
         measured = await asyncio.to_thread(
-            measure, self._comparator, query_jpeg, fetched, self._max_pixels
+            measure, self._comparator, query, fetched, self._max_pixels
         )
         for url, described in measured.new.items():
             self._described.put(url, described)
+        self._queries[key] = measured.query
+        self._queries.move_to_end(key)
+        while len(self._queries) > _QUERIES_KEPT:
+            self._queries.popitem(last=False)
         return measured.comparison
 
     async def _fetch(self, candidate: Candidate) -> Fetched:
