@@ -53,9 +53,9 @@ def test_measured_similarity_reason_and_phash_land_on_the_offers() -> None:
 
 def test_a_failed_comparison_marks_every_offer_with_the_reason() -> None:
     offers = _offers("1", "2")
-    visual.mark_unavailable(offers, "visual comparison unavailable (BACKEND_UNAVAILABLE)")
+    visual.mark_unavailable(offers, "visual comparison unavailable (SERVICE_UNAVAILABLE)")
     assert {o.visual_match.unavailable_reason for o in offers} == {
-        "visual comparison unavailable (BACKEND_UNAVAILABLE)"
+        "visual comparison unavailable (SERVICE_UNAVAILABLE)"
     }
     assert all(o.HasField("visual_match") and o.similarity == 0 for o in offers)
 
