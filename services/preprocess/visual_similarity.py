@@ -46,6 +46,20 @@ Before the views are cut, pixels close to the border colour are turned grey
 (:func:`neutral_background`): only the product's colours count, not the
 backdrop's tint (which a reseller's colour cast changes most).
 
+Why this method (measured on the sandbox catalog: 16 products, buyer photos
+under five conditions, the 20 offers the search returned, counting how often
+the best-scored offer shows the pictured product among the 73 cases where one
+was returned): this grid method 71/73 at about 60 ms of CPU per 20 offers;
+ORB keypoints matched with a ratio test and RANSAC homography inliers (OpenCV
+5.0, 300 features at 256 px) 68/73 at 176-212 ms, over the 150 ms budget alone
+and blind to colour (two T-shirts of one cut in different colours match);
+the two summed 72/73 at the cost of both. Catalog photos are flat-shaded, so
+keypoints are few and far between where the product has no print; a learned
+embedding is the next step, behind the same interface. Within the grid method,
+framing the subject twice (phone shots: 20/24 → 24/24) and keeping the border
+colour only where the border is mostly one colour (close crops) mattered more
+than the blocks' weights (three weightings within one case of each other).
+
 Near-duplicates among offers (a reseller reusing the factory photo) use the
 same similarity restricted to the whole-frame and subject views, both ways.
 """

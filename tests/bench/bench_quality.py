@@ -12,7 +12,8 @@ Printed per condition and overall, each as hits / cases:
 - ``first=prod``: the first offer shows the pictured product (source or reseller);
 - ``src@3``: the source is among the first three;
 - ``answer=src``: the answer names the source (``answer.source_offer_id``);
-- ``eye=prod``: the offer factoryfinder's eye scored highest shows the product;
+- ``eye=prod`` / ``eye=src``: the offer factoryfinder's eye scored highest shows the
+  product / is its source (what the eye alone would answer);
 beside them the same for the upstream's own order (``Offer.upstream_rank``),
 and the best possible: the source (or the product) returned at all.
 
@@ -67,7 +68,7 @@ ENV = {
     "FF_SANDBOX_QPS_DEFAULT": "0",
     "FF_SANDBOX_BUDGET_DEFAULT": "10000000",
 }
-METRICS = ("first=src", "first=prod", "src@3", "answer=src", "eye=prod")
+METRICS = ("first=src", "first=prod", "src@3", "answer=src", "eye=prod", "eye=src")
 
 
 @dataclass
@@ -93,6 +94,8 @@ class Tally:
         if reach["prod"]:
             self.reachable["first=prod|prod"] += ours["first=prod"]
             self.reachable["eye=prod|prod"] += ours["eye=prod"]
+        if reach["src"]:
+            self.reachable["eye=src|src"] += ours["eye=src"]
 
 
 def _pct(hits: int, cases: int) -> str:
@@ -135,6 +138,7 @@ def _score(
     compared = [o for o in offers if o.visual_match.compared]
     best = max(compared, key=lambda o: o.similarity, default=None)
     ours["eye=prod"] = best is not None and best.offer_id in set(t.offer_ids)
+    ours["eye=src"] = best is not None and best.offer_id == t.source_offer_id
     upstream = _upstream_order(offers)
     theirs = _checks(upstream, t) if upstream is not None else {}
     reach = {"src": t.source_offer_id in order, "prod": bool(set(order) & set(t.offer_ids))}
@@ -243,6 +247,7 @@ def _report(title: str, tallies: dict[str, Tally]) -> None:
             f"{'':12s} | of reachable: first=src {_pct(tally.reachable['first=src|src'], tally.reachable['src'])}"
             f"  first=prod {_pct(tally.reachable['first=prod|prod'], tally.reachable['prod'])}"
             f"  eye=prod {_pct(tally.reachable['eye=prod|prod'], tally.reachable['prod'])}"
+            f"  eye=src {_pct(tally.reachable['eye=src|src'], tally.reachable['src'])}"
         )
 
 
