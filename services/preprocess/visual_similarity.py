@@ -99,7 +99,8 @@ _HUE_BINS = 12
 _GREY_BINS = 3
 _ORIENTATION_BINS = 8
 _SUBJECT_THRESHOLD = 40.0  # summed RGB distance from the border colour
-# At least this share of the border must be close to its median colour to be a backdrop.
+# At least this share of the border must be close to the backdrop's colour (row by row) for
+# there to be a backdrop at all.
 _BACKDROP_SHARE = 0.6
 
 
@@ -161,16 +162,17 @@ def image_phash(image: Image.Image) -> int:
 
 
 def _square(image: Image.Image) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """The image padded to a square with its border colour, and that colour."""
+    """The image padded to a square by repeating its edge pixels (a backdrop's gradient runs
+    on into the padding, where one colour would break it), and its border's median colour."""
     pixels = np.asarray(image, dtype=np.float32)
     border = np.concatenate([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
     colour = np.median(border, axis=0).astype(np.float32)
     height, width = pixels.shape[:2]
     side = max(height, width)
-    canvas = np.empty((side, side, 3), dtype=np.float32)
-    canvas[:] = colour
     top, left = (side - height) // 2, (side - width) // 2
-    canvas[top : top + height, left : left + width] = pixels
+    canvas = np.pad(
+        pixels, ((top, side - height - top), (left, side - width - left), (0, 0)), mode="edge"
+    )
     return canvas, colour
 
 
@@ -293,11 +295,13 @@ def _level(canvas: npt.NDArray[np.float32]) -> _Level:
     edge = np.concatenate([canvas[0], canvas[-1], canvas[:, 0], canvas[:, -1]])
     border = np.median(edge, axis=0).astype(np.float32)
     grey = round(float(border @ np.array([0.299, 0.587, 0.114])))
-    if (np.abs(edge - border).sum(axis=1) < _SUBJECT_THRESHOLD).mean() < _BACKDROP_SHARE:
+    background = background_field(canvas, border)
+    distance = np.abs(canvas - background).sum(axis=2)
+    on_edge = np.concatenate([distance[0], distance[-1], distance[:, 0], distance[:, -1]])
+    if (on_edge < _SUBJECT_THRESHOLD).mean() < _BACKDROP_SHARE:
         # No backdrop around it (a close crop, a fabric filling the frame): all subject.
         image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB")
         return _Level((0.5, 0.5, 0.5), (0.0, 0.0, 1.0, 1.0), image, (grey, grey, grey))
-    background = background_field(canvas, border)
     neutral = neutral_background(canvas, background)
     span = subject_span(canvas, background)
     left, top, right, bottom = span
