@@ -302,9 +302,13 @@ async def verify_by_images(
         mode, request.min_photos, len(request.photos), len(succeeded)
     )
     offers: dict[str, common_pb2.Offer] = {}
+    best_rank: dict[str, int] = {}
     for _index, result in succeeded:
         for offer in result.found.offers:
             offers.setdefault(offer.offer_id, offer)
+            if offer.upstream_rank > 0:
+                kept = best_rank.get(offer.offer_id, offer.upstream_rank)
+                best_rank[offer.offer_id] = min(kept, offer.upstream_rank)
     with timings.stage("compare"):
         views, pairs = await _cross_compare(ds, succeeded, offers, scope)
     measured = {
@@ -325,6 +329,8 @@ async def verify_by_images(
     for offer_id, agreement in agreements.items():
         offer = common_pb2.Offer()
         offer.CopyFrom(offers[offer_id])
+        # Its best place in any photo's search: the upstream's order, across the photos.
+        offer.upstream_rank = best_rank.get(offer_id, 0)
         _set_combined_view(offer, views.get(offer_id, {}), agreement.combined_similarity)
         combined.append(offer)
     with timings.stage("ranking"):

@@ -46,8 +46,11 @@ class StandIn:
     ) -> gateway_pb2.SearchOffersResponse:
         self.searched.append(request)
         index = int(request.image.jpeg.decode()[-1])
+        offers = [_offer(i) for i in self.found[index]]
+        for rank, offer in enumerate(offers, start=1):
+            offer.upstream_rank = rank
         return gateway_pb2.SearchOffersResponse(
-            offers=[_offer(i) for i in self.found[index]],
+            offers=offers,
             picture_regions=common_pb2.PictureRegions(
                 searched=common_pb2.SubjectBox(left=0.1, top=0.1, right=0.9, bottom=0.9)
             ),
@@ -145,5 +148,7 @@ async def test_verification_measures_every_photo_against_every_offer_found() -> 
     offers = {o.offer_id: o for o in ds.ranked[0].offers}
     assert offers["a"].similarity == pytest.approx(80.0)
     assert offers["a"].visual_match.compared
+    # Its best place in any photo's search: first for photos 0 and 1, second for photo 2's "c".
+    assert {o: offers[o].upstream_rank for o in offers} == {"a": 1, "b": 1, "c": 2}
     assert response.answer.source_offer_id == "a"
     assert "compare" in [t.stage for t in response.timings]
