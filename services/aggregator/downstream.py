@@ -75,6 +75,8 @@ class Downstream:
 
     def __init__(self, settings: AggregatorSettings) -> None:
         size = settings.max_message_bytes
+        self.compare_timeout = settings.compare_timeout_seconds
+        self.compare_reserve = settings.compare_reserve_seconds
         self._channels = {
             "preprocess": open_channel(
                 settings.preprocess_addresses,
@@ -117,10 +119,20 @@ class Downstream:
             await channel.close()
 
     async def _call(
-        self, service: str, scope: CallScope, call: Callable[..., Awaitable[R]], request: object
+        self,
+        service: str,
+        scope: CallScope,
+        call: Callable[..., Awaitable[R]],
+        request: object,
+        budget_s: float | None = None,
     ) -> R:
+        remaining = scope.remaining()
         try:
-            return await call(request, timeout=scope.remaining(), metadata=scope.metadata())
+            return await call(
+                request,
+                timeout=remaining if budget_s is None else min(budget_s, remaining),
+                metadata=scope.metadata(),
+            )
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc, service) from None
 
@@ -153,6 +165,13 @@ class Downstream:
                     raise from_rpc_error(exc, "gateway") from None
             await asyncio.sleep(min(pause, scope.remaining()))
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    async def compare(
+        self, request: preprocess_pb2.CompareImagesRequest, scope: CallScope, budget_s: float
+    ) -> preprocess_pb2.CompareImagesResponse:
+        return await self._call(
+            "preprocess", scope, self._preprocess.CompareImages, request, budget_s
+        )
 
     async def search(
         self, request: gateway_pb2.SearchOffersRequest, scope: CallScope

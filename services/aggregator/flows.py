@@ -1,7 +1,8 @@
 """The public API's flows: which internal service is asked what, in which order.
 
-single search:  preprocess → gateway → ranking
-verification:   (preprocess → gateway) per photo, concurrently → combine → ranking
+single search:  preprocess → gateway → preprocess (compare: factoryfinder's own eye) → ranking
+verification:   (preprocess → gateway → compare) per photo, concurrently → compare every
+                photo with the offers other photos found → combine → ranking
 plan:           gateway detail per offer, concurrently → ranking (customization
                 inference with evidence) → planning
 """
@@ -11,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from factoryfinder.v1 import (
     common_pb2,
@@ -24,7 +26,7 @@ from factoryfinder.v1 import (
 )
 from google.protobuf import duration_pb2
 
-from services.aggregator import verification
+from services.aggregator import verification, visual
 from services.aggregator.downstream import CallScope, Downstream
 from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
 from shared.grpc_errors import to_status_proto
@@ -81,6 +83,7 @@ def _gateway_request(
     image: common_pb2.PreparedImage | None,
     options: search_pb2.SearchOptions,
     page_token: str = "",
+    photo: common_pb2.Photo | None = None,
 ) -> gateway_pb2.SearchOffersRequest:
     filters = options.filters
     request = gateway_pb2.SearchOffersRequest(
@@ -90,9 +93,12 @@ def _gateway_request(
         certified_factory_only=filters.certified_factory_only,
         enrich_top_k=options.enrich_top_k,
         locale=options.locale,
+        keyword=options.keyword,
     )
     if image is not None:
         request.image.CopyFrom(image)
+    if photo is not None and photo.HasField("subject"):
+        request.subject.CopyFrom(photo.subject)
     if filters.HasField("price_min"):
         request.price_min.CopyFrom(filters.price_min)
     if filters.HasField("price_max"):
@@ -101,11 +107,33 @@ def _gateway_request(
 
 
 def _rank_request(
-    offers: Iterable[common_pb2.Offer], options: search_pb2.SearchOptions
+    offers: Iterable[common_pb2.Offer],
+    options: search_pb2.SearchOptions,
+    pairs: Iterable[common_pb2.ImagePair] = (),
 ) -> ranking_pb2.RankOffersRequest:
     return ranking_pb2.RankOffersRequest(
-        offers=offers, filters=options.filters, profile=options.profile, locale=options.locale
+        offers=offers,
+        filters=options.filters,
+        profile=options.profile,
+        locale=options.locale,
+        image_pairs=pairs,
     )
+
+
+async def _compare(
+    ds: Downstream, query_jpeg: bytes, offers: Iterable[common_pb2.Offer], scope: CallScope
+) -> preprocess_pb2.CompareImagesResponse | str:
+    """The comparison, or why there is none (a failure degrades the search, never fails it)."""
+    request = visual.compare_request(query_jpeg, offers)
+    if not request.candidates:
+        return preprocess_pb2.CompareImagesResponse()
+    budget = min(ds.compare_timeout, scope.remaining() - ds.compare_reserve)
+    if budget <= 0:
+        return "visual comparison skipped: too little time left before the deadline"
+    try:
+        return await ds.compare(request, scope, budget)
+    except ServiceError as exc:
+        return f"visual comparison unavailable ({exc.reason})"
 
 
 async def _prepare(
@@ -129,9 +157,26 @@ async def search_by_image(
         image = prepared.image
         response.image.CopyFrom(prepared.report)
     with timings.stage("gateway"):
-        found = await ds.search(_gateway_request(image, request.options, request.page_token), scope)
+        found = await ds.search(
+            _gateway_request(image, request.options, request.page_token, request.photo), scope
+        )
+    offers = list(found.offers)
+    pairs: list[common_pb2.ImagePair] = []
+    if image is None:
+        visual.mark_unavailable(offers, "no photo in this request (a page token alone)")
+    else:
+        with timings.stage("compare"):
+            compared = await _compare(ds, image.jpeg, offers, scope)
+        if isinstance(compared, str):
+            visual.mark_unavailable(offers, compared)
+        else:
+            visual.apply(offers, compared)
+            pairs = list(compared.similar_pairs)
     with timings.stage("ranking"):
-        ranked = await ds.rank(_rank_request(found.offers, request.options), scope)
+        ranked = await ds.rank(_rank_request(offers, request.options, pairs), scope)
+    response.answer.CopyFrom(ranked.answer)
+    if found.HasField("picture_regions"):
+        response.picture_regions.CopyFrom(found.picture_regions)
     response.offers.extend(ranked.offers)
     response.groups.extend(ranked.groups)
     response.analysis.CopyFrom(ranked.analysis)
@@ -145,6 +190,13 @@ async def search_by_image(
     return response
 
 
+@dataclass(frozen=True)
+class _PhotoResult:
+    prepared: preprocess_pb2.PrepareImageResponse
+    found: gateway_pb2.SearchOffersResponse
+    compared: preprocess_pb2.CompareImagesResponse | str
+
+
 async def _search_photo(
     ds: Downstream,
     index: int,
@@ -152,30 +204,57 @@ async def _search_photo(
     options: search_pb2.SearchOptions,
     scope: CallScope,
     timings: Timings,
-) -> tuple[preprocess_pb2.PrepareImageResponse, gateway_pb2.SearchOffersResponse]:
+) -> _PhotoResult:
     prepared = await _prepare(ds, photo, scope, timings, f"[{index}]")
     with timings.stage(f"gateway[{index}]"):
-        found = await ds.search(_gateway_request(prepared.image, options), scope)
-    return prepared, found
+        found = await ds.search(_gateway_request(prepared.image, options, photo=photo), scope)
+    with timings.stage(f"compare[{index}]"):
+        compared = await _compare(ds, prepared.image.jpeg, found.offers, scope)
+    return _PhotoResult(prepared, found, compared)
 
 
-def _outcome(
-    index: int,
-    result: tuple[preprocess_pb2.PrepareImageResponse, gateway_pb2.SearchOffersResponse]
-    | BaseException,
-) -> search_pb2.PhotoOutcome:
+def _outcome(index: int, result: _PhotoResult | BaseException) -> search_pb2.PhotoOutcome:
     if isinstance(result, ServiceError):
         return search_pb2.PhotoOutcome(index=index, ok=False, error=to_status_proto(result))
     if isinstance(result, BaseException):
         raise result
-    prepared, found = result
     return search_pb2.PhotoOutcome(
         index=index,
         ok=True,
-        offers_found=len(found.offers),
-        image=prepared.report,
-        from_cache=found.from_cache,
+        offers_found=len(result.found.offers),
+        image=result.prepared.report,
+        from_cache=result.found.from_cache,
     )
+
+
+async def _cross_compare(
+    ds: Downstream,
+    results: Sequence[tuple[int, _PhotoResult]],
+    offers: Mapping[str, common_pb2.Offer],
+    scope: CallScope,
+) -> tuple[dict[str, dict[int, visual.Seen]], list[common_pb2.ImagePair]]:
+    """Every photo's measured view of every offer any photo found: each photo's own
+    comparison, completed with the offers only other photos found (their images are in
+    preprocess's cache by then)."""
+
+    async def rest(index: int, result: _PhotoResult) -> tuple[int, dict[str, visual.Seen]]:
+        if isinstance(result.compared, str):
+            return index, {}
+        seen = visual.outcomes(result.compared)
+        missing = [offer for offer_id, offer in offers.items() if offer_id not in seen]
+        if missing:
+            more = await _compare(ds, result.prepared.image.jpeg, missing, scope)
+            if not isinstance(more, str):
+                seen.update(visual.outcomes(more))
+        return index, seen
+
+    views = await asyncio.gather(*(rest(i, r) for i, r in results))
+    measured: dict[str, dict[int, visual.Seen]] = {}
+    for index, seen in views:
+        for offer_id, one in seen.items():
+            measured.setdefault(offer_id, {})[index] = one
+    compared = [r.compared for _i, r in results if not isinstance(r.compared, str)]
+    return measured, visual.pairs_of(compared)
 
 
 def _check_photo_count(count: int) -> None:
@@ -222,23 +301,40 @@ async def verify_by_images(
     required = verification.required_photos(
         mode, request.min_photos, len(request.photos), len(succeeded)
     )
-    sightings: dict[str, list[verification.Sighting]] = {}
     offers: dict[str, common_pb2.Offer] = {}
-    for index, (_prepared, found) in succeeded:
-        for offer in found.offers:
-            sightings.setdefault(offer.offer_id, []).append(
-                verification.Sighting(index, offer.similarity)
-            )
+    best_rank: dict[str, int] = {}
+    for _index, result in succeeded:
+        for offer in result.found.offers:
             offers.setdefault(offer.offer_id, offer)
-    agreements = {a.offer_id: a for a in verification.combine(sightings, required, len(succeeded))}
+            if offer.upstream_rank > 0:
+                kept = best_rank.get(offer.offer_id, offer.upstream_rank)
+                best_rank[offer.offer_id] = min(kept, offer.upstream_rank)
+    with timings.stage("compare"):
+        views, pairs = await _cross_compare(ds, succeeded, offers, scope)
+    measured = {
+        offer_id: {i: one.similarity for i, one in seen.items() if one.compared}
+        for offer_id, seen in views.items()
+    }
+    sightings: dict[str, list[verification.Sighting]] = {}
+    for index, result in succeeded:
+        for offer in result.found.offers:
+            one = views.get(offer.offer_id, {}).get(index)
+            sightings.setdefault(offer.offer_id, []).append(
+                verification.Sighting(index, one.similarity if one and one.compared else 0.0)
+            )
+    agreements = {
+        a.offer_id: a for a in verification.combine(sightings, required, len(succeeded), measured)
+    }
     combined = []
     for offer_id, agreement in agreements.items():
         offer = common_pb2.Offer()
         offer.CopyFrom(offers[offer_id])
-        offer.similarity = agreement.combined_similarity
+        # Its best place in any photo's search: the upstream's order, across the photos.
+        offer.upstream_rank = best_rank.get(offer_id, 0)
+        _set_combined_view(offer, views.get(offer_id, {}), agreement.combined_similarity)
         combined.append(offer)
     with timings.stage("ranking"):
-        ranked = await ds.rank(_rank_request(combined, request.options), scope)
+        ranked = await ds.rank(_rank_request(combined, request.options, pairs), scope)
     response = search_pb2.VerifyByImagesResponse(
         groups=ranked.groups,
         analysis=ranked.analysis,
@@ -247,9 +343,10 @@ async def verify_by_images(
         if mode is verification.Mode.STRICT
         else search_pb2.VERIFY_MODE_CONSENSUS,
         min_photos=required,
-        quota_spent=merge_spend(*(found.quota_spent for _i, (_p, found) in succeeded)),
+        quota_spent=merge_spend(*(result.found.quota_spent for _i, result in succeeded)),
         request_id=scope.request_id,
         filter_reports=ranked.filter_reports,
+        answer=ranked.answer,
     )
     for ranked_offer in ranked.offers:
         agreement = agreements[ranked_offer.offer.offer_id]
@@ -264,6 +361,18 @@ async def verify_by_images(
         )
     response.timings.extend(timings.finish())
     return response
+
+
+def _set_combined_view(
+    offer: common_pb2.Offer, seen: Mapping[int, visual.Seen], combined: float
+) -> None:
+    """The offer's visual match over every photo: compared when any photo could be."""
+    compared = [one for one in seen.values() if one.compared]
+    if compared:
+        visual.set_seen(offer, visual.Seen(True, combined, "", compared[0].phash))
+        return
+    reasons = sorted({one.reason for one in seen.values() if one.reason})
+    visual.set_seen(offer, visual.Seen(False, 0.0, "; ".join(reasons) or "not compared"))
 
 
 async def plan_custom_order(

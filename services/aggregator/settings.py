@@ -33,5 +33,13 @@ class AggregatorSettings(ServerSettings):
     )
     # Photos of one BatchSearch stream searched at the same time.
     batch_concurrency: int = setting("{prefix}_BATCH_CONCURRENCY", 4, parse=int_range(1, 64))
+    # Longest the visual comparison (preprocess CompareImages) may take, in seconds.
+    compare_timeout_seconds: float = setting(
+        "{prefix}_COMPARE_TIMEOUT_SECONDS", 8.0, parse=float_range(0.1, 120)
+    )
+    # Last seconds of a deadline kept for ranking: a slow comparison degrades, never fails.
+    compare_reserve_seconds: float = setting(
+        "{prefix}_COMPARE_RESERVE_SECONDS", 1.0, parse=float_range(0.0, 60)
+    )
     # Most offers one PlanCustomOrder request may compare.
     max_plan_offers: int = setting("{prefix}_MAX_PLAN_OFFERS", 10, parse=int_range(1, 50))

@@ -6,6 +6,13 @@ Searching several photos of the same product is a cross-check: resellers
 reuse the factory's front photo, but only the factory's own listing tends to
 match the detail and scene photos too.
 
+Combined similarity is measured, never read from upstream (1688 sends none): each
+photo is compared with every offer any photo found (factoryfinder's own eye,
+preprocess CompareImages), and an offer's combined similarity is the mean of its
+similarity to every photo it could be compared with. An offer only one photo's
+search found still gets the other photos' opinion of its image; which photos'
+searches found it (strict / consensus) is counted as before.
+
 Confidence (documented in search.proto):
 - HIGH: found by every successful photo, combined similarity ≥ 80;
 - MEDIUM: found by at least two photos (or every photo), combined similarity ≥ 60;
@@ -70,17 +77,23 @@ def confidence_for(found_by: int, successes: int, similarity: float) -> Confiden
 
 
 def combine(
-    sightings: Mapping[str, Sequence[Sighting]], required: int, successes: int
+    sightings: Mapping[str, Sequence[Sighting]],
+    required: int,
+    successes: int,
+    measured: Mapping[str, Mapping[int, float]] | None = None,
 ) -> list[Agreement]:
-    """Offers seen by at least ``required`` photos, with their mean similarity over those
-    photos; best agreement first, ties broken by offer id so the order is stable."""
+    """Offers found by at least ``required`` photos, with their combined similarity: the mean
+    over ``measured[offer]`` (photo index → measured similarity, every photo compared with
+    it) when given, else over the photos that found it; best agreement first, ties broken by
+    offer id so the order is stable."""
     agreements = []
     for offer_id, seen in sightings.items():
         indexes = tuple(sorted({s.photo_index for s in seen}))
         if len(indexes) < required:
             continue
         best = {i: max(s.similarity for s in seen if s.photo_index == i) for i in indexes}
-        combined = sum(best.values()) / len(best)
+        scores = (measured or {}).get(offer_id) or best
+        combined = sum(scores.values()) / len(scores)
         agreements.append(
             Agreement(
                 offer_id, combined, indexes, confidence_for(len(indexes), successes, combined)

@@ -14,10 +14,13 @@ import grpc
 from factoryfinder.v1 import common_pb2, preprocess_pb2, preprocess_pb2_grpc
 
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.image_comparison import Candidate, Comparison, ImageComparer
+from services.preprocess.offer_images import FetchLimits, OfferImageFetcher
 from services.preprocess.pipeline import PreparedPhoto
 from services.preprocess.rejections import URL_FIELD, ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.url_fetch import UrlFetcher
+from services.preprocess.visual_similarity import GridComparator, UnreadableImage
 from services.preprocess.worker_pool import WorkerPool
 from shared.config import load_or_exit
 from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
@@ -68,6 +71,41 @@ def response_for(prepared: PreparedPhoto) -> preprocess_pb2.PrepareImageResponse
     )
 
 
+def comparison_response(comparison: Comparison) -> preprocess_pb2.CompareImagesResponse:
+    response = preprocess_pb2.CompareImagesResponse(method=comparison.method)
+    for outcome in comparison.outcomes:
+        response.comparisons.append(
+            preprocess_pb2.ImageComparison(
+                id=outcome.id,
+                match=common_pb2.VisualMatch(
+                    compared=outcome.compared,
+                    similarity=outcome.similarity,
+                    unavailable_reason=outcome.reason,
+                ),
+                phash=outcome.phash,
+                from_cache=outcome.from_cache,
+            )
+        )
+    for pair in comparison.pairs:
+        response.similar_pairs.append(
+            common_pb2.ImagePair(
+                first_offer_id=pair.first, second_offer_id=pair.second, similarity=pair.similarity
+            )
+        )
+    return response
+
+
+def fetch_limits(settings: PreprocessSettings) -> FetchLimits:
+    return FetchLimits(
+        hosts=tuple(settings.image_hosts),
+        max_bytes=settings.image_max_bytes,
+        timeout_s=settings.image_timeout_seconds,
+        concurrency=settings.image_fetch_concurrency,
+        cache_bytes=settings.image_cache_bytes,
+        allow_private=settings.allow_private_urls,
+    )
+
+
 def _role(photo: common_pb2.Photo) -> PhotoRole:
     role = _ROLES.get(photo.role)
     if role is None:
@@ -80,9 +118,17 @@ def _role(photo: common_pb2.Photo) -> PhotoRole:
 
 
 class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
-    def __init__(self, pool: WorkerPool, fetcher: UrlFetcher) -> None:
+    def __init__(
+        self,
+        pool: WorkerPool,
+        fetcher: UrlFetcher,
+        comparer: ImageComparer,
+        settings: PreprocessSettings,
+    ) -> None:
         self._pool = pool
         self._fetcher = fetcher
+        self._comparer = comparer
+        self._settings = settings
 
     async def _prepare(self, photo: common_pb2.Photo) -> PreparedPhoto:
         role = _role(photo)
@@ -114,11 +160,46 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
             raise rejection_error(rejected) from None
         return response_for(prepared)
 
+    async def CompareImages(
+        self,
+        request: preprocess_pb2.CompareImagesRequest,
+        context: grpc.aio.ServicerContext[
+            preprocess_pb2.CompareImagesRequest, preprocess_pb2.CompareImagesResponse
+        ],
+    ) -> preprocess_pb2.CompareImagesResponse:
+        limit = self._settings.compare_max_candidates
+        if len(request.candidates) > limit:
+            raise invalid_argument(
+                "INVALID_REQUEST",
+                f"at most {limit} candidates are compared, got {len(request.candidates)}",
+                FieldViolation("candidates", f"give at most {limit}"),
+            )
+        if not request.query_jpeg:
+            raise invalid_argument(
+                "INVALID_REQUEST",
+                "query_jpeg is empty",
+                FieldViolation("query_jpeg", "the prepared photo (PreparedImage.jpeg)"),
+            )
+        candidates = [Candidate(c.id, c.image_url) for c in request.candidates]
+        try:
+            comparison = await self._comparer.compare(request.query_jpeg, candidates)
+        except UnreadableImage as exc:
+            raise invalid_argument(
+                Reason.NOT_AN_IMAGE.value,
+                f"query_jpeg is not an image: {exc}",
+                FieldViolation("query_jpeg", "the prepared photo (PreparedImage.jpeg)"),
+            ) from None
+        return comparison_response(comparison)
+
 
 async def build(settings: PreprocessSettings) -> ServiceSpec:
     pool = WorkerPool(settings)
     fetcher = UrlFetcher(settings)
-    servicer = PreprocessServicer(pool, fetcher)
+    images = OfferImageFetcher(fetch_limits(settings))
+    comparer = ImageComparer(
+        images, GridComparator(), settings.image_max_pixels, settings.cached_descriptions
+    )
+    servicer = PreprocessServicer(pool, fetcher, comparer, settings)
 
     def register(server: grpc.aio.Server) -> None:
         preprocess_pb2_grpc.add_PreprocessServiceServicer_to_server(servicer, server)
@@ -128,6 +209,7 @@ async def build(settings: PreprocessSettings) -> ServiceSpec:
 
     async def on_stop() -> None:
         await fetcher.close()
+        await images.close()
         await pool.close()
 
     return ServiceSpec("preprocess", [SERVICE_NAME], register, on_start, on_stop)

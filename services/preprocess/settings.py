@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from shared.config import ConfigError, ServerSettings, float_range, int_range, parse_bool, setting
+from shared.config import (
+    ConfigError,
+    ServerSettings,
+    float_range,
+    int_range,
+    parse_bool,
+    parse_list,
+    setting,
+)
 
 MB = 1_000_000
 
@@ -76,6 +84,30 @@ class PreprocessSettings(ServerSettings):
     fetch_max_redirects: int = setting("{prefix}_FETCH_MAX_REDIRECTS", 3, parse=int_range(0, 10))
     # Only for the sandbox and tests: lets URLs point at loopback and private networks.
     allow_private_urls: bool = setting("{prefix}_ALLOW_PRIVATE_URLS", False, parse=parse_bool)
+
+    # --- offers' images for CompareImages (services/preprocess/offer_images.py) ---
+    # Host names, or ".suffix" for a domain and its subdomains (with ALLOW_PRIVATE_URLS,
+    # 127.0.0.1 and localhost too: the sandbox serves its images itself).
+    image_hosts: list[str] = setting(
+        "{prefix}_IMAGE_HOSTS", [".alicdn.com", ".1688.com"], parse=parse_list
+    )
+    image_max_bytes: int = setting("{prefix}_IMAGE_MAX_BYTES", 4 * MB, parse=int_range(1024))
+    image_max_pixels: int = setting("{prefix}_IMAGE_MAX_PIXELS", 40_000_000, parse=int_range(1))
+    image_timeout_seconds: float = setting(
+        "{prefix}_IMAGE_TIMEOUT_SECONDS", 3.0, parse=float_range(0.1, 60)
+    )
+    image_fetch_concurrency: int = setting(
+        "{prefix}_IMAGE_FETCH_CONCURRENCY", 16, parse=int_range(1, 256)
+    )
+    image_cache_bytes: int = setting("{prefix}_IMAGE_CACHE_BYTES", 64 * MB, parse=int_range(0))
+    # Descriptions of offer images kept by URL (about 5 KB each).
+    cached_descriptions: int = setting(
+        "{prefix}_CACHED_DESCRIPTIONS", 8192, parse=int_range(0, 1_000_000)
+    )
+    # CompareImages takes at most this many candidates (a verification compares <= 300).
+    compare_max_candidates: int = setting(
+        "{prefix}_COMPARE_MAX_CANDIDATES", 300, parse=int_range(1, 1000)
+    )
 
     def __post_init__(self) -> None:
         checks = [

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import io
+import json
+import math
 import time
 from collections.abc import AsyncIterator
 
@@ -11,10 +14,13 @@ import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
+from PIL import Image, ImageDraw
 
 from services.sandbox.admin_client import SandboxAdmin
+from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
+from tests.sandbox_truth import product_photo
 
 UPLOAD = "product.image.upload"
 
@@ -242,3 +248,91 @@ async def test_deadline_is_enforced_and_upstream_call_cancelled(
             await admin.set_faults(latency_ms=0)
     assert len(uploads) == 1
     assert uploads[0].status == 499, "the gateway hung up on the upstream when the deadline passed"
+
+
+# --- the answer: who makes the product in this photo (issue 15) ---------------------------
+
+
+def _condition_photo(condition: str, seed: int = 0) -> common_pb2.Photo:
+    truth = json.loads(sample("manifest.json"))
+    picture = product_photo(int(truth["seed"]), str(truth["product"]), 800)
+    return _photo(buyer_photo(picture, condition, seed))
+
+
+async def test_every_offer_is_compared_by_factoryfinders_own_eye(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    truth = manifest()
+    response = await stub.SearchByImage(
+        search_pb2.SearchByImageRequest(photo=_condition_photo("phone", 41)),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    offers = [r.offer for r in response.offers]
+    assert offers and all(o.visual_match.compared for o in offers), stack.logs()
+    assert all(o.similarity == o.visual_match.similarity for o in offers)
+    assert all(o.has_image_phash for o in offers)
+    assert "compare" in [t.stage for t in response.timings]
+    # The eye itself: the offer it finds most similar shows the pictured product.
+    best = max(offers, key=lambda o: o.similarity)
+    assert best.offer_id in truth.offer_ids
+    others = [o.similarity for o in offers if o.offer_id not in truth.offer_ids]
+    assert best.similarity > max(others, default=0)
+
+
+@pytest.mark.parametrize("condition", sorted(CONDITIONS))
+async def test_the_answer_names_the_factory_and_lists_its_resellers(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub, condition: str
+) -> None:
+    truth = manifest()
+    response = await stub.SearchByImage(
+        search_pb2.SearchByImageRequest(photo=_condition_photo(condition)),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    returned = {r.offer.offer_id for r in response.offers}
+    if truth.source_offer_id not in returned:
+        pytest.skip(f"the upstream did not return the source for a {condition} photo")
+    answer = response.answer
+    assert answer.found, answer.summary
+    assert answer.source_offer_id == truth.source_offer_id, answer.summary
+    assert response.offers[0].offer.offer_id == truth.source_offer_id
+    resellers = {m.offer_id for m in answer.match_set if m.role == common_pb2.MATCH_ROLE_RESELLER}
+    returned_resellers = (returned & set(truth.offer_ids)) - {truth.source_offer_id}
+    assert resellers <= set(truth.offer_ids)
+    if returned_resellers:
+        assert resellers, f"none of {sorted(returned_resellers)} listed as resellers"
+    assert answer.match_set[0].offer_id == truth.source_offer_id
+    assert answer.match_set[0].role == common_pb2.MATCH_ROLE_SOURCE
+
+
+def _not_in_catalog() -> bytes:
+    """A photo of nothing the catalog sells: a patterned ring of triangles on black."""
+    image = Image.new("RGB", (900, 900), (10, 10, 12))
+    draw = ImageDraw.Draw(image)
+    for step in range(12):
+        angle = step * 30
+        x = 450 + 300 * math.cos(math.radians(angle))
+        y = 450 + 300 * math.sin(math.radians(angle))
+        draw.polygon(
+            [(x, y - 60), (x - 52, y + 30), (x + 52, y + 30)],
+            fill=((step * 53) % 256, 255 - step * 20, (step * 97) % 256),
+        )
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+async def test_a_photo_of_something_not_in_the_catalog_gets_a_low_confidence_answer(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+) -> None:
+    response = await stub.SearchByImage(
+        search_pb2.SearchByImageRequest(photo=_photo(_not_in_catalog())),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    answer = response.answer
+    assert answer.summary, "the answer says what it found, even when it is nothing"
+    assert not answer.found or answer.confidence < 0.5, answer.summary
+    if not answer.found:
+        assert answer.source_offer_id == ""

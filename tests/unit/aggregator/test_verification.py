@@ -50,3 +50,18 @@ def test_confidence_rule() -> None:
     assert confidence_for(2, 3, 95) is Confidence.MEDIUM
     assert confidence_for(2, 3, 59.9) is Confidence.LOW
     assert confidence_for(1, 3, 99) is Confidence.LOW
+
+
+def test_combined_similarity_is_measured_over_every_compared_photo() -> None:
+    # Found upstream by photos 0 and 1 only, but photo 2 was compared with its image too.
+    sightings = {"a": [Sighting(0, 90), Sighting(1, 80)], "b": [Sighting(0, 95), Sighting(1, 91)]}
+    measured = {"a": {0: 90.0, 1: 80.0, 2: 70.0}, "b": {0: 95.0, 1: 91.0, 2: 6.0}}
+    result = combine(sightings, required=2, successes=3, measured=measured)
+    assert [(a.offer_id, a.combined_similarity) for a in result] == [("a", 80.0), ("b", 64.0)]
+    assert all(a.found_by == 2 for a in result)
+
+
+def test_an_offer_no_photo_could_compare_falls_back_to_its_sightings() -> None:
+    sightings = {"a": [Sighting(0, 0.0), Sighting(1, 0.0)]}
+    (agreement,) = combine(sightings, required=2, successes=2, measured={"a": {}})
+    assert agreement.combined_similarity == 0.0

@@ -1,0 +1,244 @@
+"""CompareImages as plain rules: fetch the offers' images, describe, compare, pair near-duplicates.
+
+Downloads run concurrently (bounded by the fetcher); the CPU work (decoding
+small, describing, comparing) runs in one worker thread per call so the event
+loop keeps serving. Descriptions are cached by image URL (a bounded LRU): the
+offers of one product come back search after search, and a verification
+compares every photo with the offers the other photos found. A candidate whose image cannot be fetched or decoded gets
+``compared=False`` and the reason; it never fails the call. Only a query photo
+that is not an image is the caller's error.
+
+Near-duplicates: two candidates whose images score at least
+``DUPLICATE_SIMILARITY`` on their whole-frame and subject views (a reseller's
+crop, colour cast, watermark or banner over the factory's photo mostly scores 72-100;
+two different products of one family rarely pass it). pHashes are returned but
+not used for pairing: measured on the sandbox catalog, a reseller's 4-12 % crop
+moves a pHash by more bits than a differently coloured product of the same
+shape (recall 6 % at 4 bits, with false pairs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from services.preprocess.offer_images import ImageUnavailable, OfferImageFetcher
+from services.preprocess.visual_similarity import (
+    Comparator,
+    Descriptor,
+    UnreadableImage,
+    decode_small,
+    image_phash,
+)
+
+DUPLICATE_SIMILARITY = 72.0
+_QUERIES_KEPT = 64
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    image_url: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one candidate compared (similarity 0-100 when ``compared``, else the reason)."""
+
+    id: str
+    compared: bool
+    similarity: float = 0.0
+    reason: str = ""
+    phash: int = 0
+    from_cache: bool = False
+
+
+@dataclass(frozen=True)
+class Pair:
+    first: str
+    second: str
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Comparison:
+    outcomes: list[Outcome]
+    pairs: list[Pair]
+    method: str
+
+
+@dataclass(frozen=True)
+class Described:
+    """What is kept of a candidate image once described (cached by URL)."""
+
+    descriptor: Descriptor
+    phash: int
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A candidate's image: its bytes, its description from the cache, or why neither."""
+
+    candidate: Candidate
+    data: bytes | None
+    reason: str
+    from_cache: bool
+    described: Described | None = None
+
+
+class DescriptorCache:
+    """Image URL → description, least recently used out, at most ``size`` entries (about
+    5 KB each). Used from the event loop only."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[str, Described] = OrderedDict()
+
+    def get(self, url: str) -> Described | None:
+        found = self._items.get(url)
+        if found is not None:
+            self._items.move_to_end(url)
+        return found
+
+    def put(self, url: str, described: Described) -> None:
+        if self._size <= 0:
+            return
+        self._items[url] = described
+        self._items.move_to_end(url)
+        while len(self._items) > self._size:
+            self._items.popitem(last=False)
+
+
+def near_duplicates(
+    comparator: Comparator, described: Sequence[tuple[str, Descriptor, int]]
+) -> list[Pair]:
+    """Pairs of (id, descriptor, phash) whose images are near-duplicates, each pair once,
+    in the order of the input."""
+    pairs = []
+    for i, (first, first_descriptor, _hash) in enumerate(described):
+        for second, second_descriptor, _other_hash in described[i + 1 :]:
+            if first == second:
+                continue
+            score = comparator.duplicate_similarity(first_descriptor, second_descriptor)
+            if score >= DUPLICATE_SIMILARITY:
+                pairs.append(Pair(first, second, score))
+    return pairs
+
+
+def _describe_one(
+    comparator: Comparator, fetched: Fetched, max_pixels: int
+) -> tuple[Outcome, Described | None]:
+    candidate = fetched.candidate
+    if fetched.described is not None:
+        described = fetched.described
+        return Outcome(candidate.id, True, phash=described.phash, from_cache=True), described
+    if fetched.data is None:
+        return Outcome(candidate.id, False, reason=fetched.reason), None
+    try:
+        image = decode_small(fetched.data, max_pixels)
+    except UnreadableImage as exc:
+        return Outcome(candidate.id, False, reason=str(exc), from_cache=fetched.from_cache), None
+    described = Described(comparator.describe(image, search_windows=False), image_phash(image))
+    return Outcome(
+        candidate.id, True, phash=described.phash, from_cache=fetched.from_cache
+    ), described
+
+
+@dataclass(frozen=True)
+class Measured:
+    comparison: Comparison
+    # Descriptions made by this call, by image URL (for the cache).
+    new: dict[str, Described]
+    query: Descriptor
+
+
+def describe_query(comparator: Comparator, query_jpeg: bytes, max_pixels: int) -> Descriptor:
+    """The buyer's photo described, windows included (UnreadableImage when it is not one)."""
+    return comparator.describe(decode_small(query_jpeg, max_pixels), search_windows=True)
+
+
+def measure(
+    comparator: Comparator,
+    query_jpeg: bytes | Descriptor,
+    fetched: Sequence[Fetched],
+    max_pixels: int,
+) -> Measured:
+    """The CPU part: every comparison and the near-duplicate pairs (raises UnreadableImage
+    when the query itself is not an image)."""
+    query = (
+        query_jpeg
+        if isinstance(query_jpeg, Descriptor)
+        else describe_query(comparator, query_jpeg, max_pixels)
+    )
+    outcomes: list[Outcome] = []
+    paired: list[tuple[str, Descriptor, int]] = []
+    new: dict[str, Described] = {}
+    for item in fetched:
+        outcome, described = _describe_one(comparator, item, max_pixels)
+        if described is not None:
+            outcome = replace(
+                outcome, similarity=comparator.similarity(query, described.descriptor)
+            )
+            paired.append((outcome.id, described.descriptor, described.phash))
+            if item.described is None and item.candidate.image_url:
+                new[item.candidate.image_url] = described
+        outcomes.append(outcome)
+    comparison = Comparison(outcomes, near_duplicates(comparator, paired), comparator.method)
+    return Measured(comparison, new, query)
+
+
+class ImageComparer:
+    """CompareImages' rules with their state: the image fetcher (bytes cache) and the
+    descriptions of images already seen (an offer that comes back costs neither a download
+    nor a description)."""
+
+    def __init__(
+        self,
+        fetcher: OfferImageFetcher,
+        comparator: Comparator,
+        max_pixels: int,
+        cached_descriptions: int,
+    ) -> None:
+        self._fetcher = fetcher
+        self._comparator = comparator
+        self._max_pixels = max_pixels
+        self._described = DescriptorCache(cached_descriptions)
+        # A verification compares each photo twice (its own offers, then the other photos'):
+        # the second time the photo's description is reused.
+        self._queries: OrderedDict[bytes, Descriptor] = OrderedDict()
+
+    @property
+    def method(self) -> str:
+        return self._comparator.method
+
+    async def compare(self, query_jpeg: bytes, candidates: Sequence[Candidate]) -> Comparison:
+        """Fetch every candidate's image (concurrently, cached), then measure in a worker
+        thread so the event loop keeps serving."""
+        fetched = await asyncio.gather(*(self._fetch(c) for c in candidates))
+        key = hashlib.sha256(query_jpeg).digest()
+        query: bytes | Descriptor = self._queries.get(key) or query_jpeg
+        measured = await asyncio.to_thread(
+            measure, self._comparator, query, fetched, self._max_pixels
+        )
+        for url, described in measured.new.items():
+            self._described.put(url, described)
+        self._queries[key] = measured.query
+        self._queries.move_to_end(key)
+        while len(self._queries) > _QUERIES_KEPT:
+            self._queries.popitem(last=False)
+        return measured.comparison
+
+    async def _fetch(self, candidate: Candidate) -> Fetched:
+        if not candidate.image_url:
+            return Fetched(candidate, None, "the offer has no image", False)
+        described = self._described.get(candidate.image_url)
+        if described is not None:
+            return Fetched(candidate, None, "", True, described)
+        try:
+            data, from_cache = await self._fetcher.fetch(candidate.image_url)
+        except ImageUnavailable as exc:
+            return Fetched(candidate, None, str(exc), False)
+        return Fetched(candidate, data, "", from_cache)

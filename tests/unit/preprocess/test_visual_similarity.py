@@ -1,0 +1,171 @@
+"""The comparator's robustness, as values: the same product under a reseller's edit or a
+buyer's condition scores above a different product of the same family."""
+
+from __future__ import annotations
+
+import io
+import random
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageOps
+
+from services.preprocess.image_comparison import DUPLICATE_SIMILARITY, near_duplicates
+from services.preprocess.visual_similarity import (
+    Descriptor,
+    GridComparator,
+    UnreadableImage,
+    decode_small,
+    image_phash,
+    to_percent,
+)
+from services.sandbox.drawing import PhotoSpec, render_image
+from tests.buyer_photos import CONDITIONS, buyer_photo
+
+COMPARATOR = GridComparator()
+
+
+def _spec(**changes: object) -> PhotoSpec:
+    base = {
+        "shape": "tshirt",
+        "a": 0.4,
+        "b": 0.6,
+        "main": (200, 40, 50),
+        "accent": (240, 230, 90),
+        "pattern": "stripes",
+        "period": 0.12,
+        "angle": 0.3,
+        "cx": 0.5,
+        "cy": 0.5,
+        "scale": 0.75,
+        "tilt": 0.1,
+        "scene": "white",
+        "backdrop": (230, 225, 220),
+        "texture_seed": 7,
+    }
+    base.update(changes)
+    return PhotoSpec(**base)  # type: ignore[arg-type]
+
+
+PRODUCT = render_image(_spec(), 800)
+# The same family in another colour and print: what an image search puts beside it.
+OTHERS = [
+    render_image(_spec(main=(40, 60, 190), accent=(250, 250, 250), pattern="solid"), 800),
+    render_image(_spec(main=(30, 140, 60), pattern="dots", texture_seed=9), 800),
+    render_image(_spec(shape="hoodie", main=(90, 90, 95), pattern="checks"), 800),
+]
+
+
+def _jpeg(image: Image.Image, quality: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+def _offer(image: Image.Image, quality: int = 90) -> Descriptor:
+    """An offer's image as CompareImages sees it: a 256 px JPEG decoded small."""
+    small = image.resize((256, 256), Image.Resampling.LANCZOS)
+    return COMPARATOR.describe(decode_small(_jpeg(small, quality), 10**8), search_windows=False)
+
+
+def _query(data: bytes) -> Descriptor:
+    with Image.open(io.BytesIO(data)) as opened:
+        upright = ImageOps.exif_transpose(opened)
+        if upright.mode in ("RGBA", "LA"):
+            flat = Image.new("RGB", upright.size, (255, 255, 255))
+            flat.paste(upright, mask=upright.getchannel("A"))
+            upright = flat
+        return COMPARATOR.describe(
+            decode_small(_jpeg(upright.convert("RGB")), 10**9), search_windows=True
+        )
+
+
+def _reseller(image: Image.Image, edit: str) -> Image.Image:
+    """One reseller edit of the factory photo."""
+    side = image.width
+    if edit == "crop":
+        return image.crop((side * 0.08, side * 0.05, side * 0.97, side * 0.94)).resize(image.size)
+    if edit == "watermark":
+        marked = image.copy()
+        ImageDraw.Draw(marked).text((side * 0.3, side * 0.4), "HOT SALE", fill=(255, 255, 255))
+        ImageDraw.Draw(marked).rectangle((0, side * 0.88, side, side), fill=(200, 20, 20))
+        return marked
+    if edit == "colour":
+        pixels = np.asarray(image, dtype=np.float32) * np.array([1.08, 0.93, 1.05])
+        return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if edit == "padding":
+        padded = Image.new("RGB", (side, round(side * 1.3)), (255, 255, 255))
+        padded.paste(image, (0, round(side * 0.15)))
+        return padded
+    if edit == "reencode":
+        return Image.open(io.BytesIO(_jpeg(image, quality=45))).convert("RGB")
+    raise AssertionError(edit)
+
+
+def test_an_image_is_fully_similar_to_itself() -> None:
+    offer = _offer(PRODUCT)
+    assert COMPARATOR.similarity(offer, offer) == 100.0
+    assert COMPARATOR.duplicate_similarity(offer, offer) == 100.0
+
+
+def test_the_mapping_from_cosine_is_clamped_and_linear() -> None:
+    assert to_percent(1.0) == 100.0
+    assert to_percent(0.0) == 0.0
+    assert to_percent(-1.0) == 0.0
+    assert 0 < to_percent(0.8) < 100
+    assert to_percent(0.775) == 25.0  # halfway up the cosines: a quarter of the scale
+
+
+@pytest.mark.parametrize("edit", ["crop", "watermark", "colour", "padding", "reencode"])
+def test_a_resellers_edit_is_a_near_duplicate_of_the_factory_photo(edit: str) -> None:
+    factory = _offer(PRODUCT)
+    copy = _offer(_reseller(PRODUCT, edit), quality=70)
+    same = COMPARATOR.duplicate_similarity(factory, copy)
+    assert same >= DUPLICATE_SIMILARITY
+    for other in OTHERS:
+        assert COMPARATOR.duplicate_similarity(factory, _offer(other)) < same
+
+
+@pytest.mark.parametrize("condition", sorted(CONDITIONS))
+def test_a_buyers_photo_scores_its_product_above_other_products(condition: str) -> None:
+    query = _query(buyer_photo(PRODUCT, condition, seed=3))
+    own = COMPARATOR.similarity(query, _offer(PRODUCT))
+    resold = COMPARATOR.similarity(query, _offer(_reseller(PRODUCT, "watermark"), quality=70))
+    others = [COMPARATOR.similarity(query, _offer(other)) for other in OTHERS]
+    assert own > max(others) + 5, (own, others)
+    assert resold > max(others), (resold, others)
+
+
+def test_near_duplicates_pair_the_copies_and_leave_other_products_out() -> None:
+    described = [
+        ("factory", _offer(PRODUCT), image_phash(PRODUCT)),
+        ("reseller", _offer(_reseller(PRODUCT, "crop"), 70), image_phash(PRODUCT)),
+        ("other", _offer(OTHERS[0]), image_phash(OTHERS[0])),
+    ]
+    pairs = near_duplicates(COMPARATOR, described)
+    assert [(p.first, p.second) for p in pairs] == [("factory", "reseller")]
+    assert pairs[0].similarity >= DUPLICATE_SIMILARITY
+
+
+def test_decoding_refuses_what_is_not_an_image_and_too_many_pixels() -> None:
+    with pytest.raises(UnreadableImage):
+        decode_small(b"<html>not an image</html>", 10**8)
+    with pytest.raises(UnreadableImage, match="pixels"):
+        decode_small(_jpeg(Image.new("RGB", (400, 400))), 100_000)
+
+
+def test_transparent_images_are_compared_on_white() -> None:
+    rgba = PRODUCT.convert("RGBA")
+    rgba.putalpha(255)
+    buffer = io.BytesIO()
+    rgba.save(buffer, "PNG")
+    decoded = decode_small(buffer.getvalue(), 10**8)
+    assert decoded.mode == "RGB"
+    assert max(decoded.size) <= 160
+
+
+def test_describing_is_deterministic() -> None:
+    rng = random.Random(1)
+    image = OTHERS[rng.randrange(len(OTHERS))]
+    first, second = _offer(image), _offer(image)
+    assert np.array_equal(first.views, second.views)
