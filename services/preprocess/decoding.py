@@ -244,20 +244,35 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
 
 
 # Chunks that may carry EXIF or XMP (Pillow reads those after the pixels only by decoding).
-_METADATA_CHUNKS = (b"eXIf", b"tEXt", b"zTXt", b"iTXt")
+_METADATA_CHUNKS = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}
+
+
+def _chunks_after_pixels(data: bytes) -> set[bytes] | None:
+    """The chunk types that follow a PNG's first IDAT, walked by their lengths (a search of the
+    bytes took 25 ms on a 2000x2000 cut-out); None when the lengths do not lead to IEND."""
+    offset, seen_pixels = 8, False
+    after: set[bytes] = set()
+    while offset + 8 <= len(data):
+        kind = data[offset + 4 : offset + 8]
+        if kind == b"IEND":
+            return after
+        if kind == b"IDAT":
+            seen_pixels = True
+        elif seen_pixels:
+            after.add(kind)
+        offset += 12 + int.from_bytes(data[offset : offset + 4], "big")
+    return None
 
 
 def _plain_png(image: Image.Image, data: bytes) -> bool:
     """An 8-bit L, LA, RGB or RGBA PNG without a colour key and with no metadata chunk after
     its pixels: libvips decodes it to exactly what Pillow would, faster, and the header has
-    every tag already. (A chunk name found by chance inside the pixel data only means Pillow.)"""
+    every tag already."""
     if image.mode not in ("L", "LA", "RGB", "RGBA") or "transparency" in image.info:
         return False
     bit_depth = data[24] if len(data) > 24 else 0  # IHDR: 8-byte signature, length, type, w, h
-    pixels_start = data.find(b"IDAT")
-    if bit_depth != 8 or pixels_start < 0:
-        return False
-    return not any(data.find(chunk, pixels_start) >= 0 for chunk in _METADATA_CHUNKS)
+    after = _chunks_after_pixels(data)
+    return bit_depth == 8 and after is not None and not after & _METADATA_CHUNKS
 
 
 def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
