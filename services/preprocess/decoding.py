@@ -276,7 +276,7 @@ def _plain_png(image: Image.Image, data: bytes) -> bool:
 
 
 def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
-    """A plain PNG's pixels: an array for L and RGB, a Pillow image (to flatten) with alpha;
+    """A plain PNG's pixels as an array (L, LA, RGB or RGBA: height x width x bands, but 2-D for L);
     None when libvips reads the file differently from Pillow's header (Pillow decodes it)."""
     mode = source.image.mode
     decoded = pyvips.Image.pngload_buffer(source.data, fail_on="truncated")
@@ -285,8 +285,6 @@ def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
         return None
     memory = decoded.write_to_memory()
     pixels: npt.NDArray[np.uint8] = np.ndarray((height, width, bands), np.uint8, memory)
-    if mode in ("LA", "RGBA"):
-        return Image.fromarray(pixels, mode)
     return pixels[:, :, 0] if mode == "L" else pixels
 
 
@@ -321,8 +319,8 @@ def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Pixels | No
 def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Pixels:
     """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``.
 
-    Plain JPEGs come back as libjpeg-turbo's array (L or RGB), plain opaque PNGs as libvips'
-    array (L or RGB), everything else as a Pillow image.
+    Plain JPEGs come back as libjpeg-turbo's array (L or RGB), plain PNGs as libvips' array
+    (L, LA, RGB or RGBA), everything else as a Pillow image.
     """
     image = source.image
     if source.format == "JPEG":

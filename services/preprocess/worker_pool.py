@@ -175,6 +175,12 @@ def _recycling_worker(
 class _RecyclingExecutor(ProcessPoolExecutor):
     """A process pool whose workers run :func:`_recycling_worker`."""
 
+    def _adjust_process_count(self) -> None:
+        # The standard library replaces a retired worker only when no other is idle (on the
+        # next submission); a pool that serves bursts wants its full size back at once.
+        while len(self._processes) < getattr(self, "_max_workers"):  # noqa: B009 (not in the stub)
+            self._spawn_process()
+
     def _spawn_process(self) -> None:
         process = _CONTEXT.Process(
             target=_recycling_worker,
