@@ -21,6 +21,16 @@ Plain 8-bit PNGs (L, LA, RGB, RGBA) are decoded by libvips (libspng): about
 90 ms instead of Pillow's 140 for a 2000x2000 RGBA cut-out. Palette, 16-bit
 and colour-key PNGs, and those whose EXIF follows the pixels, stay with Pillow,
 whose conversions and metadata reading the rest of the pipeline relies on.
+
+WebP is decoded whole by Pillow. libwebp can decode scaled down (libvips'
+``webpload scale=``), but measured on a 4000x3000 q90 WebP to 1200x900 its
+rescaler is a poor low-pass: like for like against a full decode and LANCZOS
+(both through the same q90 encode; the full decode with our libvips LANCZOS
+gives 41.5 dB) it gives 34.7 dB with the JPEG path's 1.25x margin, 35.8 at
+1.5x, 37.6 at 2x and 38.4 only at 2.5x, where the time saved is gone (the
+scaled decode saved about 30 % at 1.25x). Other full decoders measured on the
+bench's 1000x1000 WebP: imagecodecs' ``webp_decode`` 16.4 ms against Pillow's
+18.4 (libvips 29.5): not worth a new dependency.
 """
 
 from __future__ import annotations
@@ -39,7 +49,10 @@ import simplejpeg
 from PIL import Image
 
 from services.preprocess.colour_management import undo_assumed_adobe_inversion
+from services.preprocess.declared_size import declared
 from services.preprocess.format_sniffing import PILLOW_FORMATS, sniff_format
+from services.preprocess.geometry import plan_geometry
+from services.preprocess.memory_budget import WEBP_PER_PIXEL, decode_bytes, too_costly
 from services.preprocess.orientation import read_orientation, to_stored
 from services.preprocess.pixel_modes import to_working_mode
 from services.preprocess.rejections import ImageRejected, Reason, reject
@@ -50,6 +63,8 @@ pillow_heif.register_heif_opener()
 
 _DCT_MARGIN = 1.25
 _TRUNCATION_HINTS = ("truncated", "end of file", "premature end", "unexpected end", "eof")
+# What decoders say when an allocation fails (RLIMIT_AS reached, or a lying header).
+_MEMORY_HINTS = ("out of memory", "cannot allocate", "memory allocation", "not enough memory")
 _UNSUPPORTED_HINTS = ("not supported", "unsupported", "no decoding plugin", "unknown compression")
 _SEVERAL_IMAGES_WARNING = {
     "GIF": "first frame of an animation used",
@@ -110,6 +125,10 @@ def _missing_end(data: bytes, fmt: str) -> bool:
 
 def _classify(exc: BaseException, data: bytes, fmt: str) -> ImageRejected:
     text = f"{type(exc).__name__}: {exc}".lower()
+    if any(hint in text for hint in _MEMORY_HINTS):
+        return reject(
+            Reason.IMAGE_TOO_MANY_PIXELS, f"not enough memory to decode the {fmt} ({exc})"
+        )
     if isinstance(exc, EOFError) or any(hint in text for hint in _TRUNCATION_HINTS):
         return reject(Reason.IMAGE_TRUNCATED, f"the {fmt} data ends early ({exc})")
     if any(hint in text for hint in _UNSUPPORTED_HINTS):
@@ -140,8 +159,8 @@ def _decoder_errors(data: bytes, fmt: str) -> Iterator[None]:
         raise _classify(exc, data, fmt) from exc
 
 
-def _check_limits(image: Image.Image, data: bytes, fmt: str, settings: PreprocessSettings) -> None:
-    width, height = image.size
+def _check_pixels(size: tuple[int, int], fmt: str, settings: PreprocessSettings) -> None:
+    width, height = size
     if width < 1 or height < 1:
         raise reject(Reason.IMAGE_CORRUPT, f"the {fmt} header declares a {width}x{height} image")
     if width * height > settings.max_pixels:
@@ -149,6 +168,53 @@ def _check_limits(image: Image.Image, data: bytes, fmt: str, settings: Preproces
             Reason.IMAGE_TOO_MANY_PIXELS,
             f"{width}x{height} is {width * height} pixels; at most {settings.max_pixels} are accepted",
         )
+
+
+def _check_declared(data: bytes, fmt: str, settings: PreprocessSettings) -> None:
+    """Limits on what a PNG, GIF or WebP header declares, checked before Pillow opens it."""
+    canvas = declared(data, fmt)
+    if canvas is None:
+        return
+    size = (canvas.width, canvas.height)
+    _check_pixels(size, fmt, settings)
+    if canvas.frame_pixels > settings.max_pixels:
+        raise reject(
+            Reason.IMAGE_TOO_MANY_PIXELS,
+            f"{canvas.frames} frames of {size[0]}x{size[1]} are {canvas.frame_pixels} pixels;"
+            f" at most {settings.max_pixels} are accepted",
+        )
+    if fmt == "WEBP":  # opening one allocates its canvas already
+        rejected = too_costly(canvas.pixels * WEBP_PER_PIXEL, size, settings.worker_memory_mb)
+        if rejected is not None:
+            raise rejected
+
+
+def _decode_size(
+    image: Image.Image, fmt: str, orientation: int, settings: PreprocessSettings
+) -> tuple[int, int]:
+    """The size the pixels will be decoded at (JPEG: the DCT scale the output needs)."""
+    if fmt != "JPEG":
+        return image.size
+    plan = plan_geometry(
+        to_stored(image.size, orientation),
+        long_side_max=settings.long_side_max,
+        short_side_min=settings.short_side_min,
+        min_side_floor=settings.min_side_floor,
+    )
+    return dct_scaled_size(image.size, to_stored(plan.content, orientation))
+
+
+def _check_memory(source: SourcePhoto, settings: PreprocessSettings) -> None:
+    image = source.image
+    size = _decode_size(image, source.format, source.orientation, settings)
+    needed = decode_bytes(source.format, image, size, plain_png=source.plain_png)
+    rejected = too_costly(needed, image.size, settings.worker_memory_mb)
+    if rejected is not None:
+        raise rejected
+
+
+def _check_limits(image: Image.Image, data: bytes, fmt: str, settings: PreprocessSettings) -> None:
+    _check_pixels(image.size, fmt, settings)
     # Only progressive JPEGs decode scan after scan; sequential ones have one scan per component.
     progressive = fmt == "JPEG" and image.info.get("progressive")
     if progressive and data.count(b"\xff\xda") > settings.max_jpeg_scans:
@@ -163,6 +229,7 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
             f"the photo is {len(data)} bytes; at most {settings.max_input_bytes} are accepted",
         )
     fmt = sniff_format(data)
+    _check_declared(data, fmt, settings)
     # Pillow checks inside open() too, but only raises above twice its limit; ours is exact.
     Image.MAX_IMAGE_PIXELS = settings.max_pixels
     with _decoder_errors(data, fmt):
@@ -170,35 +237,56 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
         _check_limits(image, data, fmt, settings)
         several = fmt in _SEVERAL_IMAGES_WARNING and getattr(image, "is_animated", False)
         plain_png = fmt == "PNG" and _plain_png(image, data)
-        if fmt != "JPEG" and not plain_png:
-            # PNG may keep its EXIF after the pixels; decoding first lets it be read.
-            image.load()
     source = SourcePhoto(data=data, format=fmt, image=image, orientation=1, plain_png=plain_png)
     if several:
         source.warnings.append(_SEVERAL_IMAGES_WARNING[fmt])
-    source.orientation = read_orientation(image, source.warnings, header_only=plain_png)
+    # Only JPEG's orientation is needed to plan its decode; the others' may follow the pixels.
+    if fmt == "JPEG":
+        source.orientation = read_orientation(image, source.warnings)
+    _check_memory(source, settings)
+    if fmt != "JPEG":
+        with _decoder_errors(data, fmt):
+            if not plain_png:
+                # PNG may keep its EXIF after the pixels; decoding first lets it be read.
+                image.load()
+        source.orientation = read_orientation(image, source.warnings, header_only=plain_png)
     return source
 
 
 # Chunks that may carry EXIF or XMP (Pillow reads those after the pixels only by decoding).
-_METADATA_CHUNKS = (b"eXIf", b"tEXt", b"zTXt", b"iTXt")
+_METADATA_CHUNKS = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}
+
+
+def _chunks_after_pixels(data: bytes) -> set[bytes] | None:
+    """The chunk types that follow a PNG's first IDAT, walked by their lengths (a search of the
+    bytes took 25 ms on a 2000x2000 cut-out); None when the lengths do not lead to IEND."""
+    offset, seen_pixels = 8, False
+    after: set[bytes] = set()
+    while offset + 8 <= len(data):
+        kind = data[offset + 4 : offset + 8]
+        if kind == b"IEND":
+            return after
+        if kind == b"IDAT":
+            seen_pixels = True
+        elif seen_pixels:
+            after.add(kind)
+        offset += 12 + int.from_bytes(data[offset : offset + 4], "big")
+    return None
 
 
 def _plain_png(image: Image.Image, data: bytes) -> bool:
     """An 8-bit L, LA, RGB or RGBA PNG without a colour key and with no metadata chunk after
     its pixels: libvips decodes it to exactly what Pillow would, faster, and the header has
-    every tag already. (A chunk name found by chance inside the pixel data only means Pillow.)"""
+    every tag already."""
     if image.mode not in ("L", "LA", "RGB", "RGBA") or "transparency" in image.info:
         return False
     bit_depth = data[24] if len(data) > 24 else 0  # IHDR: 8-byte signature, length, type, w, h
-    pixels_start = data.find(b"IDAT")
-    if bit_depth != 8 or pixels_start < 0:
-        return False
-    return not any(data.find(chunk, pixels_start) >= 0 for chunk in _METADATA_CHUNKS)
+    after = _chunks_after_pixels(data)
+    return bit_depth == 8 and after is not None and not after & _METADATA_CHUNKS
 
 
 def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
-    """A plain PNG's pixels: an array for L and RGB, a Pillow image (to flatten) with alpha;
+    """A plain PNG's pixels as an array (L, LA, RGB or RGBA: height x width x bands, but 2-D for L);
     None when libvips reads the file differently from Pillow's header (Pillow decodes it)."""
     mode = source.image.mode
     decoded = pyvips.Image.pngload_buffer(source.data, fail_on="truncated")
@@ -207,8 +295,6 @@ def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
         return None
     memory = decoded.write_to_memory()
     pixels: npt.NDArray[np.uint8] = np.ndarray((height, width, bands), np.uint8, memory)
-    if mode in ("LA", "RGBA"):
-        return Image.fromarray(pixels, mode)
     return pixels[:, :, 0] if mode == "L" else pixels
 
 
@@ -243,8 +329,8 @@ def _decode_turbojpeg(source: SourcePhoto, size: tuple[int, int]) -> Pixels | No
 def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Pixels:
     """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``.
 
-    Plain JPEGs come back as libjpeg-turbo's array (L or RGB), plain opaque PNGs as libvips'
-    array (L or RGB), everything else as a Pillow image.
+    Plain JPEGs come back as libjpeg-turbo's array (L or RGB), plain PNGs as libvips' array
+    (L, LA, RGB or RGBA), everything else as a Pillow image.
     """
     image = source.image
     if source.format == "JPEG":

@@ -18,7 +18,7 @@ from services.preprocess.colour_management import to_srgb
 from services.preprocess.decoding import SourcePhoto, decode_pixels, open_photo
 from services.preprocess.encoding import encode_within_budget
 from services.preprocess.enhancement import PhotoRole, enhance
-from services.preprocess.flatten import flatten_onto_white, has_alpha
+from services.preprocess.flatten import flatten_array_onto_white, flatten_onto_white, has_alpha
 from services.preprocess.geometry import GeometryPlan, pad_onto_white, plan_geometry
 from services.preprocess.orientation import apply_orientation, to_stored
 from services.preprocess.resampling import resize_lanczos, size_of
@@ -61,6 +61,9 @@ def _upright_content(
         )
     if isinstance(pixels, Image.Image) and has_alpha(pixels):
         pixels, step = flatten_onto_white(pixels)
+        steps.append(step)
+    elif not isinstance(pixels, Image.Image) and pixels.ndim == 3 and pixels.shape[2] in (2, 4):
+        pixels, step = flatten_array_onto_white(pixels)
         steps.append(step)
     image = resize_lanczos(pixels, stored_target)
     if plan.content != source.upright_size:

@@ -72,6 +72,10 @@ class PreprocessSettings(ServerSettings):
     workers: int = setting("{prefix}_WORKERS", 0, parse=int_range(0, 256))
     # CPU seconds one photo may use before its worker is killed (a hang inside a decoder).
     task_cpu_seconds: int = setting("{prefix}_TASK_CPU_SECONDS", 30, parse=int_range(1, 3600))
+    # Memory one worker may use above its idle size (RLIMIT_AS); photos estimated to need more
+    # are refused unread, and a worker still holding more than half of it after a photo is
+    # replaced. 2 workers x (idle ~90 + 320) + the service stay under 1 GiB.
+    worker_memory_mb: int = setting("{prefix}_WORKER_MEMORY_MB", 320, parse=int_range(64, 1 << 20))
 
     # --- fetching a photo by URL ---
     # Largest photo (bytes) fetched for a photo given by URL.

@@ -18,7 +18,8 @@ from services.preprocess.enhancement import PhotoRole
 from services.preprocess.pipeline import prepare
 from services.preprocess.rejections import ImageRejected
 from services.preprocess.settings import PreprocessSettings
-from services.preprocess.worker_pool import WorkerPool, limit_cpu_time
+from services.preprocess.worker_pool import WorkerPool, limit_address_space, limit_cpu_time
+from tests.unit.preprocess.leaky import leak
 from tests.unit.preprocess.sample_images import encoded, photo
 
 SETTINGS = dataclasses.replace(PreprocessSettings(), workers=2)
@@ -105,3 +106,48 @@ async def test_the_cpu_limit_ends_a_runaway_worker() -> None:
                 executor, _spin_under_a_one_second_limit
             )
         assert time.monotonic() - started < 15
+
+
+def _allocate_under_a_limit(limit_mb: int, allocate_mb: int) -> str:
+    limit_address_space(limit_mb)
+    try:
+        block = bytearray(allocate_mb << 20)
+    except MemoryError:
+        return "refused"
+    return f"allocated {len(block) >> 20} MiB"
+
+
+async def test_the_address_space_limit_refuses_an_allocation_past_it() -> None:
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as executor:
+        loop = asyncio.get_running_loop()
+        small = await loop.run_in_executor(executor, _allocate_under_a_limit, 64, 32)
+        # 64 MiB of budget and 128 MiB of thread slack: 512 MiB cannot fit.
+        large = await loop.run_in_executor(executor, _allocate_under_a_limit, 64, 512)
+    assert (small, large) == ("allocated 32 MiB", "refused")
+
+
+async def test_a_worker_that_grows_past_its_share_retires_without_failing_a_call() -> None:
+    # 64 MiB: a worker retires once its RSS stays above its size at start plus 32 MiB.
+    small = WorkerPool(dataclasses.replace(SETTINGS, worker_memory_mb=64))
+    started = set(await small.start())
+    try:
+        loop = asyncio.get_running_loop()
+        leaks = [loop.run_in_executor(small._executor, leak, 48) for _ in range(2)]
+        photos = [small.run(PHOTO, PhotoRole.PRODUCT) for _ in range(4)]
+        *_, results = await asyncio.gather(asyncio.gather(*leaks), asyncio.gather(*photos))
+        assert {r.sha256 for r in results} == {prepare(PHOTO, PhotoRole.PRODUCT, SETTINGS).sha256}
+        assert small.rebuilds == 0  # replaced one by one, never a broken pool
+        pids = await _workers_after(small, 0)
+        assert len(pids) <= 2 and not started & set(pids)
+        assert (await small.run(PHOTO, PhotoRole.PRODUCT)).width == 1200
+        assert len(small.worker_pids()) == 2
+    finally:
+        await small.close()
+
+
+async def test_a_worker_within_its_share_keeps_working(pool: WorkerPool) -> None:
+    started = set(pool.worker_pids())
+    for _ in range(3):
+        await pool.run(PHOTO, PhotoRole.PRODUCT)
+    assert set(pool.worker_pids()) == started
