@@ -44,13 +44,14 @@ class RankingSettings(ServerSettings):
     # Years on 1688 that make a manufacturer "long-standing" when choosing a group's source.
     long_standing_years: int = setting("{prefix}_LONG_STANDING_YEARS", 3, parse=int_range(0, 50))
 
-    # The match set (match_set.py): the best measured similarity that can be the pictured
-    # product at all, how far it must stand above the page's median, the similarity that is
-    # a match on its own, and how close to the best a member must be whatever the spread.
-    # Tune them with the quality benchmark when the visual comparison changes.
+    # The match set (match_set.py); tune these with the quality benchmark when the eye changes.
+    # Lowest best similarity (0-100) that can be the pictured product at all.
     match_plausible: float = setting("{prefix}_MATCH_PLAUSIBLE", 50.0, parse=float_range(0, 100))
+    # Points the best similarity must stand above the page's median to be a clear match.
     match_stand_out: float = setting("{prefix}_MATCH_STAND_OUT", 15.0, parse=float_range(0, 100))
+    # Similarity that is a clear match on its own, whatever the rest of the page.
     match_sure: float = setting("{prefix}_MATCH_SURE", 85.0, parse=float_range(0, 100))
+    # Points below the best within which an offer is a member whatever the spread.
     match_near_best: float = setting("{prefix}_MATCH_NEAR_BEST", 10.0, parse=float_range(0, 100))
 
     def grouping_rules(self) -> GroupingRules:
