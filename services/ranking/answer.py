@@ -1,6 +1,17 @@
 """The answer: which offer of the match set is the pictured product's source, and how sure.
 
-**The source** is the member with the most maker evidence (``_maker_points``):
+**The source** is the member with the most points (``_maker_points``). What a buyer can
+check weighs most: resellers copy the factory's photo and edit it (crop, watermark,
+padding, colour), and the copy drifts from the product, so
+
+- the photo's closeness to the buyer's: (similarity − the best member's similarity) / 2.5,
+  so a member 10 points less similar than the closest needs 4 points of maker evidence
+  to be named instead (an image not compared counts as 10 points below the best);
+- the upstream's order among the members, -0.2 a place: 1688 tends to rank the photo
+  the others copy first, a weak hint;
+
+then the maker evidence, because sellers' own words and badges are cheap (resellers
+write 源头工厂 too, factories list under bland names):
 
 - the inferred supplier kind, scaled by its confidence: source factory 2 + 2·c,
   manufacturer 1 + 1.5·c, brand -0.5, trading company -(1 + c), unknown 0
@@ -20,8 +31,9 @@ Ties: higher similarity, then earlier upstream rank, then offer id.
 
 **Roles** of the other members: a maker kind is a MAKER; a trading company or brand is a
 RESELLER; an unknown kind is a RESELLER when its photo is a near-duplicate of the source's
-(directly or through another copy), else a SELLER. Mark-ups are over the source's compared price (ladder at the buyer's
-quantity when known, else the listed price).
+(directly or through another copy), else a SELLER. Within a role, the most points come
+first. Mark-ups are over the source's compared price (ladder at the buyer's quantity when
+known, else the listed price).
 
 **Confidence** (0 to 1) = match × source, rounded to 0.01:
 
@@ -54,7 +66,8 @@ from services.ranking.match_set import UPSTREAM, MatchRules, MatchSet
 
 _MARKUP_PLACES = Decimal("0.0001")
 _ZERO = Decimal(0)
-_ROLE_ORDER = {MatchRole.SOURCE: 0, MatchRole.MAKER: 1, MatchRole.RESELLER: 2, MatchRole.SELLER: 3}
+# A seller of unknown kind may be a maker; a reseller is known not to be one.
+_ROLE_ORDER = {MatchRole.SOURCE: 0, MatchRole.MAKER: 1, MatchRole.SELLER: 2, MatchRole.RESELLER: 3}
 _CLOSE_RUNNER_UP = 1.0
 
 
@@ -77,8 +90,17 @@ def build_answer(
         (a for a in assessed if a.offer.offer_id in match.members), key=lambda a: a.offer.offer_id
     )
     core = _core_photo(members, match)
+    best = max((a.offer.similarity for a in members if a.offer.compared), default=0.0)
+    places = {
+        a.offer.offer_id: place
+        for place, a in enumerate(
+            sorted(members, key=lambda a: _source_key(a.offer, {})[2:]), start=0
+        )
+    }
     evidence = {
-        a.offer.offer_id: _maker_points(a, members, match, prices, core, locale) for a in members
+        a.offer.offer_id: _visual_points(a.offer, best, places[a.offer.offer_id], locale)
+        + _maker_points(a, members, match, prices, core, locale)
+        for a in members
     }
     points = {offer_id: sum(e.weight for e in found) for offer_id, found in evidence.items()}
     source = min(members, key=lambda a: _source_key(a.offer, points))
@@ -104,7 +126,7 @@ def build_answer(
         members,
         key=lambda a: (
             _ROLE_ORDER[roles[a.offer.offer_id]],
-            -points[a.offer.offer_id] if roles[a.offer.offer_id] is MatchRole.MAKER else 0.0,
+            -points[a.offer.offer_id],
             *_source_key(a.offer, {})[1:],
         ),
     )
@@ -128,6 +150,39 @@ def build_answer(
     ]
     summary = _summary(locale, source, has_maker, confidence, match_set, markups, match)
     return Answer(True, source_id, confidence, match_set, chosen, summary)
+
+
+def _visual_points(offer: Offer, best: float, place: int, locale: Locale) -> list[Evidence]:
+    """How close the offer's photo is to the buyer's, against the closest member's, and its
+    place in the upstream's order among the members."""
+    gap = best - offer.similarity if offer.compared else _NOT_COMPARED_GAP
+    found = [
+        Evidence(
+            "visual_match",
+            f"{offer.similarity:.1f}" if offer.compared else "",
+            round(-gap / _SIMILARITY_PER_POINT, 2),
+            wording.say(
+                locale, "so.visual", similarity=round(offer.similarity, 1), best=round(best, 1)
+            )
+            if offer.compared
+            else wording.say(locale, "so.not_compared"),
+        )
+    ]
+    if place > 0:
+        found.append(
+            Evidence(
+                "upstream_rank",
+                str(offer.upstream_rank),
+                round(-_PLACE_POINTS * place, 2),
+                wording.say(locale, "so.upstream", place=place + 1),
+            )
+        )
+    return found
+
+
+_SIMILARITY_PER_POINT = 2.5
+_NOT_COMPARED_GAP = 10.0
+_PLACE_POINTS = 0.2
 
 
 def _maker_points(

@@ -9,7 +9,7 @@ advantage 20 (vs. the average of comparable offers: < 90 % → 20, < 95 % → 15
 Profiles (``PROFILES``):
 
 - ``default``: the seed's points, but the order is the answer's (``ranking.py``): the
-  match set first, source first, then other makers, then resellers and sellers; the other
+  match set first, source first, then other makers, then sellers, then resellers; the other
   candidates after it, the most similar to the photo first (images not compared after
   them, in 1688's order), then by total. None of the seed's components asks whether an offer IS
   the pictured product, so they only order what the answer leaves open. The

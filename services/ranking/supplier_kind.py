@@ -81,6 +81,15 @@ _TITLE_WORDS = (
     "实体工厂",
 )
 _TITLE_WEIGHT = 1.0
+# Titles of resellers: drop-shipping (一件代发) is what a trader offers, a brand's shop says
+# 官方正品 / 品牌直营. Factories write them too, so they only tip the balance as well.
+_RESELLER_TITLE_WORDS = {
+    "一件代发": _T,
+    "代发": _T,
+    "官方正品": _B,
+    "品牌直营": _B,
+    "旗舰店": _B,
+}
 
 _IDENTITIES = {
     "super_factory": (_S, 3.0),
@@ -122,6 +131,7 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
     supplier = offer.supplier
     detail = offer.detail
     title_word = _TITLE_PATTERN.search(offer.title)
+    reseller_word = _RESELLER_TITLE_PATTERN.search(offer.title)
     attribute = ""
     if detail is not None:
         attribute = next(
@@ -137,6 +147,7 @@ def infer_kind(offer: Offer, locale: Locale) -> KindInference:
         supplier.company_name,
         detail.biz_type if detail is not None else -1,
         title_word.group(0) if title_word is not None else "",
+        reseller_word.group(0) if reseller_word is not None else "",
         supplier.certifications,
         supplier.years_on_platform,
         attribute,
@@ -152,6 +163,7 @@ def _infer(
     company_name: str,
     biz_type: int,
     title_word: str,
+    reseller_word: str,
     certifications: tuple[str, ...],
     years: int,
     attribute: str,
@@ -169,6 +181,9 @@ def _infer(
         signals.append(("biz_type", str(biz_type), *_BIZ_TYPES[biz_type]))
     if title_word:
         signals.append(("title_word", title_word, _S, _TITLE_WEIGHT))
+    if reseller_word:
+        kind = _RESELLER_TITLE_WORDS[reseller_word]
+        signals.append(("title_word", reseller_word, kind, _TITLE_WEIGHT))
     certified = False
     if certifications:
         signals.extend(_certificate_signals(certifications))
@@ -201,6 +216,8 @@ _NAME_WEIGHTS = {word: (kind, weight) for word, kind, weight in _NAME_WORDS}
 # Longest first, so 电子商务 (a trader) is not read as 电子 (a line of business).
 _NAME_PATTERN = re.compile("|".join(sorted(_NAME_WEIGHTS, key=len, reverse=True)))
 _TITLE_PATTERN = re.compile("|".join(_TITLE_WORDS))
+# Longest first, so 一件代发 is read before 代发.
+_RESELLER_TITLE_PATTERN = re.compile("|".join(sorted(_RESELLER_TITLE_WORDS, key=len, reverse=True)))
 
 
 def _name_signals(company_name: str) -> tuple[_Signal, ...]:

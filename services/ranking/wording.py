@@ -195,6 +195,19 @@ _TEXT: dict[str, tuple[str, str]] = {
         "供应商类型：{kind}（置信度{confidence}）",
         "supplier kind: {kind} (confidence {confidence})",
     ),
+    "so.visual": (
+        "主图与照片相似度{similarity}%（最相似的为{best}%）：转售商转用并修改原图，越像越可能是原图",
+        "its photo is {similarity}% similar to the buyer's (the closest is {best}%): resellers"
+        " copy and edit the original, so the closest is likeliest the original",
+    ),
+    "so.not_compared": (
+        "主图未能比对：按比最相似的低10分计",
+        "its photo could not be compared: counted as 10 points below the closest",
+    ),
+    "so.upstream": (
+        "在1688的排序中列同款第{place}位",
+        "1688 lists it no. {place} among the offers of this product",
+    ),
     "so.custom": ("接受定制：生产方常见，转售商少见", "takes custom orders: what a maker offers"),
     "so.to_sample": ("支持来样加工", "makes to the buyer's sample"),
     "so.original": (

@@ -225,7 +225,7 @@ def test_the_answer_on_the_wire_names_the_source_supplier() -> None:
         ("2", common_pb2.MATCH_ROLE_RESELLER),
     ]
     assert round(answer.match_set[1].markup_over_source, 4) == round(25 / 19.9 - 1, 4)
-    assert answer.source_evidence[0].signal == "supplier_kind"
+    assert [e.signal for e in answer.source_evidence][:2] == ["visual_match", "supplier_kind"]
 
 
 def test_the_details_attributes_and_offer_identities_are_read() -> None:
