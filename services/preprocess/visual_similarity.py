@@ -60,8 +60,14 @@ framing the subject twice (phone shots: 20/24 → 24/24) and keeping the border
 colour only where the border is mostly one colour (close crops) mattered more
 than the blocks' weights (three weightings within one case of each other).
 
-Near-duplicates among offers (a reseller reusing the factory photo) use the
-same similarity restricted to the whole-frame and subject views, both ways.
+Near-duplicates among offers (a reseller reusing the factory photo) compare
+view for view (frame with frame, subject with subject, centre with centre) and
+take the best: a copy matches its original in the same framing, while two
+products of one family would need a different framing of each to look alike.
+Measured on the sandbox (339 same-product and 4411 different-product pairs
+among search results): at ``DUPLICATE_SIMILARITY`` = 72, 72 % of the copies
+are paired and 14 pairs of different products (0.3 %); any framing against any
+other paired 73 % with 16 false, the frame and subjects alone 67 % with 15.
 """
 
 from __future__ import annotations
@@ -88,9 +94,9 @@ METHOD = (
 WORK_SIDE = 128
 VIEW_SIDE = 32
 FLOOR = 0.55
-# Views every description has: frame, subject, the subject inside it, its centre at 70 %,
-# 50 %; the first three are the ones near-duplicate detection compares.
-CORE_VIEWS = 3
+# Views every description has, in this order: frame, subject, the subject inside it, its
+# centre at 70 %, 50 % (the buyer's photo adds windows after them).
+CORE_VIEWS = 5
 _SUBJECT_ZOOMS = (0.7, 0.5)
 # The buyer's photo is also searched by windows: (scale of the frame, positions per side).
 _WINDOWS = ((0.8, 2), (0.62, 3), (0.45, 3))
@@ -111,7 +117,7 @@ class UnreadableImage(ValueError):
 @dataclass(frozen=True)
 class Descriptor:
     """What the comparison keeps of an image: unit-length view vectors, the first ``core``
-    being the whole frame and the subject (the views near-duplicate detection uses)."""
+    the framings every description has, in the same order."""
 
     views: Floats
     core: int
@@ -456,5 +462,6 @@ class GridComparator:
         return to_percent(float((query.views @ candidate.views.T).max()))
 
     def duplicate_similarity(self, first: Descriptor, second: Descriptor) -> float:
-        core = first.views[: first.core] @ second.views[: second.core].T
-        return to_percent(float(core.max()))
+        count = min(first.core, second.core)
+        aligned = np.einsum("ij,ij->i", first.views[:count], second.views[:count])
+        return to_percent(float(aligned.max()))

@@ -4,6 +4,7 @@ the call."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import AsyncIterator
 
@@ -64,6 +65,8 @@ async def images() -> AsyncIterator[tuple[str, dict[str, int]]]:
         hits[request.path] = hits.get(request.path, 0) + 1
         if request.path == "/moved.jpg":
             raise web.HTTPFound("http://elsewhere.example/factory.jpg")
+        if request.path == "/slow.jpg":
+            await asyncio.sleep(5)
         body = IMAGES.get(request.path)
         if body is None:
             raise web.HTTPNotFound()
@@ -93,7 +96,9 @@ async def _channel(**overrides: object) -> AsyncIterator[grpc.aio.Channel]:
 
 @pytest.fixture
 async def sandbox_channel() -> AsyncIterator[grpc.aio.Channel]:
-    async for channel in _channel(allow_private_urls=True):
+    async for channel in _channel(
+        allow_private_urls=True, image_timeout_seconds=0.5, compare_max_candidates=8
+    ):
         yield channel
 
 
@@ -184,3 +189,26 @@ async def test_a_query_that_is_not_an_image_is_the_callers_error(
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await Stub(sandbox_channel).CompareImages(request, timeout=30)
     assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+async def test_a_slow_image_is_given_up_within_the_time_cap(
+    sandbox_channel: grpc.aio.Channel, images: tuple[str, dict[str, int]]
+) -> None:
+    base, _hits = images
+    request = _request(base, "/factory.jpg", "/slow.jpg")
+    reply = await Stub(sandbox_channel).CompareImages(request, timeout=4)
+    by_id = {c.id: c.match for c in reply.comparisons}
+    assert by_id["factory"].compared
+    assert not by_id["slow"].compared
+    assert "not fetched within 0.5 s" in by_id["slow"].unavailable_reason
+
+
+async def test_more_candidates_than_allowed_are_refused(
+    sandbox_channel: grpc.aio.Channel, images: tuple[str, dict[str, int]]
+) -> None:
+    base, _hits = images
+    request = _request(base, *(["/factory.jpg"] * 9))
+    with pytest.raises(grpc.aio.AioRpcError) as failed:
+        await Stub(sandbox_channel).CompareImages(request, timeout=30)
+    assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "at most 8" in (failed.value.details() or "")

@@ -13,7 +13,9 @@ from services.aggregator import flows
 from services.aggregator.downstream import CallScope
 from shared.errors import Code, ServiceError
 
-SCOPE = CallScope("req-1", "tenant", time.monotonic() + 30)
+
+def _scope() -> CallScope:
+    return CallScope("req-1", "tenant", time.monotonic() + 30)
 
 
 def _offer(offer_id: str) -> common_pb2.Offer:
@@ -101,7 +103,7 @@ async def test_a_search_is_compared_by_the_eye_and_answers_with_rankings_answer(
     request = search_pb2.SearchByImageRequest(
         photo=_photo(0), options=search_pb2.SearchOptions(keyword="纯棉")
     )
-    response = await flows.search_by_image(ds, request, SCOPE)  # type: ignore[arg-type]
+    response = await flows.search_by_image(ds, request, _scope())  # type: ignore[arg-type]
     assert ds.searched[0].keyword == "纯棉"
     assert ds.searched[0].subject.left == pytest.approx(0.2)
     assert ds.compared == [(b"photo0", ["a", "b", "c"])]
@@ -118,7 +120,7 @@ async def test_a_failed_comparison_degrades_the_search_instead_of_failing_it() -
     ds = StandIn([["a", "b"]], {})
     ds.compare_fails = True
     request = search_pb2.SearchByImageRequest(photo=_photo(0))
-    response = await flows.search_by_image(ds, request, SCOPE)  # type: ignore[arg-type]
+    response = await flows.search_by_image(ds, request, _scope())  # type: ignore[arg-type]
     assert [r.offer.offer_id for r in response.offers] == ["a", "b"]
     for offer in ds.ranked[0].offers:
         assert not offer.visual_match.compared
@@ -138,7 +140,7 @@ async def test_verification_measures_every_photo_against_every_offer_found() -> 
     }
     ds = StandIn([["a", "b"], ["a", "b", "c"], ["b", "c"]], similarity)
     request = search_pb2.VerifyByImagesRequest(photos=[_photo(0), _photo(1), _photo(2)])
-    response = await flows.verify_by_images(ds, request, SCOPE)  # type: ignore[arg-type]
+    response = await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
     second_round = {query: ids for query, ids in ds.compared[3:]}
     assert second_round == {b"photo0": ["c"], b"photo2": ["a"]}
     combined = {v.ranked.offer.offer_id: v.combined_similarity for v in response.offers}
