@@ -11,7 +11,8 @@ that is not an image is the caller's error.
 Near-duplicates: two candidates whose images score at least
 ``DUPLICATE_SIMILARITY`` on their whole-frame and subject views (a reseller's
 crop, colour cast, watermark or banner over the factory's photo mostly scores 72-100;
-two different products of one family rarely pass it). pHashes are returned but
+two different products of one family rarely pass it); each pair says which side is the
+wider photo, when one is (``crop_direction.py``). pHashes are returned but
 not used for pairing: measured on the sandbox catalog, a reseller's 4-12 % crop
 moves a pHash by more bits than a differently coloured product of the same
 shape (recall 6 % at 4 bits, with false pairs).
@@ -25,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from services.preprocess.crop_direction import MARGIN, Frame, crop_direction, frame_of
 from services.preprocess.offer_images import ImageUnavailable, OfferImageFetcher
 from services.preprocess.visual_similarity import (
     Comparator,
@@ -61,6 +63,9 @@ class Pair:
     first: str
     second: str
     similarity: float
+    # The side whose photo shows more of the scene (the other looks like a crop of it);
+    # "" when neither clearly does.
+    wider: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,7 @@ class Described:
 
     descriptor: Descriptor
     phash: int
+    frame: Frame
 
 
 @dataclass(frozen=True)
@@ -113,18 +119,20 @@ class DescriptorCache:
 
 
 def near_duplicates(
-    comparator: Comparator, described: Sequence[tuple[str, Descriptor, int]]
+    comparator: Comparator, described: Sequence[tuple[str, Described]]
 ) -> list[Pair]:
-    """Pairs of (id, descriptor, phash) whose images are near-duplicates, each pair once,
-    in the order of the input."""
+    """Pairs of (id, description) whose images are near-duplicates, each pair once, in the
+    order of the input, each saying which side is the wider photo when one is."""
     pairs = []
-    for i, (first, first_descriptor, _hash) in enumerate(described):
-        for second, second_descriptor, _other_hash in described[i + 1 :]:
+    for i, (first, one) in enumerate(described):
+        for second, other in described[i + 1 :]:
             if first == second:
                 continue
-            score = comparator.duplicate_similarity(first_descriptor, second_descriptor)
+            score = comparator.duplicate_similarity(one.descriptor, other.descriptor)
             if score >= DUPLICATE_SIMILARITY:
-                pairs.append(Pair(first, second, score))
+                direction = crop_direction(one.frame, other.frame)
+                wider = first if direction > MARGIN else second if direction < -MARGIN else ""
+                pairs.append(Pair(first, second, score, wider))
     return pairs
 
 
@@ -141,7 +149,9 @@ def _describe_one(
         image = decode_small(fetched.data, max_pixels)
     except UnreadableImage as exc:
         return Outcome(candidate.id, False, reason=str(exc), from_cache=fetched.from_cache), None
-    described = Described(comparator.describe(image, search_windows=False), image_phash(image))
+    described = Described(
+        comparator.describe(image, search_windows=False), image_phash(image), frame_of(image)
+    )
     return Outcome(
         candidate.id, True, phash=described.phash, from_cache=fetched.from_cache
     ), described
@@ -174,7 +184,7 @@ def measure(
         else describe_query(comparator, query_jpeg, max_pixels)
     )
     outcomes: list[Outcome] = []
-    paired: list[tuple[str, Descriptor, int]] = []
+    paired: list[tuple[str, Described]] = []
     new: dict[str, Described] = {}
     for item in fetched:
         outcome, described = _describe_one(comparator, item, max_pixels)
@@ -182,7 +192,7 @@ def measure(
             outcome = replace(
                 outcome, similarity=comparator.similarity(query, described.descriptor)
             )
-            paired.append((outcome.id, described.descriptor, described.phash))
+            paired.append((outcome.id, described))
             if item.described is None and item.candidate.image_url:
                 new[item.candidate.image_url] = described
         outcomes.append(outcome)

@@ -89,7 +89,10 @@ def comparison_response(comparison: Comparison) -> preprocess_pb2.CompareImagesR
     for pair in comparison.pairs:
         response.similar_pairs.append(
             common_pb2.ImagePair(
-                first_offer_id=pair.first, second_offer_id=pair.second, similarity=pair.similarity
+                first_offer_id=pair.first,
+                second_offer_id=pair.second,
+                similarity=pair.similarity,
+                wider_offer_id=pair.wider,
             )
         )
     return response

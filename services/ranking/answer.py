@@ -13,11 +13,16 @@ padding, colour), and the copy drifts from the product, so
 then the maker evidence, because sellers' own words and badges are cheap (resellers
 write 源头工厂 too, factories list under bland names):
 
-- the inferred supplier kind, scaled by its confidence: source factory 2 + 2·c,
-  manufacturer 1 + 1.5·c, brand -0.5, trading company -(1 + c), unknown 0
-  (``super_factory``, title words, bizType 2, company names when sent ... are weighed in
-  ``supplier_kind.py``);
+- how far the supplier's signals lean to a maker, × 0.5 (``KindInference.lean``: the
+  makers' signal weights minus the resellers', as ``supplier_kind.py`` weighs them:
+  ``super_factory`` 3, a factory's company name 2, 源头工厂 in the title 1, 一件代发 -1,
+  a trading company's name -2.5 ...), whatever kind they add up to: a weak lean still
+  counts;
 - customization (+0.5) and making to sample (+0.5): what a maker offers, rarely a reseller;
+- the uncropped photo, +0.75 for each close member whose photo looks like a crop of its
+  photo and -0.75 for each close member whose photo it looks like a crop of (resellers
+  crop the factory's photo a little tighter: ``ImagePair.wider_offer_id``, measured by
+  preprocess; members within 30 points of the closest count);
 - the original image, +0.75: of the near-duplicate photos in the set, the one the most
   others copy (most near-duplicate partners, then the highest sum of their similarities;
   only when one image is strictly ahead and copied at least twice);
@@ -97,8 +102,14 @@ def build_answer(
             sorted(members, key=lambda a: _source_key(a.offer, {})[2:]), start=0
         )
     }
+    near_best = {
+        a.offer.offer_id
+        for a in members
+        if a.offer.compared and a.offer.similarity >= best - _CLOSE_SIMILARITY
+    }
     evidence = {
         a.offer.offer_id: _visual_points(a.offer, best, places[a.offer.offer_id], locale)
+        + _framing_points(a.offer.offer_id, near_best, match, locale)
         + _maker_points(a, members, match, prices, core, locale)
         for a in members
     }
@@ -180,7 +191,30 @@ def _visual_points(offer: Offer, best: float, place: int, locale: Locale) -> lis
     return found
 
 
+def _framing_points(
+    offer_id: str, close: set[str], match: MatchSet, locale: Locale
+) -> list[Evidence]:
+    """Whose photo is the uncropped one among the close members' near-duplicates."""
+    if offer_id not in close:
+        return []
+    shows_more = len(match.wider_than.get(offer_id, frozenset()) & close)
+    cropped = sum(1 for other in close if offer_id in match.wider_than.get(other, frozenset()))
+    if shows_more == cropped:
+        return []
+    return [
+        Evidence(
+            "uncropped_photo",
+            f"{shows_more}/{cropped}",
+            round(_CROP_POINTS * (shows_more - cropped), 2),
+            wording.say(locale, "so.framing", wider=shows_more, narrower=cropped),
+        )
+    ]
+
+
+_CLOSE_SIMILARITY = 30.0
+_CROP_POINTS = 0.75
 _SIMILARITY_PER_POINT = 2.5
+_LEAN_POINTS = 0.5
 _NOT_COMPARED_GAP = 10.0
 _PLACE_POINTS = 0.2
 
@@ -195,12 +229,7 @@ def _maker_points(
 ) -> list[Evidence]:
     offer, kind = assessed.offer, assessed.kind
     c = kind.confidence
-    kind_points = {
-        SupplierKind.SOURCE_FACTORY: 2 + 2 * c,
-        SupplierKind.MANUFACTURER: 1 + 1.5 * c,
-        SupplierKind.BRAND: -0.5,
-        SupplierKind.TRADING_COMPANY: -(1 + c),
-    }.get(kind.kind, 0.0)
+    kind_points = _LEAN_POINTS * kind.lean
     name = wording.kind_name(locale, kind.kind)
     found = [
         Evidence(

@@ -118,7 +118,8 @@ def _compared(message: common_pb2.Offer) -> bool:
 
 def pairs_from_proto(pairs: Iterable[common_pb2.ImagePair]) -> tuple[ImagePair, ...]:
     return tuple(
-        ImagePair(p.first_offer_id, p.second_offer_id, _similarity(p.similarity)) for p in pairs
+        ImagePair(p.first_offer_id, p.second_offer_id, _similarity(p.similarity), p.wider_offer_id)
+        for p in pairs
     )
 
 

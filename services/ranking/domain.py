@@ -115,6 +115,9 @@ class KindInference:
     confidence: float
     evidence: tuple[Evidence, ...]
     factory_certified: bool = False
+    #: The makers' signal weight minus the traders' and brands', whatever kind was concluded:
+    #: how far the signals lean to a maker (negative: to a reseller).
+    lean: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +219,8 @@ class ImagePair:
     first_offer_id: str
     second_offer_id: str
     similarity: float
+    # The side whose photo shows more of the scene (the other looks like a crop of it); "".
+    wider_offer_id: str = ""
 
 
 class MatchRole(enum.IntEnum):

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.ranking import wording
 from services.ranking.domain import Assessed, Evidence, ImagePair, Locale, Offer
@@ -67,6 +67,8 @@ class MatchSet:
     members: Mapping[str, tuple[Evidence, ...]]
     # Near-duplicate partners of each offer (both directions), with the pair's similarity.
     duplicates: Mapping[str, Mapping[str, float]]
+    # Offer id → the near-duplicate partners whose photos look like crops of its photo.
+    wider_than: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 def find_match_set(
@@ -77,6 +79,7 @@ def find_match_set(
 ) -> MatchSet:
     offers = {a.offer.offer_id: a.offer for a in assessed}
     duplicates = _duplicates(offers, pairs, rules)
+    wider = _wider(offers, pairs)
     compared = [o for o in offers.values() if o.compared]
     reasons: dict[str, list[Evidence]] = {}
     best = median = 0.0
@@ -87,7 +90,7 @@ def find_match_set(
         if clear:
             _add_visual(compared, best, median, rules, locale, reasons)
         elif 2 * len(compared) >= len(offers):
-            return MatchSet(False, VISUAL, best, median, len(compared), {}, duplicates)
+            return MatchSet(False, VISUAL, best, median, len(compared), {}, duplicates, wider)
     basis = VISUAL
     if not reasons:
         # Too few images compared to tell: 1688's first result whose image was not found
@@ -102,7 +105,7 @@ def find_match_set(
             default=None,
         )
         if first is None:
-            return MatchSet(False, UPSTREAM, best, median, len(compared), {}, duplicates)
+            return MatchSet(False, UPSTREAM, best, median, len(compared), {}, duplicates, wider)
         note = wording.say(locale, "ms.upstream_first", rank=first.upstream_rank)
         reasons[first.offer_id] = [Evidence("upstream_rank", str(first.upstream_rank), 0.5, note)]
         basis = UPSTREAM
@@ -110,7 +113,7 @@ def find_match_set(
     _add_titles(offers, rules, locale, reasons)
     _add_duplicates(offers, duplicates, locale, reasons)
     members = {offer_id: tuple(why) for offer_id, why in sorted(reasons.items())}
-    return MatchSet(True, basis, best, median, len(compared), members, duplicates)
+    return MatchSet(True, basis, best, median, len(compared), members, duplicates, wider)
 
 
 def _add_visual(
@@ -140,6 +143,16 @@ def _add_visual(
         )
         value = f"{offer.similarity:.1f}"
         reasons[offer.offer_id] = [Evidence(VISUAL, value, offer.similarity / 100, note)]
+
+
+def _wider(offers: Mapping[str, Offer], pairs: Sequence[ImagePair]) -> dict[str, frozenset[str]]:
+    found: dict[str, set[str]] = {}
+    for pair in pairs:
+        ids = {pair.first_offer_id, pair.second_offer_id}
+        if pair.wider_offer_id in ids and ids <= offers.keys():
+            (narrower,) = ids - {pair.wider_offer_id}
+            found.setdefault(pair.wider_offer_id, set()).add(narrower)
+    return {offer_id: frozenset(partners) for offer_id, partners in found.items()}
 
 
 def _duplicates(

@@ -46,7 +46,7 @@ class RankingSettings(ServerSettings):
 
     # The match set (match_set.py); tune these with the quality benchmark when the eye changes.
     # Lowest best similarity (0-100) that can be the pictured product at all.
-    match_plausible: float = setting("{prefix}_MATCH_PLAUSIBLE", 50.0, parse=float_range(0, 100))
+    match_plausible: float = setting("{prefix}_MATCH_PLAUSIBLE", 30.0, parse=float_range(0, 100))
     # Points the best similarity must stand above the page's median to be a clear match.
     match_stand_out: float = setting("{prefix}_MATCH_STAND_OUT", 15.0, parse=float_range(0, 100))
     # Similarity that is a clear match on its own, whatever the rest of the page.

@@ -208,6 +208,7 @@ def _infer(
         round(concluded.confidence * factor, 2),
         concluded.evidence + tuple(notes),
         concluded.factory_certified,
+        concluded.lean,
     )
 
 
@@ -243,7 +244,8 @@ def _conclude(signals: tuple[_Signal, ...], certified: bool, locale: Locale) -> 
         )
         for signal, value, points_to, weight in signals
     )
-    return KindInference(kind, confidence, evidence, certified)
+    lean = sum(w if points_to in MAKERS else -w for _, _, points_to, w in signals)
+    return KindInference(kind, confidence, evidence, certified, round(lean, 2))
 
 
 def _certificate_signals(certificates: Iterable[str]) -> Iterable[_Signal]:

@@ -200,6 +200,11 @@ _TEXT: dict[str, tuple[str, str]] = {
         "its photo is {similarity}% similar to the buyer's (the closest is {best}%): resellers"
         " copy and edit the original, so the closest is likeliest the original",
     ),
+    "so.framing": (
+        "{wider}家同款的主图像是从它的主图裁出的，它的主图像是从{narrower}家的裁出的：转售商常把原图裁得更紧",
+        "{wider} close copies look like crops of its photo and it looks like a crop of {narrower}:"
+        " resellers crop the factory's photo a little tighter",
+    ),
     "so.not_compared": (
         "主图未能比对：按比最相似的低10分计",
         "its photo could not be compared: counted as 10 points below the closest",

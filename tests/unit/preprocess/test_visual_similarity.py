@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from services.preprocess.image_comparison import DUPLICATE_SIMILARITY, near_duplicates
+from services.preprocess.crop_direction import MARGIN, crop_direction, frame_of
+from services.preprocess.image_comparison import DUPLICATE_SIMILARITY, Described, near_duplicates
 from services.preprocess.visual_similarity import (
     Descriptor,
     GridComparator,
@@ -136,15 +137,33 @@ def test_a_buyers_photo_scores_its_product_above_other_products(condition: str) 
     assert resold > max(others), (resold, others)
 
 
+def _described(image: Image.Image, quality: int = 90) -> Described:
+    small = decode_small(_jpeg(image.resize((256, 256), Image.Resampling.LANCZOS), quality), 10**8)
+    return Described(
+        COMPARATOR.describe(small, search_windows=False), image_phash(small), frame_of(small)
+    )
+
+
 def test_near_duplicates_pair_the_copies_and_leave_other_products_out() -> None:
     described = [
-        ("factory", _offer(PRODUCT), image_phash(PRODUCT)),
-        ("reseller", _offer(_reseller(PRODUCT, "crop"), 70), image_phash(PRODUCT)),
-        ("other", _offer(OTHERS[0]), image_phash(OTHERS[0])),
+        ("reseller", _described(_reseller(PRODUCT, "crop"), 70)),
+        ("factory", _described(PRODUCT)),
+        ("other", _described(OTHERS[0])),
     ]
     pairs = near_duplicates(COMPARATOR, described)
-    assert [(p.first, p.second) for p in pairs] == [("factory", "reseller")]
+    assert [(p.first, p.second) for p in pairs] == [("reseller", "factory")]
     assert pairs[0].similarity >= DUPLICATE_SIMILARITY
+    # The reseller's copy is a crop of the factory's photo: the factory's shows more.
+    assert pairs[0].wider == "factory"
+
+
+@pytest.mark.parametrize("edit", ["crop", "watermark"])
+def test_a_tighter_crop_is_told_from_its_original_whichever_comes_first(edit: str) -> None:
+    original = frame_of(PRODUCT)
+    copy = frame_of(_reseller(PRODUCT, edit).crop((40, 30, 760, 750)).resize(PRODUCT.size))
+    assert crop_direction(original, copy) > MARGIN
+    assert crop_direction(copy, original) < -MARGIN
+    assert abs(crop_direction(original, original)) < MARGIN
 
 
 def test_decoding_refuses_what_is_not_an_image_and_too_many_pixels() -> None:

@@ -349,3 +349,18 @@ def test_the_answer_does_not_depend_on_input_order(
         MatchRole.RESELLER,
         MatchRole.RESELLER,
     ]
+
+
+def test_the_uncropped_photo_outweighs_a_point_of_similarity() -> None:
+    # Two sellers that say nothing, one photo a tighter crop of the other.
+    page = [
+        offer("copy", title=SHIRT, similarity=91, price="25", rank=1, identities=("tp_member",)),
+        offer("maker", title=SHIRT, similarity=90, price="20", rank=2, identities=("tp_member",)),
+        *look_alikes(first_rank=3),
+    ]
+    unframed = [ImagePair("copy", "maker", 93.0)]
+    assert answer_of(page, unframed).answer.source_offer_id == "copy"
+    framed = [ImagePair("copy", "maker", 93.0, wider_offer_id="maker")]
+    answer = answer_of(page, framed).answer
+    assert answer.source_offer_id == "maker"
+    assert "uncropped_photo" in [e.signal for e in answer.source_evidence]
