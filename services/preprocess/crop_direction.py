@@ -22,13 +22,13 @@ _SCALES = (0.86, 0.9, 0.94)
 # Fit difference below which neither photo is called the wider.
 MARGIN = 0.02
 
-Frame = npt.NDArray[np.float32]
+Frame = npt.NDArray[np.uint8]
 
 
 def frame_of(image: Image.Image) -> Frame:
     """The whole frame, grey, SIDE × SIDE: what crop_direction compares."""
     grey = image.convert("L").resize((SIDE, SIDE), Image.Resampling.BILINEAR)
-    return np.asarray(grey, dtype=np.float32)
+    return np.asarray(grey, dtype=np.uint8)
 
 
 def crop_direction(first: Frame, second: Frame) -> float:
@@ -48,8 +48,8 @@ def _fits_inside(outer: Frame, inner: Frame) -> float:
     return best
 
 
-def _best_correlation(outer: Frame, template: Frame) -> float:
-    windows = sliding_window_view(outer, template.shape)
+def _best_correlation(outer: Frame, template: npt.NDArray[np.float32]) -> float:
+    windows = sliding_window_view(outer.astype(np.float32), template.shape)
     flat = windows.reshape(windows.shape[0], windows.shape[1], -1)
     centred = flat - flat.mean(axis=2, keepdims=True)
     pattern = template.ravel() - template.mean()

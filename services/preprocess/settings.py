@@ -95,16 +95,21 @@ class PreprocessSettings(ServerSettings):
     image_hosts: list[str] = setting(
         "{prefix}_IMAGE_HOSTS", [".alicdn.com", ".1688.com"], parse=parse_list
     )
+    # Largest offer image downloaded, in bytes.
     image_max_bytes: int = setting("{prefix}_IMAGE_MAX_BYTES", 4 * MB, parse=int_range(1024))
+    # Most pixels an offer image may declare; larger ones are not decoded.
     image_max_pixels: int = setting("{prefix}_IMAGE_MAX_PIXELS", 40_000_000, parse=int_range(1))
+    # Seconds allowed to download one offer image.
     image_timeout_seconds: float = setting(
         "{prefix}_IMAGE_TIMEOUT_SECONDS", 3.0, parse=float_range(0.1, 60)
     )
+    # Offer images downloaded at the same time, per call.
     image_fetch_concurrency: int = setting(
         "{prefix}_IMAGE_FETCH_CONCURRENCY", 16, parse=int_range(1, 256)
     )
+    # Bytes of downloaded offer images kept, by URL.
     image_cache_bytes: int = setting("{prefix}_IMAGE_CACHE_BYTES", 64 * MB, parse=int_range(0))
-    # Descriptions of offer images kept by URL (about 5 KB each).
+    # Descriptions of offer images kept by URL (about 8 KB each).
     cached_descriptions: int = setting(
         "{prefix}_CACHED_DESCRIPTIONS", 8192, parse=int_range(0, 1_000_000)
     )

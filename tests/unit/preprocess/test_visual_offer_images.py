@@ -46,7 +46,7 @@ def test_the_byte_cache_drops_the_least_recently_used_beyond_its_size() -> None:
 
 def test_the_description_cache_keeps_at_most_its_size() -> None:
     def described(value: float) -> Described:
-        frame = np.zeros((2, 2), dtype=np.float32)
+        frame = np.zeros((2, 2), dtype=np.uint8)
         return Described(Descriptor(np.full((1, 2), value, dtype=np.float32), 1), 0, frame)
 
     cache = DescriptorCache(2)
