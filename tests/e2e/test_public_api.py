@@ -17,10 +17,10 @@ from grpc_status import rpc_status
 from PIL import Image, ImageDraw
 
 from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.ground_truth import product_photo
 from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
-from tests.sandbox_truth import product_photo
 
 UPLOAD = "product.image.upload"
 
