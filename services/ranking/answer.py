@@ -34,9 +34,10 @@ write 源头工厂 too, factories list under bland names):
 
 Ties: higher similarity, then earlier upstream rank, then offer id.
 
-**Roles** of the other members: a maker kind is a MAKER; a trading company or brand is a
-RESELLER; an unknown kind is a RESELLER when its photo is a near-duplicate of the source's
-(directly or through another copy), else a SELLER. Within a role, the most points come
+**Roles** of the other members: one whose photo is a near-duplicate of the source's
+(directly or through another copy) is a RESELLER, whatever its badges (it sells the
+source's product under the source's photo); else a maker kind is a MAKER, a trading
+company or brand a RESELLER, an unknown kind a SELLER. Within a role, the most points come
 first. Mark-ups are over the source's compared price (ladder at the buyer's quantity when
 known, else the listed price).
 
@@ -47,7 +48,7 @@ known, else the listed price).
 - source: 0.6 + 0.4 · kind confidence for a source factory, 0.45 + 0.3 · kind confidence
   for a manufacturer, 0.25 when no member shows maker signals (the likeliest seller is
   named, saying so); × 0.8 when another maker comes within 1 point of the source.
-- no clear match (``found`` false): 0.25 · min(1, best / plausible), and no source named.
+- no clear match (``found`` false): 0.2 · min(1, best / plausible), and no source named.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def build_answer(
 ) -> Answer:
     """``prices``: every offer's compared unit price, by offer id."""
     if not match.found:
-        confidence = round(0.25 * min(1.0, match.best_similarity / rules.plausible), 2)
+        confidence = round(0.2 * min(1.0, match.best_similarity / rules.plausible), 2)
         key = "aw.not_found" if match.compared else "aw.nothing_compared"
         if not assessed:
             key = "an.nothing"
@@ -334,12 +335,14 @@ def _same_photo(source_id: str, match: MatchSet) -> set[str]:
 def _role(assessed: Assessed, source: Assessed, copies: set[str]) -> MatchRole:
     if assessed is source:
         return MatchRole.SOURCE
+    if assessed.offer.offer_id in copies:
+        return MatchRole.RESELLER  # it sells the source's product under the source's photo
     kind = assessed.kind.kind
     if kind in MAKERS:
         return MatchRole.MAKER
     if kind in (SupplierKind.TRADING_COMPANY, SupplierKind.BRAND):
         return MatchRole.RESELLER
-    return MatchRole.RESELLER if assessed.offer.offer_id in copies else MatchRole.SELLER
+    return MatchRole.SELLER
 
 
 def _role_reason(role: MatchRole, locale: Locale) -> tuple[Evidence, ...]:

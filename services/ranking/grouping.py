@@ -20,17 +20,19 @@ Groups are the connected components of that relation, so they do not depend
 on input order. In each group the source is the best-ranked source factory,
 else the cheapest manufacturer (long-standing ones first); members that are
 not makers are flagged as resellers with their mark-up over the source. The answer
-(``answer.py``) decides the pictured product's source on more evidence; groups are
-every same-product cluster of the page, pictured or not.
+(``answer.py``) decides the pictured product's source on more evidence: a group that
+holds the answer's source takes it as its source and the answer's resellers as its
+resellers. Groups are every same-product cluster of the page, pictured or not.
 
 A request holds at most a few hundred offers: every pair is compared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 
 from services.ranking import wording
 from services.ranking.domain import (
@@ -73,9 +75,11 @@ def group_offers(
     rules: GroupingRules,
     locale: Locale,
     pairs: Sequence[ImagePair] = (),
+    answer_roles: Mapping[str, str] = MappingProxyType({}),
 ) -> tuple[tuple[OfferGroup, ...], dict[int, Membership]]:
     """Groups of 2+ sellers, numbered by their best rank, and the role of each member
-    by its index in ``ranked``."""
+    by its index in ``ranked``. ``answer_roles``: the answer's match set, offer id →
+    "source", "maker", "reseller" or "seller"."""
     edges = _image_edges(ranked, rules, pairs)
     by_title = {
         (a, b)
@@ -87,7 +91,9 @@ def group_offers(
     for members in _components(len(ranked), edges | by_title):
         basis = TITLE_AND_PRICE if any(a in members for a, _ in by_title) else IMAGE_HASH
         group_id = f"g{len(groups) + 1}"
-        groups.append(_describe(group_id, members, basis, ranked, rules, locale, memberships))
+        groups.append(
+            _describe(group_id, members, basis, ranked, rules, locale, memberships, answer_roles)
+        )
     return tuple(groups), memberships
 
 
@@ -191,9 +197,13 @@ def _describe(
     rules: GroupingRules,
     locale: Locale,
     roles: dict[int, Membership],
+    answer_roles: Mapping[str, str],
 ) -> OfferGroup:
     """The group, with the role of each member added to ``roles``."""
-    source = _source(members, ranked, rules)
+    said = {m: answer_roles.get(ranked[m][0].offer.offer_id, "") for m in members}
+    source = next((m for m in members if said[m] == "source"), None)
+    if source is None:
+        source = _source(members, ranked, rules)
     if source is None:  # nobody to mark up from: every member is a plain seller
         for m in members:
             roles[m] = (group_id, False, False, _ZERO)
@@ -206,7 +216,11 @@ def _describe(
     markups: list[Decimal] = []
     resellers = 0
     for member in others:
-        is_reseller = ranked[member][0].kind.kind not in MAKERS
+        is_reseller = (
+            said[member] == "reseller"
+            if said[source] == "source" and said[member]
+            else ranked[member][0].kind.kind not in MAKERS
+        )
         resellers += is_reseller
         price = ranked[member][1].compared_unit_price
         markup = _ZERO

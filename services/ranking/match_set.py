@@ -46,7 +46,7 @@ UPSTREAM = "upstream_order"
 
 @dataclass(frozen=True, slots=True)
 class MatchRules:
-    plausible: float = 50.0
+    plausible: float = 30.0
     stand_out: float = 15.0
     sure: float = 85.0
     near_best: float = 10.0

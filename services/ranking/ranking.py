@@ -84,7 +84,7 @@ def rank(
     order = _answer_first(answer) if chosen.answer_first else _order
     scored = sorted(zip(kept, scores, strict=True), key=order)
     rules = rules or GroupingRules()
-    groups, memberships = group_offers(scored, rules, language, pairs)
+    groups, memberships = group_offers(scored, rules, language, pairs, roles)
     ranked = [
         RankedOffer(a.offer, a.kind, a.customization, s, i + 1, *memberships.get(i, _ALONE))
         for i, (a, s) in enumerate(scored)
