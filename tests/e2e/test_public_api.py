@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 from PIL import Image, ImageDraw
 
 from services.sandbox.admin_client import SandboxAdmin
-from services.sandbox.ground_truth import product_photo
+from services.sandbox.ground_truth import product_id, product_photo
 from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
@@ -255,7 +255,7 @@ async def test_deadline_is_enforced_and_upstream_call_cancelled(
 
 def _condition_photo(condition: str, seed: int = 0) -> common_pb2.Photo:
     truth = json.loads(sample("manifest.json"))
-    picture = product_photo(int(truth["seed"]), str(truth["product"]), 800)
+    picture = product_photo(int(truth["seed"]), product_id(int(truth["product"])), 800)
     return _photo(buyer_photo(picture, condition, seed))
 
 
