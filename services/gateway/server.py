@@ -21,15 +21,14 @@ from factoryfinder.v1 import common_pb2, gateway_pb2, gateway_pb2_grpc
 from google.protobuf import timestamp_pb2
 from google.type import money_pb2
 
-from services.gateway import upstream_errors as upstream
-from services.gateway.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER, Idempotency
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.offer_details import DetailUnavailable
+from services.gateway.offers.details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
-from services.gateway.search_request import InvalidSearch, SearchFilters, SearchImage, SearchQuery
+from services.gateway.search.request import InvalidSearch, SearchFilters, SearchImage, SearchQuery
 from services.gateway.settings import GatewaySettings, load_gateway_settings
-from services.gateway.upstream_client import CallContext
-from services.gateway.upstream_errors import UpstreamError
+from services.gateway.store.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER, Idempotency
+from services.gateway.upstream import errors as upstream
+from services.gateway.upstream.client import CallContext
+from services.gateway.upstream.errors import QuotaExhausted, UpstreamError
 from shared.china_time import next_reset
 from shared.config import ConfigError
 from shared.errors import Code, FieldViolation, QuotaViolation, ServiceError

@@ -19,7 +19,7 @@ import time
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from tests.e2e.photos import variant
 from tests.e2e.stack import Stack, running_stack
 

@@ -12,7 +12,7 @@ from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_gr
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
 

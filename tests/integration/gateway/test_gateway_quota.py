@@ -14,7 +14,7 @@ import pytest
 import redis
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from shared.errors import ServiceError
 from shared.grpc_errors import from_rpc_error
 from tests.integration.gateway.harness import (

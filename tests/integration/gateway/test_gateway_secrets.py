@@ -19,8 +19,8 @@ import grpc
 import httpx
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.gateway.token_sealing import TokenSeal
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.gateway.upstream.token_sealing import TokenSeal
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     QUERY,
     Sandbox,

@@ -4,8 +4,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.gateway.caches import Caches, search_key
-from services.gateway.store import Store, open_store
+from services.gateway.store.caches import Caches, search_key
+from services.gateway.store.interface import Store, open_store
 
 BASE = 0x8F3C_5A5A_0F0F_F00D
 

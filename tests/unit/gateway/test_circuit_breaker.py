@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway.circuit_breaker import CircuitBreaker
+from services.gateway.upstream.circuit_breaker import CircuitBreaker
 
 
 class FakeClock:

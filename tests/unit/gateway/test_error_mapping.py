@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from factoryfinder.v1 import common_pb2
 
-from services.gateway import upstream_errors as upstream
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.offer_details import DetailUnavailable
-from services.gateway.search_request import InvalidSearch
+from services.gateway.offers.details import DetailUnavailable
+from services.gateway.search.request import InvalidSearch
 from services.gateway.server import to_service_error
+from services.gateway.upstream import errors as upstream
+from services.gateway.upstream.errors import QuotaExhausted
 from shared.errors import REASONS, Code
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from factoryfinder.v1 import common_pb2
 
-from services.gateway import offer_parsing as parsing
-from services.gateway import upstream_errors as errors
+from services.gateway.offers import parsing
+from services.gateway.upstream import errors
 from shared.money import from_money
 
 API = "product.search.imageQuery"

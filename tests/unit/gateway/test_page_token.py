@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from services.gateway.page_token import PageToken, PageTokenError, decode
+from services.gateway.search.page_token import PageToken, PageTokenError, decode
 
 SHA = "a" * 64
 

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.gateway.price_ladder import (
+from services.gateway.offers.price_ladder import (
     LadderParseError,
     close_ladder,
     normalize_text,

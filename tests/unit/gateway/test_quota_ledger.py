@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.quota_ledger import QuotaLedger, UsageLine
-from services.gateway.store import Store, open_store
+from services.gateway.store.interface import Store, open_store
+from services.gateway.store.quota_ledger import QuotaLedger, UsageLine
+from services.gateway.upstream.errors import QuotaExhausted
 
 QUERY = "product.search.imageQuery"
 UPLOAD = "product.image.upload"

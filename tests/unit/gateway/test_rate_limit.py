@@ -6,9 +6,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from services.gateway.limits_errors import RateLimitTimeout
-from services.gateway.rate_limit import RateLimiter
-from services.gateway.store import Store, open_store
+from services.gateway.store.interface import Store, open_store
+from services.gateway.upstream.errors import RateLimitTimeout
+from services.gateway.upstream.rate_limit import RateLimiter
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.gateway import upstream_errors as errors
-from services.gateway.retry_policy import MIN_ATTEMPT_S, RetryPolicy
+from services.gateway.upstream import errors
+from services.gateway.upstream.retry import MIN_ATTEMPT_S, RetryPolicy
 
 POLICY = RetryPolicy(max_attempts=4, base_delay_s=0.2, max_delay_s=1.0, frequency_backoff_s=10.0)
 

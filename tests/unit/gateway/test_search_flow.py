@@ -12,11 +12,9 @@ import httpx
 import pytest
 from factoryfinder.v1 import common_pb2
 
-from services.gateway import upstream_errors as errors
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.offer_details import DetailUnavailable
+from services.gateway.offers.details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
-from services.gateway.search_request import (
+from services.gateway.search.request import (
     InvalidSearch,
     SearchFilters,
     SearchImage,
@@ -24,7 +22,9 @@ from services.gateway.search_request import (
 )
 from services.gateway.server import to_service_error
 from services.gateway.settings import load_gateway_settings
-from services.gateway.upstream_client import CallContext
+from services.gateway.upstream import errors
+from services.gateway.upstream.client import CallContext
+from services.gateway.upstream.errors import QuotaExhausted
 from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
 
 UPLOAD = "product.image.upload"

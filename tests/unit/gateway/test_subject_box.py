@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from factoryfinder.v1 import common_pb2
 
-from services.gateway import subject_box
+from services.gateway.search import subject_box
 
 Box = common_pb2.SubjectBox
 

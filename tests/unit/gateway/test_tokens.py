@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from services.gateway import upstream_errors as errors
-from services.gateway import upstream_metrics
-from services.gateway.store import Store, open_store
-from services.gateway.token_sealing import TokenSeal
-from services.gateway.tokens import (
+from services.gateway.store.interface import Store, open_store
+from services.gateway.upstream import errors
+from services.gateway.upstream import metrics as upstream_metrics
+from services.gateway.upstream.token_sealing import TokenSeal
+from services.gateway.upstream.tokens import (
     OAuthRefresher,
     TokenManager,
     TokenPair,

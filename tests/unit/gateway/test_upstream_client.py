@@ -9,18 +9,18 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from services.gateway import upstream_errors as errors
-from services.gateway.circuit_breaker import CircuitBreaker
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.quota_ledger import QuotaLedger
-from services.gateway.retry_policy import RetryPolicy
-from services.gateway.store import Store, open_store
-from services.gateway.upstream_client import (
+from services.gateway.store.interface import Store, open_store
+from services.gateway.store.quota_ledger import QuotaLedger
+from services.gateway.upstream import errors
+from services.gateway.upstream.circuit_breaker import CircuitBreaker
+from services.gateway.upstream.client import (
     IMAGE_QUERY,
     CallContext,
     Timeouts,
     UpstreamClient,
 )
+from services.gateway.upstream.errors import QuotaExhausted
+from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import verify
 
 SECRET = "s3cr3t-app-secret"

@@ -4,12 +4,13 @@ import re
 
 import numpy as np
 
-from services.sandbox import catalog_loader, companies
-from services.sandbox.catalog import build_catalog
-from services.sandbox.catalog_loader import LoadedCatalog
-from services.sandbox.categories import CATEGORIES
-from services.sandbox.price_ladders import price_at
-from services.sandbox.titles import CUSTOM_WORDS
+from services.sandbox.catalog import companies
+from services.sandbox.catalog import loader as catalog_loader
+from services.sandbox.catalog.categories import CATEGORIES
+from services.sandbox.catalog.loader import LoadedCatalog
+from services.sandbox.catalog.model import build_catalog
+from services.sandbox.catalog.price_ladders import price_at
+from services.sandbox.catalog.titles import CUSTOM_WORDS
 
 _NAME_BY_KIND = {
     "source_factory": re.compile(r"(厂|加工厂)$"),

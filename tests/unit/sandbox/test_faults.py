@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from services.sandbox.faults import FaultInjector, FaultPlan
+from services.sandbox.openapi.faults import FaultInjector, FaultPlan
 
 
 def test_latency_jitter_peak_and_large_pages() -> None:

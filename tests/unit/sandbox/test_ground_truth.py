@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from services.sandbox import ground_truth
-from services.sandbox.catalog_loader import LoadedCatalog
-from services.sandbox.catalog_photos import offer_photo
+from services.sandbox.catalog import ground_truth
+from services.sandbox.catalog.loader import LoadedCatalog
+from services.sandbox.catalog.photos import offer_photo
 
 
 def test_products_match_the_catalog_a_default_sandbox_serves(loaded: LoadedCatalog) -> None:

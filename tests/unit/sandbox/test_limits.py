@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from services.sandbox import errors
-from services.sandbox.clock import SandboxClock
-from services.sandbox.errors import GatewayError
-from services.sandbox.limits import Limits
+from services.sandbox.openapi import errors
+from services.sandbox.openapi.clock import SandboxClock
+from services.sandbox.openapi.errors import GatewayError
+from services.sandbox.openapi.limits import Limits
 from shared.china_time import CHINA_TZ
 
 

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from services.sandbox import detail_json, offer_json
-from services.sandbox.catalog_loader import LoadedCatalog
+from services.sandbox.catalog.loader import LoadedCatalog
+from services.sandbox.openapi import detail_json, offer_json
 
 BASE = "http://127.0.0.1:1"
 

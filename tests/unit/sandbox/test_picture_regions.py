@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from PIL import Image, ImageDraw
 
-from services.sandbox import picture_regions
+from services.sandbox.search import picture_regions
 
 
 def _two_objects() -> Image.Image:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 import random
 
-from services.sandbox.price_ladders import (
+from services.sandbox.catalog.price_ladders import (
     Tier,
     factory_ladder,
     ladder_text,

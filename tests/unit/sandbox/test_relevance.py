@@ -13,10 +13,11 @@ import random
 import numpy as np
 from PIL import Image, ImageEnhance
 
-from services.sandbox import catalog_photos, relevance
-from services.sandbox.catalog_loader import LoadedCatalog
-from services.sandbox.search_index import describe
-from services.sandbox.upload_check import Accepted, check_bytes
+from services.sandbox.catalog import photos as catalog_photos
+from services.sandbox.catalog.loader import LoadedCatalog
+from services.sandbox.search import relevance
+from services.sandbox.search.index import describe
+from services.sandbox.search.upload_check import Accepted, check_bytes
 
 PHOTO_SIDE = 400
 

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from services.sandbox.catalog_loader import LoadedCatalog
-from services.sandbox.search_query import QueryError, parse_search, select
+from services.sandbox.catalog.loader import LoadedCatalog
+from services.sandbox.search.query import QueryError, parse_search, select
 
 
 def _request(**fields: object) -> str:

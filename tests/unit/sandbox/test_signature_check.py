@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from services.sandbox import errors
-from services.sandbox.signature_check import ApiPath, check_signature, check_timestamp, parse_path
+from services.sandbox.openapi import errors
+from services.sandbox.openapi.signature_check import (
+    ApiPath,
+    check_signature,
+    check_timestamp,
+    parse_path,
+)
 from shared.aop_signing import sign
 
 # The protocol note's test vectors: (urlPath, secret, params, signature).

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from services.sandbox.clock import SandboxClock
-from services.sandbox.errors import OAuthError
-from services.sandbox.tokens import TokenLifetimes, TokenStore, china_stamp
+from services.sandbox.openapi.clock import SandboxClock
+from services.sandbox.openapi.errors import OAuthError
+from services.sandbox.openapi.tokens import TokenLifetimes, TokenStore, china_stamp
 
 LIFE = TokenLifetimes(
     access_seconds=60, refresh_seconds=90 * 86400, code_seconds=120, postpone_window_days=30

@@ -6,7 +6,7 @@ import io
 import pytest
 from PIL import Image
 
-from services.sandbox.upload_check import Accepted, Refusal, check_upload
+from services.sandbox.search.upload_check import Accepted, Refusal, check_upload
 
 MAX = 2 * 1024 * 1024
 
