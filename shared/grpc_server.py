@@ -33,11 +33,11 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_health.v1._async import HealthServicer
+from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from shared import json_logging, metrics, tracing
@@ -139,15 +139,17 @@ class _CallObserver:
         json_logging.request_id_var.reset(self._token)
 
 
-class _ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
+class _ObservingInterceptor(grpc.aio.ServerInterceptor):
     def __init__(self, service: str) -> None:
         self._service = service
 
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[
+            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
+        ],
         details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         handler = await continuation(details)
         method: str = details.method
         if handler is None or method.startswith("/grpc."):
@@ -155,13 +157,18 @@ class _ObservingInterceptor(grpc.aio.ServerInterceptor):  # type: ignore[misc]
         return _wrap(handler, self._service, method)
 
 
-def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str) -> grpc.RpcMethodHandler:
+def _wrap(
+    handler: grpc.RpcMethodHandler[Any, Any], service: str, method: str
+) -> grpc.RpcMethodHandler[Any, Any]:
     kwargs = {
         "request_deserializer": handler.request_deserializer,
         "response_serializer": handler.response_serializer,
     }
-    if handler.unary_unary or handler.stream_unary:
-        inner = handler.unary_unary or handler.stream_unary
+    # Handlers of an aio server are coroutine functions and async generators; the stubs
+    # type RpcMethodHandler for the sync server.
+    unary_handler = handler.unary_unary or handler.stream_unary
+    if unary_handler is not None:
+        inner = cast(Callable[[Any, Any], Awaitable[Any]], unary_handler)
 
         async def unary(request: Any, context: Any) -> Any:
             call = _CallObserver(service, method, context)
@@ -180,7 +187,9 @@ def _wrap(handler: grpc.RpcMethodHandler, service: str, method: str) -> grpc.Rpc
         )
         return factory(unary, **kwargs)
 
-    inner_stream = handler.unary_stream or handler.stream_stream
+    inner_stream = cast(
+        Callable[[Any, Any], AsyncIterator[Any]], handler.unary_stream or handler.stream_stream
+    )
 
     async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
         call = _CallObserver(service, method, context)
@@ -208,7 +217,7 @@ class RunningServer:
     spec: ServiceSpec
     settings: ServerSettings
     server: grpc.aio.Server
-    health: HealthServicer
+    health: health_aio.HealthServicer
     port: int
     metrics_port: int | None
     _stopped: asyncio.Event = field(default_factory=asyncio.Event)
@@ -249,7 +258,7 @@ async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningSe
         interceptors=[*tracing.server_interceptors(), _ObservingInterceptor(spec.name)],
         options=server_options(settings),
     )
-    health = HealthServicer()
+    health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
     spec.register(server)
     reflection.enable_server_reflection(

@@ -228,10 +228,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         budget = self._default_deadline if remaining is None else min(remaining, 3600.0)
         ctx = CallContext(tenant=tenant, deadline=time.monotonic() + budget)
         metadata = dict(context.invocation_metadata() or ())
-        key = Idempotency.scoped(tenant, str(metadata.get(IDEMPOTENCY_HEADER, "")))
-        if key is not None:
+        idempotency_key = Idempotency.scoped(tenant, str(metadata.get(IDEMPOTENCY_HEADER, "")))
+        if idempotency_key is not None:
             attempt = Idempotency.attempt(str(metadata.get(ATTEMPT_HEADER, "")))
-            self._runtime.idempotency.attach(ctx, key, attempt)
+            self._runtime.idempotency.attach(ctx, idempotency_key, attempt)
         return ctx
 
     async def _answered(self, ctx: CallContext) -> bytes | None:

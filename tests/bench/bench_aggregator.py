@@ -47,7 +47,7 @@ def _stage(response: search_pb2.SearchByImageResponse, name: str) -> float:
 
 
 async def _one_search(
-    stub: search_pb2_grpc.SearchServiceStub, stack: Stack, photo: common_pb2.Photo
+    stub: search_pb2_grpc.SearchServiceAsyncStub, stack: Stack, photo: common_pb2.Photo
 ) -> tuple[float, float]:
     started = time.perf_counter()
     response = await stub.SearchByImage(
@@ -57,7 +57,7 @@ async def _one_search(
 
 
 async def _overheads(
-    stub: search_pb2_grpc.SearchServiceStub,
+    stub: search_pb2_grpc.SearchServiceAsyncStub,
     stack: Stack,
     admin: SandboxAdmin,
     callers: int,
@@ -75,7 +75,7 @@ async def _overheads(
 
 
 async def _verify_ratio(
-    stub: search_pb2_grpc.SearchServiceStub, stack: Stack, rounds: int
+    stub: search_pb2_grpc.SearchServiceAsyncStub, stack: Stack, rounds: int
 ) -> float:
     singles, verifies = [], []
     for _ in range(rounds):

@@ -10,9 +10,9 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from services.sandbox.admin.client import SandboxAdmin
+from shared.grpc_errors import status_of
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
 
@@ -20,7 +20,7 @@ UPLOAD = "product.image.upload"
 
 
 @pytest.fixture
-async def stub(stack: Stack) -> AsyncIterator[search_pb2_grpc.SearchServiceStub]:
+async def stub(stack: Stack) -> AsyncIterator[search_pb2_grpc.SearchServiceAsyncStub]:
     async with grpc.aio.insecure_channel(stack.target) as channel:
         yield search_pb2_grpc.SearchServiceStub(channel)
 
@@ -40,7 +40,7 @@ def _reason(status: status_pb2.Status) -> str:
 
 
 async def test_factory_first_and_traders_grouped_under_it(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     truth = manifest()
     request = search_pb2.SearchByImageRequest(
@@ -68,7 +68,7 @@ async def test_factory_first_and_traders_grouped_under_it(
 
 
 async def test_verify_searches_photos_concurrently(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     async with SandboxAdmin(stack.sandbox_url) as admin:
         before = max((c.seq for c in await admin.requests()), default=0)
@@ -99,7 +99,7 @@ async def test_verify_searches_photos_concurrently(
 
 
 async def test_verify_survives_one_corrupt_photo(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     photos = [
         _photo(variant("phone_rotated.jpg", 2)),
@@ -117,7 +117,7 @@ async def test_verify_survives_one_corrupt_photo(
 
 
 async def test_verify_with_too_few_good_photos_fails_precondition(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     photos = [_photo(variant("phone_rotated.jpg", 3)), _photo(b"junk"), _photo(b"more junk")]
     with pytest.raises(grpc.aio.AioRpcError) as failed:
@@ -128,7 +128,7 @@ async def test_verify_with_too_few_good_photos_fails_precondition(
 
 
 async def test_batch_streams_thirty_results_with_progress(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     names = [
         "phone_rotated.jpg",
@@ -168,7 +168,7 @@ async def _customizable_and_not(stack: Stack) -> tuple[list[str], str]:
 
 
 async def test_plan_custom_order_compares_offers_from_their_detail(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_STANDARD)
@@ -194,7 +194,7 @@ async def test_plan_custom_order_compares_offers_from_their_detail(
 
 
 async def test_plan_for_one_offer_that_cannot_customize_is_refused(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     _yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_SIMPLE)
@@ -205,12 +205,12 @@ async def test_plan_for_one_offer_that_cannot_customize_is_refused(
             timeout=60,
         )
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    status = rpc_status.from_call(refused.value)
+    status = status_of(refused.value)
     assert status is not None and _reason(status) == "NOT_CUSTOMIZABLE"
 
 
 async def test_quota_view_and_authentication(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     quota = await stub.GetQuota(search_pb2.GetQuotaRequest(), metadata=stack.metadata, timeout=10)
     lines = {line.api: line for line in quota.usage}
@@ -223,7 +223,7 @@ async def test_quota_view_and_authentication(
 
 
 async def test_deadline_is_enforced_and_upstream_call_cancelled(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     async with SandboxAdmin(stack.sandbox_url) as admin:
         await admin.set_faults(latency_ms=2000)

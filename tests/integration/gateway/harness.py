@@ -117,7 +117,7 @@ def gateway_env(sandbox: Sandbox, tokens: TokenPair, **extra: str) -> dict[str, 
 
 @dataclass
 class Gateway:
-    stub: gateway_pb2_grpc.GatewayServiceStub
+    stub: gateway_pb2_grpc.GatewayServiceAsyncStub
     runtime: GatewayRuntime
     running: RunningServer
 

@@ -55,7 +55,7 @@ def store_files(folder: Path) -> str:
 
 
 async def run_everything(
-    stub: gateway_pb2_grpc.GatewayServiceStub, admin: SandboxAdmin
+    stub: gateway_pb2_grpc.GatewayServiceAsyncStub, admin: SandboxAdmin
 ) -> list[bytes]:
     """Calls of every kind; returns what the callers received, serialized."""
     seen: list[bytes] = []

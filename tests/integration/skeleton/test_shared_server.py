@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
+from grpc_health.v1 import health_pb2
 
 from shared.config import ServerSettings, load
 from shared.errors import Code, FieldViolation, ServiceError
+from shared.grpc_client import health_check
+from shared.grpc_errors import status_of
 from shared.grpc_server import RunningServer, ServiceSpec, start_server
 
 SERVICE = "test.v1.EchoService"
@@ -68,9 +69,7 @@ def _echo_stub(channel: grpc.aio.Channel) -> grpc.aio.UnaryUnaryMultiCallable[by
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
-    reply = await health_pb2_grpc.HealthStub(channel).Check(
-        health_pb2.HealthCheckRequest(service=SERVICE), timeout=2
-    )
+    reply = await health_check(channel)(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)
     return int(reply.status)
 
 
@@ -104,7 +103,7 @@ async def test_service_error_becomes_rich_status(running: RunningServer) -> None
         with pytest.raises(grpc.aio.AioRpcError) as failed:
             await call
         assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        status = rpc_status.from_call(failed.value)
+        status = status_of(failed.value)
         assert status is not None
         info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
         assert status.details[0].Unpack(info) and status.details[1].Unpack(bad)
