@@ -16,7 +16,8 @@ Every server gets:
 - a span per call in the caller's trace (:mod:`shared.tracing`);
 - an interceptor that gives each call a request id (``x-request-id`` from
   metadata, or a new one, sent back as trailing metadata), turns
-  :class:`~shared.errors.ServiceError` into a rich status, turns anything
+  :class:`~shared.errors.ServiceError` (and, through the spec's ``map_error``, the
+  service's own domain exceptions) into a rich status, turns anything
   unexpected into INTERNAL without losing the log, logs one JSON line per call
   and records Prometheus metrics;
 - graceful shutdown: health NOT_SERVING, a short drain delay, then
@@ -51,6 +52,9 @@ REQUEST_ID_HEADER = "x-request-id"
 _HEALTH_NAME = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
 
 
+ErrorMapper = Callable[[Exception], ServiceError | None]
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     """What a service brings to the shared server."""
@@ -60,6 +64,9 @@ class ServiceSpec:
     register: Callable[[grpc.aio.Server], None]
     on_start: Callable[[], Awaitable[None]] | None = None
     on_stop: Callable[[], Awaitable[None]] | None = None
+    # The service's domain exceptions as rich statuses (None: not one of ours, so INTERNAL),
+    # applied to whatever a handler raises: handlers need no try/except of their own.
+    map_error: ErrorMapper | None = None
 
 
 def server_options(settings: ServerSettings) -> list[tuple[str, Any]]:
@@ -89,10 +96,13 @@ def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
 class _CallObserver:
     """Request id, error mapping, one log line and metrics for one call."""
 
-    def __init__(self, service: str, method: str, context: Any) -> None:
+    def __init__(
+        self, service: str, method: str, context: Any, map_error: ErrorMapper | None
+    ) -> None:
         self.service = service
         self.method = method
         self.context = context
+        self.map_error = map_error
         self.code = "OK"
         self.reason = ""
         self.request_id = _request_id(context)
@@ -107,6 +117,8 @@ class _CallObserver:
 
     async def fail(self, exc: BaseException) -> None:
         """Record ``exc`` and abort the call with the right status (re-raises aborts)."""
+        if self.map_error is not None and isinstance(exc, Exception):
+            exc = self.map_error(exc) or exc
         if isinstance(exc, ServiceError):
             self.code, self.reason = exc.code.value, exc.reason
             status = to_status(exc)
@@ -140,8 +152,9 @@ class _CallObserver:
 
 
 class _ObservingInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str) -> None:
+    def __init__(self, service: str, map_error: ErrorMapper | None) -> None:
         self._service = service
+        self._map_error = map_error
 
     async def intercept_service(
         self,
@@ -154,11 +167,14 @@ class _ObservingInterceptor(grpc.aio.ServerInterceptor):
         method: str = details.method
         if handler is None or method.startswith("/grpc."):
             return handler
-        return _wrap(handler, self._service, method)
+        return _wrap(handler, self._service, method, self._map_error)
 
 
 def _wrap(
-    handler: grpc.RpcMethodHandler[Any, Any], service: str, method: str
+    handler: grpc.RpcMethodHandler[Any, Any],
+    service: str,
+    method: str,
+    map_error: ErrorMapper | None,
 ) -> grpc.RpcMethodHandler[Any, Any]:
     kwargs = {
         "request_deserializer": handler.request_deserializer,
@@ -171,7 +187,7 @@ def _wrap(
         inner = cast(Callable[[Any, Any], Awaitable[Any]], unary_handler)
 
         async def unary(request: Any, context: Any) -> Any:
-            call = _CallObserver(service, method, context)
+            call = _CallObserver(service, method, context, map_error)
             try:
                 await call.begin()
                 return await inner(request, context)
@@ -192,7 +208,7 @@ def _wrap(
     )
 
     async def streaming(request: Any, context: Any) -> AsyncIterator[Any]:
-        call = _CallObserver(service, method, context)
+        call = _CallObserver(service, method, context, map_error)
         try:
             await call.begin()
             async for item in inner_stream(request, context):
@@ -255,7 +271,10 @@ class RunningServer:
 async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningServer:
     """Build, bind and start the server; SERVING once ``spec.on_start`` is done."""
     server = grpc.aio.server(
-        interceptors=[*tracing.server_interceptors(), _ObservingInterceptor(spec.name)],
+        interceptors=[
+            *tracing.server_interceptors(),
+            _ObservingInterceptor(spec.name, spec.map_error),
+        ],
         options=server_options(settings),
     )
     health = health_aio.HealthServicer()

@@ -140,6 +140,7 @@ def detail_error(exc: DetailUnavailable) -> ServiceError:
 
 
 def to_service_error(exc: Exception) -> ServiceError | None:
+    """The gateway's domain exceptions as rich statuses (the server's ``map_error``)."""
     if isinstance(exc, QuotaExhausted):
         return quota_error(exc)
     if isinstance(exc, UpstreamError):
@@ -254,10 +255,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         ctx = self._context(context)
         if (answered := await self._answered(ctx)) is not None:
             return gateway_pb2.SearchOffersResponse.FromString(answered)
-        try:
-            result = await self._runtime.flow.search(search_query(request), ctx)
-        except Exception as exc:
-            raise to_service_error(exc) or exc from None
+        result = await self._runtime.flow.search(search_query(request), ctx)
         spent = await self._spent_in_all(ctx)
         response = gateway_pb2.SearchOffersResponse(
             offers=result.offers,
@@ -288,10 +286,7 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             raise _bad("offer_id", "offer_id must be a 1688 offer number")
         ctx = self._context(context)
         locale = request.locale.strip() or self._runtime.settings.locale
-        try:
-            outcome = await self._runtime.details.get(offer_id, locale, ctx)
-        except Exception as exc:
-            raise to_service_error(exc) or exc from None
+        outcome = await self._runtime.details.get(offer_id, locale, ctx)
         return gateway_pb2.GetOfferDetailResponse(
             offer=outcome.offer,
             from_cache=outcome.from_cache,
@@ -344,7 +339,9 @@ def build(settings: GatewaySettings) -> tuple[ServiceSpec, GatewayRuntime]:
     def register(server: grpc.aio.Server) -> None:
         gateway_pb2_grpc.add_GatewayServiceServicer_to_server(servicer, server)
 
-    spec = ServiceSpec("gateway", [SERVICE_NAME], register, runtime.start, runtime.close)
+    spec = ServiceSpec(
+        "gateway", [SERVICE_NAME], register, runtime.start, runtime.close, to_service_error
+    )
     return spec, runtime
 
 

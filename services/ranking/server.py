@@ -31,27 +31,31 @@ SERVICE_NAME = ranking_pb2.DESCRIPTOR.services_by_name["RankingService"].full_na
 def rank_offers(
     request: ranking_pb2.RankOffersRequest, settings: RankingSettings
 ) -> ranking_pb2.RankOffersResponse:
-    """One RankOffers call; raises ServiceError for a bad request."""
-    try:
-        offers, duplicates = unique_offers(request.offers)
-        result = rank(
-            [offer_from_proto(o) for o in offers],
-            filters_from_proto(request.filters),
-            request.profile,
-            request.locale,
-            settings.grouping_rules(),
-            pairs_from_proto(request.image_pairs),
-            settings.match_rules(),
-        )
-    except InvalidRequest as exc:
-        raise ServiceError(
-            Code.INVALID_ARGUMENT,
-            exc.reason,
-            exc.message,
-            metadata=exc.metadata,
-            field_violations=[FieldViolation(exc.field_name, exc.message)],
-        ) from None
+    """One RankOffers call; raises InvalidRequest for a bad request."""
+    offers, duplicates = unique_offers(request.offers)
+    result = rank(
+        [offer_from_proto(o) for o in offers],
+        filters_from_proto(request.filters),
+        request.profile,
+        request.locale,
+        settings.grouping_rules(),
+        pairs_from_proto(request.image_pairs),
+        settings.match_rules(),
+    )
     return response_to_proto(result, {o.offer_id: o for o in offers}, duplicates)
+
+
+def to_service_error(exc: Exception) -> ServiceError | None:
+    """A bad request as INVALID_ARGUMENT with its field (the server's ``map_error``)."""
+    if not isinstance(exc, InvalidRequest):
+        return None
+    return ServiceError(
+        Code.INVALID_ARGUMENT,
+        exc.reason,
+        exc.message,
+        metadata=exc.metadata,
+        field_violations=[FieldViolation(exc.field_name, exc.message)],
+    )
 
 
 class RankingServicer(ranking_pb2_grpc.RankingServiceServicer):
@@ -75,7 +79,7 @@ async def build(settings: RankingSettings) -> ServiceSpec:
     def register(server: grpc.aio.Server) -> None:
         ranking_pb2_grpc.add_RankingServiceServicer_to_server(servicer, server)
 
-    return ServiceSpec("ranking", [SERVICE_NAME], register)
+    return ServiceSpec("ranking", [SERVICE_NAME], register, map_error=to_service_error)
 
 
 async def create_server(settings: RankingSettings) -> RunningServer:

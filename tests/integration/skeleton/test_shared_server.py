@@ -31,6 +31,8 @@ async def _echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes])
         )
     if request == b"crash":
         raise ZeroDivisionError("boom")
+    if request == b"domain":
+        raise LookupError("no such echo")
     if request.startswith(b"sleep"):
         await asyncio.sleep(float(request[5:]))
     return len(request).to_bytes(8, "big")
@@ -51,6 +53,12 @@ async def running() -> AsyncIterator[RunningServer]:
     server = await start_server(ServiceSpec("echo", [SERVICE], _register), settings)
     yield server
     await server.shutdown(grace=0)
+
+
+def _not_found(exc: Exception) -> ServiceError | None:
+    if isinstance(exc, LookupError):
+        return ServiceError(Code.NOT_FOUND, "OFFER_NOT_FOUND", str(exc))
+    return None
 
 
 def _channel(server: RunningServer) -> grpc.aio.Channel:
@@ -130,3 +138,32 @@ async def test_metrics_endpoint_shows_the_call_just_made(running: RunningServer)
     body = await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=5).read().decode())
     line = f'factoryfinder_rpc_total{{code="OK",method="/{SERVICE}/Echo",service="echo"}}'
     assert any(row.startswith(line) and float(row.split()[-1]) >= 1 for row in body.splitlines())
+
+
+async def test_the_error_mapping_hook_turns_domain_exceptions_into_statuses() -> None:
+    settings = load(ServerSettings, {}, metrics_port=-1, drain_delay_seconds=0)
+    spec = ServiceSpec("echo", [SERVICE], _register, map_error=_not_found)
+    server = await start_server(spec, settings)
+    try:
+        async with _channel(server) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                await _echo_stub(channel)(b"domain", timeout=5)
+            assert failed.value.code() == grpc.StatusCode.NOT_FOUND
+            status = status_of(failed.value)
+            assert status is not None
+            info = error_details_pb2.ErrorInfo()
+            assert status.details[0].Unpack(info)
+            assert info.reason == "OFFER_NOT_FOUND"
+            # What the hook does not know stays INTERNAL.
+            with pytest.raises(grpc.aio.AioRpcError) as crashed:
+                await _echo_stub(channel)(b"crash", timeout=5)
+            assert crashed.value.code() == grpc.StatusCode.INTERNAL
+    finally:
+        await server.shutdown(grace=0)
+
+
+async def test_without_the_hook_a_domain_exception_is_internal(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await _echo_stub(channel)(b"domain", timeout=5)
+        assert failed.value.code() == grpc.StatusCode.INTERNAL
