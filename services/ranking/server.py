@@ -1,9 +1,8 @@
 """RankingService over gRPC: protobuf in, ranked offers out.
 
 The rules live in ``ranking.py`` and the modules it calls; this module only
-converts messages (``conversion.py``) and turns a rejected request into
-INVALID_ARGUMENT with ErrorInfo (UNKNOWN_REGION lists the known names in
-``metadata["known"]``) and BadRequest naming the field.
+converts messages (``protobuf_mapping.py``); ``errors.py`` turns a rejected request
+into its status.
 """
 
 from __future__ import annotations
@@ -11,18 +10,17 @@ from __future__ import annotations
 import grpc
 from factoryfinder.v1 import ranking_pb2, ranking_pb2_grpc
 
-from services.ranking.conversion import (
+from services.ranking.errors import to_service_error
+from services.ranking.protobuf_mapping import (
     filters_from_proto,
     offer_from_proto,
     pairs_from_proto,
     response_to_proto,
     unique_offers,
 )
-from services.ranking.domain import InvalidRequest
 from services.ranking.ranking import rank
 from services.ranking.settings import RankingSettings
 from shared.config import load_or_exit
-from shared.errors import Code, FieldViolation, ServiceError
 from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
 
 SERVICE_NAME = ranking_pb2.DESCRIPTOR.services_by_name["RankingService"].full_name
@@ -43,19 +41,6 @@ def rank_offers(
         settings.match_rules(),
     )
     return response_to_proto(result, {o.offer_id: o for o in offers}, duplicates)
-
-
-def to_service_error(exc: Exception) -> ServiceError | None:
-    """A bad request as INVALID_ARGUMENT with its field (the server's ``map_error``)."""
-    if not isinstance(exc, InvalidRequest):
-        return None
-    return ServiceError(
-        Code.INVALID_ARGUMENT,
-        exc.reason,
-        exc.message,
-        metadata=exc.metadata,
-        field_violations=[FieldViolation(exc.field_name, exc.message)],
-    )
 
 
 class RankingServicer(ranking_pb2_grpc.RankingServiceServicer):

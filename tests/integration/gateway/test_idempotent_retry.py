@@ -10,7 +10,7 @@ import time
 
 from factoryfinder.v1 import gateway_pb2
 
-from services.gateway.server import search_query
+from services.gateway.protobuf_mapping import search_query
 from services.gateway.store.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER
 from services.gateway.upstream.client import CallContext
 from services.sandbox.admin.client import SandboxAdmin, TokenPair

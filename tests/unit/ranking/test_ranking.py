@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.ranking.domain import Filters, InvalidRequest, Offer, SupplierKind
+from services.ranking.domain import Filters, Offer, SupplierKind
+from services.ranking.errors import InvalidRequest
 from services.ranking.ranking import rank
 from tests.unit.ranking.offers import FACTORY, TRADER, detail, offer, tier
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.ranking.domain import InvalidRequest, Supplier
+from services.ranking.domain import Supplier
+from services.ranking.errors import InvalidRequest
 from services.ranking.regions import KNOWN_NAMES, normalize, resolve_regions
 
 

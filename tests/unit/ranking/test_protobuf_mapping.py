@@ -9,13 +9,14 @@ import pytest
 from factoryfinder.v1 import common_pb2
 from google.protobuf.message import Message
 
-from services.ranking.conversion import (
+from services.ranking.domain import Detail, Filters, SupplierKind
+from services.ranking.errors import InvalidRequest
+from services.ranking.protobuf_mapping import (
     filters_from_proto,
     offer_from_proto,
     response_to_proto,
     unique_offers,
 )
-from services.ranking.domain import Detail, Filters, InvalidRequest, SupplierKind
 from services.ranking.ranking import rank
 from shared.money import PriceTier, from_money, to_money
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from services.ranking.customization import infer_customization
-from services.ranking.domain import Assessed, InvalidRequest, Locale, Offer, Score
+from services.ranking.domain import Assessed, Locale, Offer, Score
+from services.ranking.errors import InvalidRequest
 from services.ranking.scoring import (
     LADDER,
     LISTED,

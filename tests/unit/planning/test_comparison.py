@@ -4,8 +4,9 @@ import json
 from collections.abc import Callable
 from decimal import Decimal
 
-from services.planning.comparison import compare, refusal_error
+from services.planning.comparison import compare
 from services.planning.domain import Complexity, Evidence, OfferFacts, OrderSpec, PlanRefusal
+from services.planning.errors import refusal_error
 from services.planning.settings import PlanningSettings
 from shared.errors import Code
 from shared.money import PriceTier

@@ -71,7 +71,7 @@ def test_refusals_do_not_use_the_budget_and_reset_clears() -> None:
     assert _code(limits) is None
 
 
-REAL_1688 = Path(__file__).resolve().parents[3].parent / "shared" / "real-1688"
+REAL_1688 = Path(__file__).resolve().parents[5] / "shared" / "real-1688"
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,6 @@ from services.ranking.domain import (
     Evidence,
     Filters,
     ImagePair,
-    InvalidRequest,
     Offer,
     RankedOffer,
     RankingResult,
@@ -30,6 +29,7 @@ from services.ranking.domain import (
     Supplier,
     SupplierKind,
 )
+from services.ranking.errors import InvalidRequest
 from shared.money import PriceTier, from_money, to_money
 
 DUPLICATES_REPORT = "duplicate_offer_id"

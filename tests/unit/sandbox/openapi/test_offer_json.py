@@ -27,7 +27,7 @@ def _parse_text_ladder(text: str) -> list[tuple[int, str]]:
     return found
 
 
-REAL_1688 = Path(__file__).resolve().parents[3].parent / "shared" / "real-1688"
+REAL_1688 = Path(__file__).resolve().parents[5] / "shared" / "real-1688"
 
 
 def _captured(name: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from factoryfinder.v1 import common_pb2
 
+from services.gateway.errors import to_service_error
 from services.gateway.offers.details import DetailUnavailable
 from services.gateway.search.request import InvalidSearch
-from services.gateway.server import to_service_error
 from services.gateway.upstream import errors as upstream
 from services.gateway.upstream.errors import QuotaExhausted
 from shared.errors import REASONS, Code

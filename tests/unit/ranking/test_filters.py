@@ -11,10 +11,10 @@ from services.ranking.domain import (
     Assessed,
     FilterReport,
     Filters,
-    InvalidRequest,
     Offer,
     SupplierKind,
 )
+from services.ranking.errors import InvalidRequest
 from services.ranking.filters import FILTER_NAMES, apply_filters, validate
 from services.ranking.ranking import rank
 from services.ranking.regions import resolve_regions

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from factoryfinder.v1 import common_pb2
 
+from services.gateway.errors import to_service_error
 from services.gateway.offers.details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
 from services.gateway.search.request import (
@@ -20,7 +21,6 @@ from services.gateway.search.request import (
     SearchImage,
     SearchQuery,
 )
-from services.gateway.server import to_service_error
 from services.gateway.settings import load_gateway_settings
 from services.gateway.upstream import errors
 from services.gateway.upstream.client import CallContext
