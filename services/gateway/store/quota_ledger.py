@@ -41,12 +41,6 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class Budget:
-    api: str
-    daily_limit: int
-
-
-@dataclass(frozen=True)
 class Reservation:
     """A unit taken by :meth:`QuotaLedger.reserve`; ``day`` is the China-time day it counts on."""
 

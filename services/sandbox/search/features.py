@@ -244,9 +244,3 @@ def extract_batch(pixels: npt.NDArray[np.uint8]) -> Batch:
     }
     parts = [_unit(block) * np.float32(_WEIGHTS[name]) for name, block in blocks.items()]
     return np.concatenate(parts, axis=1, dtype=np.float32)
-
-
-def extract(image: Image.Image) -> Vector:
-    """The raw feature vector of one photo."""
-    vector: Vector = extract_batch(thumbnail(image)[None])[0]
-    return vector
