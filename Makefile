@@ -12,7 +12,7 @@ GEN := protos/gen/python
 TOOLS := $(CURDIR)/.tools/bin
 PROTOS := $(wildcard protos/factoryfinder/v1/*.proto)
 export PATH := $(CURDIR)/$(BIN):$(TOOLS):$(PATH)
-# Large gRPC messages are allocator-bound with glibc defaults (see docs/performance.md).
+# Large gRPC messages are allocator-bound with glibc defaults (see ../shared/docs/performance.md).
 export MALLOC_MMAP_THRESHOLD_ ?= 67108864
 export MALLOC_TRIM_THRESHOLD_ ?= 268435456
 
