@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -11,6 +11,8 @@ from google.protobuf import timestamp_pb2
 from google.type import money_pb2
 
 from services.gateway.search.request import SearchFilters, SearchImage, SearchQuery
+from services.gateway.store.quota_ledger import UsageLine
+from services.gateway.upstream.circuit_breaker import CircuitBreaker
 from shared.errors import Code, FieldViolation, ServiceError
 from shared.money import CNY, from_money
 
@@ -19,6 +21,12 @@ _SORTS = {
     gateway_pb2.SEARCH_SORT_PRICE_ASC: "price_asc",
     gateway_pb2.SEARCH_SORT_PRICE_DESC: "price_desc",
     gateway_pb2.SEARCH_SORT_MONTH_SOLD_DESC: "month_sold_desc",
+}
+
+_BREAKER_STATES = {
+    "closed": gateway_pb2.BREAKER_STATE_CLOSED,
+    "open": gateway_pb2.BREAKER_STATE_OPEN,
+    "half_open": gateway_pb2.BREAKER_STATE_HALF_OPEN,
 }
 
 
@@ -75,3 +83,39 @@ def timestamp(moment: datetime) -> timestamp_pb2.Timestamp:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(moment.astimezone(UTC))
     return stamp
+
+
+def quota_usage_response(
+    tenant: str,
+    app_lines: Sequence[UsageLine],
+    tenant_lines: Sequence[UsageLine],
+    resets_at: datetime,
+    breakers: Mapping[str, CircuitBreaker],
+) -> gateway_pb2.GetQuotaUsageResponse:
+    resets = timestamp(resets_at)
+
+    def usage(line: UsageLine) -> common_pb2.QuotaUsage:
+        return common_pb2.QuotaUsage(
+            api=line.api,
+            tenant=line.tenant,
+            used=line.used,
+            limit=line.limit,
+            remaining=line.remaining,
+            resets_at=resets,
+            exhausted=line.exhausted,
+        )
+
+    return gateway_pb2.GetQuotaUsageResponse(
+        tenant=tenant,
+        app_usage=[usage(line) for line in app_lines],
+        tenant_usage=[usage(line) for line in tenant_lines],
+        resets_at=resets,
+        breakers=[
+            gateway_pb2.BreakerStatus(
+                api=name,
+                state=_BREAKER_STATES[breaker.state],
+                consecutive_failures=breaker.consecutive_failures,
+            )
+            for name, breaker in sorted(breakers.items())
+        ],
+    )

@@ -15,15 +15,15 @@ from collections.abc import Mapping
 from typing import Any
 
 import grpc
-from factoryfinder.v1 import common_pb2, gateway_pb2, gateway_pb2_grpc
+from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
 from services.gateway.errors import to_service_error
 from services.gateway.protobuf_mapping import (
     SEARCH_APIS,
     bad_request,
     quota_spent,
+    quota_usage_response,
     search_query,
-    timestamp,
 )
 from services.gateway.runtime import GatewayRuntime, build_runtime
 from services.gateway.settings import GatewaySettings, load_gateway_settings
@@ -36,11 +36,6 @@ SERVICE_NAME = gateway_pb2.DESCRIPTOR.services_by_name["GatewayService"].full_na
 TENANT_HEADER = "x-tenant-id"
 DEFAULT_TENANT = "default"
 _TENANT = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_BREAKER_STATES = {
-    "closed": gateway_pb2.BREAKER_STATE_CLOSED,
-    "open": gateway_pb2.BREAKER_STATE_OPEN,
-    "half_open": gateway_pb2.BREAKER_STATE_HALF_OPEN,
-}
 # --- the servicer -------------------------------------------------------------------------
 
 
@@ -133,32 +128,8 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
     ) -> gateway_pb2.GetQuotaUsageResponse:
         ctx = self._context(context)
         app_lines, tenant_lines, resets_at = await self._runtime.ledger.usage(ctx.tenant)
-        resets = timestamp(resets_at)
-
-        def usage(line: Any) -> common_pb2.QuotaUsage:
-            return common_pb2.QuotaUsage(
-                api=line.api,
-                tenant=line.tenant,
-                used=line.used,
-                limit=line.limit,
-                remaining=line.remaining,
-                resets_at=resets,
-                exhausted=line.exhausted,
-            )
-
-        return gateway_pb2.GetQuotaUsageResponse(
-            tenant=ctx.tenant,
-            app_usage=[usage(line) for line in app_lines],
-            tenant_usage=[usage(line) for line in tenant_lines],
-            resets_at=resets,
-            breakers=[
-                gateway_pb2.BreakerStatus(
-                    api=name,
-                    state=_BREAKER_STATES[breaker.state],
-                    consecutive_failures=breaker.consecutive_failures,
-                )
-                for name, breaker in sorted(self._runtime.breakers.items())
-            ],
+        return quota_usage_response(
+            ctx.tenant, app_lines, tenant_lines, resets_at, self._runtime.breakers
         )
 
 
