@@ -59,6 +59,7 @@ lint: install proto-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services tests
+	$(BIN)/lint-imports
 
 system-deps:
 	@./.ci/system-deps.sh

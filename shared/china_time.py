@@ -28,8 +28,3 @@ def next_reset(now: datetime | None = None) -> datetime:
     """The next 00:00 China time after ``now`` (aware, in China time)."""
     day = quota_day(now)
     return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ) + timedelta(days=1)
-
-
-def seconds_until_reset(now: datetime | None = None) -> float:
-    moment = now if now is not None else datetime.now(UTC)
-    return (next_reset(moment) - moment).total_seconds()

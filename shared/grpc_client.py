@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import grpc
+from grpc_health.v1 import health_pb2
 
 from shared import tracing
 
@@ -76,4 +77,30 @@ def open_channel(
     ]
     return grpc.aio.insecure_channel(
         target_for(addresses), options=options, interceptors=tracing.client_interceptors()
+    )
+
+
+# The standard health service's methods, typed: the stubs of grpcio-health-checking declare
+# HealthStub without them.
+def health_check(
+    channel: grpc.aio.Channel,
+) -> grpc.aio.UnaryUnaryMultiCallable[
+    health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse
+]:
+    return channel.unary_unary(
+        "/grpc.health.v1.Health/Check",
+        request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+        response_deserializer=health_pb2.HealthCheckResponse.FromString,
+    )
+
+
+def health_watch(
+    channel: grpc.aio.Channel,
+) -> grpc.aio.UnaryStreamMultiCallable[
+    health_pb2.HealthCheckRequest, health_pb2.HealthCheckResponse
+]:
+    return channel.unary_stream(
+        "/grpc.health.v1.Health/Watch",
+        request_serializer=health_pb2.HealthCheckRequest.SerializeToString,
+        response_deserializer=health_pb2.HealthCheckResponse.FromString,
     )

@@ -8,6 +8,8 @@ aggregator passes errors on without losing anything.
 
 from __future__ import annotations
 
+from typing import cast
+
 import grpc
 from google.protobuf import duration_pb2
 from google.rpc import error_details_pb2, status_pb2
@@ -91,13 +93,21 @@ def from_status_proto(status: status_pb2.Status) -> ServiceError:
     return ServiceError(code, reason, status.message, metadata, fields, quotas, retry)
 
 
+def status_of(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
+    """The ``google.rpc.Status`` a failed call carries in its trailers, if any."""
+    # rpc_status.from_call reads only code(), details() and trailing_metadata(), which an
+    # AioRpcError has too; its stubs ask for a sync grpc.Call.
+    status: status_pb2.Status | None = rpc_status.from_call(cast(grpc.Call, error))
+    return status
+
+
 def from_rpc_error(error: grpc.aio.AioRpcError, service: str) -> ServiceError:
     """A downstream failure as a ServiceError, keeping its reason and details.
 
     A failure without our details (the service is down, a deadline passed in
     transit) gets a reason that says which service and what happened.
     """
-    status = rpc_status.from_call(error)
+    status = status_of(error)
     if status is not None:
         return from_status_proto(status)
     code = error.code()

@@ -60,16 +60,6 @@ class PriceTier:
     unit_price: Decimal
 
 
-def normalize_ladder(tiers: Sequence[PriceTier]) -> list[PriceTier]:
-    """Sort by starting quantity and close every tier just below the next one."""
-    ordered = sorted(tiers, key=lambda tier: tier.min_quantity)
-    closed: list[PriceTier] = []
-    for index, tier in enumerate(ordered):
-        upper = ordered[index + 1].min_quantity - 1 if index + 1 < len(ordered) else None
-        closed.append(PriceTier(tier.min_quantity, upper, tier.unit_price))
-    return closed
-
-
 def unit_price_at(tiers: Sequence[PriceTier], quantity: int) -> Decimal | None:
     """The ladder's unit price for ``quantity`` pieces.
 

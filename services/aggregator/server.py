@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 from factoryfinder.v1 import search_pb2, search_pb2_grpc
@@ -28,7 +29,7 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):
         self._keys = keys
         self.downstream = Downstream(settings)
 
-    def _scope(self, context: grpc.aio.ServicerContext) -> CallScope:
+    def _scope(self, context: grpc.aio.ServicerContext[Any, Any]) -> CallScope:
         tenant = self._keys.tenant_for(tuple(context.invocation_metadata() or ()))
         remaining = context.time_remaining()
         budget = self._settings.default_deadline_seconds if remaining is None else remaining
@@ -38,21 +39,21 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):
     async def SearchByImage(
         self,
         request: search_pb2.SearchByImageRequest,
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> search_pb2.SearchByImageResponse:
         return await flows.search_by_image(self.downstream, request, self._scope(context))
 
     async def VerifyByImages(
         self,
         request: search_pb2.VerifyByImagesRequest,
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> search_pb2.VerifyByImagesResponse:
         return await flows.verify_by_images(self.downstream, request, self._scope(context))
 
     async def PlanCustomOrder(
         self,
         request: search_pb2.PlanCustomOrderRequest,
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> search_pb2.PlanCustomOrderResponse:
         scope = self._scope(context)
         return await flows.plan_custom_order(
@@ -62,14 +63,14 @@ class SearchServicer(search_pb2_grpc.SearchServiceServicer):
     async def GetQuota(
         self,
         request: search_pb2.GetQuotaRequest,
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> search_pb2.GetQuotaResponse:
         return await flows.get_quota(self.downstream, self._scope(context))
 
     async def BatchSearch(
         self,
         request_iterator: AsyncIterator[search_pb2.BatchSearchRequest],
-        context: grpc.aio.ServicerContext,
+        context: grpc.aio.ServicerContext[Any, Any],
     ) -> AsyncIterator[search_pb2.BatchSearchResponse]:
         scope = self._scope(context)
 

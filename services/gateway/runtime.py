@@ -17,21 +17,21 @@ from pathlib import Path
 
 import httpx
 
-from services.gateway import upstream_metrics
-from services.gateway.caches import Caches
-from services.gateway.circuit_breaker import CircuitBreaker
-from services.gateway.idempotency import Idempotency
-from services.gateway.offer_details import OfferDetails
-from services.gateway.quota_ledger import LEASE_S, QuotaLedger
-from services.gateway.rate_limit import RateLimiter
-from services.gateway.retry_policy import RetryPolicy
-from services.gateway.search_flow import FlowLimits, SearchFlow
+from services.gateway.offers.details import OfferDetails
+from services.gateway.search.flow import FlowLimits, SearchFlow
 from services.gateway.settings import GatewaySettings
-from services.gateway.store import Store, open_store
-from services.gateway.token_sealing import TokenSeal
-from services.gateway.tokens import OAuthRefresher, TokenManager, TokenPair, parse_expiry
-from services.gateway.upstream_client import BREAKER_APIS, Timeouts, UpstreamClient
-from services.gateway.upstream_errors import UpstreamError
+from services.gateway.store.caches import Caches
+from services.gateway.store.idempotency import Idempotency
+from services.gateway.store.interface import Store, open_store
+from services.gateway.store.quota_ledger import LEASE_S, QuotaLedger
+from services.gateway.upstream import metrics as upstream_metrics
+from services.gateway.upstream.circuit_breaker import CircuitBreaker
+from services.gateway.upstream.client import BREAKER_APIS, Timeouts, UpstreamClient
+from services.gateway.upstream.errors import UpstreamError
+from services.gateway.upstream.rate_limit import RateLimiter
+from services.gateway.upstream.retry import RetryPolicy
+from services.gateway.upstream.token_sealing import TokenSeal
+from services.gateway.upstream.tokens import OAuthRefresher, TokenManager, TokenPair, parse_expiry
 
 log = logging.getLogger(__name__)
 

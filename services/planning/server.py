@@ -10,7 +10,8 @@ from __future__ import annotations
 import grpc
 from factoryfinder.v1 import planning_pb2, planning_pb2_grpc
 
-from services.planning.comparison import compare, refusal_error
+from services.planning.comparison import compare
+from services.planning.errors import refusal_error
 from services.planning.protobuf_mapping import (
     comparison_to_proto,
     offer_from_proto,

@@ -1,6 +1,6 @@
 """The values the ranking rules work on: offers in, ranked offers and the answer out.
 
-Plain frozen dataclasses with no protobuf in sight; ``conversion.py`` maps them to and
+Plain frozen dataclasses with no protobuf in sight; ``protobuf_mapping.py`` maps them to and
 from the wire types. Money is ``Decimal``; points are ``Decimal`` too so a total is
 exactly the sum of its components.
 """
@@ -8,7 +8,6 @@ exactly the sum of its components.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
@@ -29,23 +28,6 @@ class SupplierKind(enum.IntEnum):
 
 
 MAKERS = frozenset({SupplierKind.SOURCE_FACTORY, SupplierKind.MANUFACTURER})
-
-
-class InvalidRequest(ValueError):
-    """A request the rules cannot work with; ``reason`` is an ErrorReason name."""
-
-    def __init__(
-        self,
-        field_name: str,
-        message: str,
-        reason: str = "INVALID_REQUEST",
-        metadata: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.field_name = field_name
-        self.message = message
-        self.reason = reason
-        self.metadata: Mapping[str, str] = dict(metadata or {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from services.ranking.domain import Assessed, FilterReport, Filters, InvalidRequest, Offer
+from services.ranking.domain import Assessed, FilterReport, Filters, Offer
+from services.ranking.errors import InvalidRequest
 from services.ranking.regions import RegionFilter
 
 FILTER_NAMES = (

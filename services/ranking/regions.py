@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from services.ranking.domain import InvalidRequest, Supplier
+from services.ranking.domain import Supplier
+from services.ranking.errors import InvalidRequest
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,13 +39,13 @@ from functools import lru_cache
 from services.ranking import wording
 from services.ranking.domain import (
     Assessed,
-    InvalidRequest,
     Locale,
     Offer,
     Score,
     ScoreComponent,
     SupplierKind,
 )
+from services.ranking.errors import InvalidRequest
 from shared.money import unit_price_at
 
 LADDER = "ladder_at_quantity"

@@ -1,9 +1,8 @@
 """RankingService over gRPC: protobuf in, ranked offers out.
 
 The rules live in ``ranking.py`` and the modules it calls; this module only
-converts messages (``conversion.py``) and turns a rejected request into
-INVALID_ARGUMENT with ErrorInfo (UNKNOWN_REGION lists the known names in
-``metadata["known"]``) and BadRequest naming the field.
+converts messages (``protobuf_mapping.py``); ``errors.py`` turns a rejected request
+into its status.
 """
 
 from __future__ import annotations
@@ -11,18 +10,17 @@ from __future__ import annotations
 import grpc
 from factoryfinder.v1 import ranking_pb2, ranking_pb2_grpc
 
-from services.ranking.conversion import (
+from services.ranking.errors import to_service_error
+from services.ranking.protobuf_mapping import (
     filters_from_proto,
     offer_from_proto,
     pairs_from_proto,
     response_to_proto,
     unique_offers,
 )
-from services.ranking.domain import InvalidRequest
 from services.ranking.ranking import rank
 from services.ranking.settings import RankingSettings
 from shared.config import load_or_exit
-from shared.errors import Code, FieldViolation, ServiceError
 from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
 
 SERVICE_NAME = ranking_pb2.DESCRIPTOR.services_by_name["RankingService"].full_name
@@ -31,26 +29,17 @@ SERVICE_NAME = ranking_pb2.DESCRIPTOR.services_by_name["RankingService"].full_na
 def rank_offers(
     request: ranking_pb2.RankOffersRequest, settings: RankingSettings
 ) -> ranking_pb2.RankOffersResponse:
-    """One RankOffers call; raises ServiceError for a bad request."""
-    try:
-        offers, duplicates = unique_offers(request.offers)
-        result = rank(
-            [offer_from_proto(o) for o in offers],
-            filters_from_proto(request.filters),
-            request.profile,
-            request.locale,
-            settings.grouping_rules(),
-            pairs_from_proto(request.image_pairs),
-            settings.match_rules(),
-        )
-    except InvalidRequest as exc:
-        raise ServiceError(
-            Code.INVALID_ARGUMENT,
-            exc.reason,
-            exc.message,
-            metadata=exc.metadata,
-            field_violations=[FieldViolation(exc.field_name, exc.message)],
-        ) from None
+    """One RankOffers call; raises InvalidRequest for a bad request."""
+    offers, duplicates = unique_offers(request.offers)
+    result = rank(
+        [offer_from_proto(o) for o in offers],
+        filters_from_proto(request.filters),
+        request.profile,
+        request.locale,
+        settings.grouping_rules(),
+        pairs_from_proto(request.image_pairs),
+        settings.match_rules(),
+    )
     return response_to_proto(result, {o.offer_id: o for o in offers}, duplicates)
 
 
@@ -75,7 +64,7 @@ async def build(settings: RankingSettings) -> ServiceSpec:
     def register(server: grpc.aio.Server) -> None:
         ranking_pb2_grpc.add_RankingServiceServicer_to_server(servicer, server)
 
-    return ServiceSpec("ranking", [SERVICE_NAME], register)
+    return ServiceSpec("ranking", [SERVICE_NAME], register, map_error=to_service_error)
 
 
 async def create_server(settings: RankingSettings) -> RunningServer:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from services.ranking.domain import InvalidRequest, Locale, Offer, SupplierKind
+from services.ranking.domain import Locale, Offer, SupplierKind
+from services.ranking.errors import InvalidRequest
 from shared.money import FEN
 
 _KIND_NAMES: dict[SupplierKind, tuple[str, str]] = {

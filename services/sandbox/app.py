@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from services.sandbox.admin_routes import AdminRoutes
-from services.sandbox.routes import OpenApiRoutes
+from services.sandbox.admin.routes import AdminRoutes
+from services.sandbox.openapi.routes import OpenApiRoutes
 from services.sandbox.sandbox_state import SandboxState
 
 _FORM_OVERHEAD = 1024 * 1024

@@ -6,15 +6,15 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.sandbox.catalog_loader import LoadedCatalog, load_catalog
-from services.sandbox.clock import SandboxClock
-from services.sandbox.faults import FaultInjector, FaultPlan
-from services.sandbox.limits import Limits
-from services.sandbox.relevance import offer_boost
-from services.sandbox.request_log import RequestLog
+from services.sandbox.catalog.loader import LoadedCatalog, load_catalog
+from services.sandbox.openapi.clock import SandboxClock
+from services.sandbox.openapi.faults import FaultInjector, FaultPlan
+from services.sandbox.openapi.limits import Limits
+from services.sandbox.openapi.request_log import RequestLog
+from services.sandbox.openapi.tokens import TokenLifetimes, TokenStore
+from services.sandbox.search.relevance import offer_boost
+from services.sandbox.search.uploads import UploadStore
 from services.sandbox.settings import SandboxSettings, budgets_by_api, qps_by_api
-from services.sandbox.tokens import TokenLifetimes, TokenStore
-from services.sandbox.uploads import UploadStore
 
 
 @dataclass

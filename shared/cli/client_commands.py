@@ -213,7 +213,7 @@ def _price(flag: str, text: str) -> Decimal:
 
 def _regions(names: list[str]) -> list[str]:
     """Checked here so a typo costs no upstream call and gets a short list of names."""
-    from services.ranking.domain import InvalidRequest
+    from services.ranking.errors import InvalidRequest
     from services.ranking.regions import KNOWN_NAMES, resolve_regions
 
     try:
@@ -225,7 +225,7 @@ def _regions(names: list[str]) -> list[str]:
 
 
 def _resolves(name: str) -> Any:
-    from services.ranking.domain import InvalidRequest
+    from services.ranking.errors import InvalidRequest
     from services.ranking.regions import resolve_regions
 
     try:
@@ -264,7 +264,7 @@ def _call(
     target: str,
     api_key: str,
     action: Callable[
-        [search_pb2_grpc.SearchServiceStub, tuple[tuple[str, str], ...]], Awaitable[T]
+        [search_pb2_grpc.SearchServiceAsyncStub, tuple[tuple[str, str], ...]], Awaitable[T]
     ],
 ) -> T:
     target, api_key = endpoints.resolve(target, api_key)
@@ -278,7 +278,7 @@ def _call(
 
     try:
         return asyncio.run(main())
-    except grpc.RpcError as error:
+    except grpc.aio.AioRpcError as error:
         raise from_grpc(error) from None
 
 
@@ -512,7 +512,7 @@ def register(app: typer.Typer) -> None:
 
 
 async def _run_batch(
-    stub: search_pb2_grpc.SearchServiceStub,
+    stub: search_pb2_grpc.SearchServiceAsyncStub,
     metadata: tuple[tuple[str, str], ...],
     items: list[tuple[str, str]],
     options: search_pb2.SearchOptions,

@@ -80,7 +80,7 @@ def brief(names: Sequence[str]) -> str:
     return f"{shown} … ({more} more)" if more > 0 else shown
 
 
-def from_grpc(error: grpc.aio.AioRpcError | grpc.RpcError) -> CliError:
+def from_grpc(error: grpc.aio.AioRpcError) -> CliError:
     """A failed call as a CliError: the server's reason and details, in one line."""
     problem = from_rpc_error(error, "factoryfinder")
     details: list[dict[str, Any]] = []

@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
 from shared.cli import endpoints as endpoints_file_module
 from shared.cli import provisioning
 from shared.cli.errors import CliError
+from shared.grpc_client import health_check
 
 _ADDRESS = re.compile(r"listening on (?:https?://)?([\w.\-]+:\d+)")
 START_TIMEOUT_S = 90.0
@@ -131,11 +132,11 @@ async def _read_address(child: Child, offset: int) -> str:
 async def wait_serving(address: str, timeout_s: float = START_TIMEOUT_S) -> None:
     """Poll the standard health check until the server says SERVING."""
     async with grpc.aio.insecure_channel(address) as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
+        check = health_check(channel)
         async with asyncio.timeout(timeout_s):
             while True:
                 try:
-                    reply = await stub.Check(health_pb2.HealthCheckRequest(), timeout=2)
+                    reply = await check(health_pb2.HealthCheckRequest(), timeout=2)
                     if reply.status == health_pb2.HealthCheckResponse.SERVING:
                         return
                 except grpc.aio.AioRpcError:

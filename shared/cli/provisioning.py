@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ import grpc
 import httpx
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from tests.e2e.photos import variant
 from tests.e2e.stack import Stack, running_stack
 
@@ -73,7 +73,7 @@ class Attributed:
 
 
 async def _one_search(
-    stub: search_pb2_grpc.SearchServiceStub, stack: Stack, photo: common_pb2.Photo
+    stub: search_pb2_grpc.SearchServiceAsyncStub, stack: Stack, photo: common_pb2.Photo
 ) -> tuple[float, search_pb2.SearchByImageResponse]:
     started = time.perf_counter()
     response = await stub.SearchByImage(
@@ -91,7 +91,7 @@ async def _logged_calls(http: httpx.AsyncClient, since: int) -> list[dict[str, A
 
 
 async def _overheads(
-    stub: search_pb2_grpc.SearchServiceStub,
+    stub: search_pb2_grpc.SearchServiceAsyncStub,
     stack: Stack,
     http: httpx.AsyncClient,
     callers: int,
@@ -121,7 +121,7 @@ async def _overheads(
 
 
 async def _verify_ratio(
-    stub: search_pb2_grpc.SearchServiceStub, stack: Stack, rounds: int
+    stub: search_pb2_grpc.SearchServiceAsyncStub, stack: Stack, rounds: int
 ) -> float:
     singles, verifies = [], []
     for _ in range(rounds):

@@ -5,7 +5,7 @@ products, under seven conditions, and searched through the public API of a
 whole stack (``factoryfinder up``, the sandbox over HTTP) in both sandbox row
 shapes (``FF_SANDBOX_ROW_SHAPE=live|doc2026``), with default options. Ground
 truth (which offers sell the product, which one is its source) comes from the
-sandbox's catalog (``services/sandbox/ground_truth.py``).
+sandbox's catalog (``services/sandbox/catalog/ground_truth.py``).
 
 Printed per condition and overall, each as hits / cases:
 - ``first=src``: the first offer is the product's source;
@@ -49,7 +49,7 @@ from services.preprocess.image_comparison import Candidate, Fetched, measure
 from services.preprocess.pipeline import prepare
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.visual_similarity import GridComparator
-from services.sandbox.ground_truth import ProductTruth, product_photo, products
+from services.sandbox.catalog.ground_truth import ProductTruth, product_photo, products
 from services.sandbox.settings import SandboxSettings
 from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.stack import Stack, running_stack

@@ -28,8 +28,8 @@ from collections.abc import Callable
 
 import aiohttp
 
-from services.sandbox import catalog_photos
-from services.sandbox.catalog_loader import load_catalog
+from services.sandbox.catalog import photos as catalog_photos
+from services.sandbox.catalog.loader import load_catalog
 from services.sandbox.settings import SandboxSettings
 from shared.aop_signing import sign
 from shared.config import load

@@ -13,11 +13,11 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 from PIL import Image, ImageDraw
 
-from services.sandbox.admin_client import SandboxAdmin
-from services.sandbox.ground_truth import product_id, product_photo
+from services.sandbox.admin.client import SandboxAdmin
+from services.sandbox.catalog.ground_truth import product_id, product_photo
+from shared.grpc_errors import status_of
 from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
@@ -26,7 +26,7 @@ UPLOAD = "product.image.upload"
 
 
 @pytest.fixture
-async def stub(stack: Stack) -> AsyncIterator[search_pb2_grpc.SearchServiceStub]:
+async def stub(stack: Stack) -> AsyncIterator[search_pb2_grpc.SearchServiceAsyncStub]:
     async with grpc.aio.insecure_channel(stack.target) as channel:
         yield search_pb2_grpc.SearchServiceStub(channel)
 
@@ -46,7 +46,7 @@ def _reason(status: status_pb2.Status) -> str:
 
 
 async def test_factory_first_and_traders_grouped_under_it(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     truth = manifest()
     request = search_pb2.SearchByImageRequest(
@@ -74,7 +74,7 @@ async def test_factory_first_and_traders_grouped_under_it(
 
 
 async def test_verify_searches_photos_concurrently(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     async with SandboxAdmin(stack.sandbox_url) as admin:
         before = max((c.seq for c in await admin.requests()), default=0)
@@ -105,7 +105,7 @@ async def test_verify_searches_photos_concurrently(
 
 
 async def test_verify_survives_one_corrupt_photo(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     photos = [
         _photo(variant("phone_rotated.jpg", 2)),
@@ -123,7 +123,7 @@ async def test_verify_survives_one_corrupt_photo(
 
 
 async def test_verify_with_too_few_good_photos_fails_precondition(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     photos = [_photo(variant("phone_rotated.jpg", 3)), _photo(b"junk"), _photo(b"more junk")]
     with pytest.raises(grpc.aio.AioRpcError) as failed:
@@ -134,7 +134,7 @@ async def test_verify_with_too_few_good_photos_fails_precondition(
 
 
 async def test_batch_streams_thirty_results_with_progress(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     names = [
         "phone_rotated.jpg",
@@ -174,7 +174,7 @@ async def _customizable_and_not(stack: Stack) -> tuple[list[str], str]:
 
 
 async def test_plan_custom_order_compares_offers_from_their_detail(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_STANDARD)
@@ -200,7 +200,7 @@ async def test_plan_custom_order_compares_offers_from_their_detail(
 
 
 async def test_plan_for_one_offer_that_cannot_customize_is_refused(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     _yes, no = await _customizable_and_not(stack)
     order = planning_pb2.OrderSpec(quantity=100, complexity=common_pb2.COMPLEXITY_SIMPLE)
@@ -211,12 +211,12 @@ async def test_plan_for_one_offer_that_cannot_customize_is_refused(
             timeout=60,
         )
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
-    status = rpc_status.from_call(refused.value)
+    status = status_of(refused.value)
     assert status is not None and _reason(status) == "NOT_CUSTOMIZABLE"
 
 
 async def test_quota_view_and_authentication(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     quota = await stub.GetQuota(search_pb2.GetQuotaRequest(), metadata=stack.metadata, timeout=10)
     lines = {line.api: line for line in quota.usage}
@@ -229,7 +229,7 @@ async def test_quota_view_and_authentication(
 
 
 async def test_deadline_is_enforced_and_upstream_call_cancelled(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     async with SandboxAdmin(stack.sandbox_url) as admin:
         await admin.set_faults(latency_ms=2000)
@@ -260,7 +260,7 @@ def _condition_photo(condition: str, seed: int = 0) -> common_pb2.Photo:
 
 
 async def test_every_offer_is_compared_by_factoryfinders_own_eye(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     truth = manifest()
     response = await stub.SearchByImage(
@@ -282,7 +282,7 @@ async def test_every_offer_is_compared_by_factoryfinders_own_eye(
 
 @pytest.mark.parametrize("condition", sorted(CONDITIONS))
 async def test_the_answer_names_the_factory_and_lists_its_resellers(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub, condition: str
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub, condition: str
 ) -> None:
     truth = manifest()
     response = await stub.SearchByImage(
@@ -324,7 +324,7 @@ def _not_in_catalog() -> bytes:
 
 
 async def test_a_photo_of_something_not_in_the_catalog_gets_a_low_confidence_answer(
-    stack: Stack, stub: search_pb2_grpc.SearchServiceStub
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
 ) -> None:
     response = await stub.SearchByImage(
         search_pb2.SearchByImageRequest(photo=_photo(_not_in_catalog())),

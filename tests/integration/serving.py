@@ -6,8 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import grpc
-from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_health.v1 import health_pb2
 
+from shared.grpc_client import health_check
 from shared.grpc_server import RunningServer
 
 
@@ -17,7 +18,7 @@ async def serving_channel(
 ) -> AsyncIterator[grpc.aio.Channel]:
     try:
         async with grpc.aio.insecure_channel(running.address) as channel:
-            health = await health_pb2_grpc.HealthStub(channel).Check(
+            health = await health_check(channel)(
                 health_pb2.HealthCheckRequest(service=service_name), timeout=5
             )
             assert health.status == health_pb2.HealthCheckResponse.SERVING

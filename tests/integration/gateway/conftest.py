@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import Sandbox, start_sandbox_process, stop_process
 
 APP_KEY = "7654321"

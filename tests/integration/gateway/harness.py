@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 from services.gateway.runtime import GatewayRuntime
 from services.gateway.server import create_server
 from services.gateway.settings import load_gateway_settings
-from services.sandbox.admin_client import TokenPair
+from services.sandbox.admin.client import TokenPair
 from shared.errors import ServiceError
 from shared.grpc_errors import from_rpc_error
 from shared.grpc_server import RunningServer
@@ -117,7 +117,7 @@ def gateway_env(sandbox: Sandbox, tokens: TokenPair, **extra: str) -> dict[str, 
 
 @dataclass
 class Gateway:
-    stub: gateway_pb2_grpc.GatewayServiceStub
+    stub: gateway_pb2_grpc.GatewayServiceAsyncStub
     runtime: GatewayRuntime
     running: RunningServer
 

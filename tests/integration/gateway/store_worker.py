@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from services.gateway.store import Store, open_store
+from services.gateway.store.interface import Store, open_store
 
 
 async def _burst(store: Store, key: str, limit: int, count: int) -> None:

@@ -18,7 +18,7 @@ import pytest
 import redis
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from shared.errors import ServiceError
 from tests.integration.gateway.harness import (
     QUERY,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from factoryfinder.v1 import common_pb2, gateway_pb2
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     DETAIL,
     QUERY,

@@ -14,7 +14,7 @@ import pytest
 import redis
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from shared.errors import ServiceError
 from shared.grpc_errors import from_rpc_error
 from tests.integration.gateway.harness import (
@@ -43,7 +43,7 @@ def quota_env(sandbox: Sandbox, tokens: TokenPair, store_url: str) -> dict[str, 
 
 
 async def search_all(
-    stubs: list[gateway_pb2_grpc.GatewayServiceStub], first_photo: int, count: int
+    stubs: list[gateway_pb2_grpc.GatewayServiceAsyncStub], first_photo: int, count: int
 ) -> list[gateway_pb2.SearchOffersResponse | ServiceError]:
     async def one(index: int) -> gateway_pb2.SearchOffersResponse | ServiceError:
         stub = stubs[index % len(stubs)]
@@ -59,7 +59,7 @@ async def search_all(
     return await asyncio.gather(*(one(i) for i in range(count)))
 
 
-async def used_today(stub: gateway_pb2_grpc.GatewayServiceStub) -> int:
+async def used_today(stub: gateway_pb2_grpc.GatewayServiceAsyncStub) -> int:
     usage: gateway_pb2.GetQuotaUsageResponse = await stub.GetQuotaUsage(
         gateway_pb2.GetQuotaUsageRequest(), timeout=10
     )

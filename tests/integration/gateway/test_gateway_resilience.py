@@ -8,7 +8,7 @@ import time
 from factoryfinder.v1 import gateway_pb2
 from prometheus_client import REGISTRY
 
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     GET_TOKEN,
     POSTPONE_TOKEN,

@@ -19,8 +19,8 @@ import grpc
 import httpx
 from factoryfinder.v1 import gateway_pb2, gateway_pb2_grpc
 
-from services.gateway.token_sealing import TokenSeal
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.gateway.upstream.token_sealing import TokenSeal
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     QUERY,
     Sandbox,
@@ -55,7 +55,7 @@ def store_files(folder: Path) -> str:
 
 
 async def run_everything(
-    stub: gateway_pb2_grpc.GatewayServiceStub, admin: SandboxAdmin
+    stub: gateway_pb2_grpc.GatewayServiceAsyncStub, admin: SandboxAdmin
 ) -> list[bytes]:
     """Calls of every kind; returns what the callers received, serialized."""
     seen: list[bytes] = []

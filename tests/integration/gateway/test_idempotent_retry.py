@@ -10,10 +10,10 @@ import time
 
 from factoryfinder.v1 import gateway_pb2
 
-from services.gateway.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER
-from services.gateway.server import search_query
-from services.gateway.upstream_client import CallContext
-from services.sandbox.admin_client import SandboxAdmin, TokenPair
+from services.gateway.protobuf_mapping import search_query
+from services.gateway.store.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER
+from services.gateway.upstream.client import CallContext
+from services.sandbox.admin.client import SandboxAdmin, TokenPair
 from tests.integration.gateway.harness import (
     QUERY,
     UPLOAD,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import redis
 
-from services.gateway.caches import Caches
-from services.gateway.limits_errors import QuotaExhausted
-from services.gateway.quota_ledger import QuotaLedger
-from services.gateway.store import Store, open_store
+from services.gateway.store.caches import Caches
+from services.gateway.store.interface import Store, open_store
+from services.gateway.store.quota_ledger import QuotaLedger
+from services.gateway.upstream.errors import QuotaExhausted
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKER = "tests.integration.gateway.store_worker"

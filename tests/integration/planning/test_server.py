@@ -10,11 +10,11 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, planning_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from services.planning.server import SERVICE_NAME, create_server
 from services.planning.settings import PlanningSettings
 from shared.config import load
+from shared.grpc_errors import status_of
 from shared.money import from_money, to_money
 from tests.integration.serving import serving_channel
 
@@ -23,7 +23,7 @@ STANDARD = common_pb2.COMPLEXITY_STANDARD
 
 
 @pytest.fixture
-async def stub() -> AsyncIterator[planning_pb2_grpc.PlanningServiceStub]:
+async def stub() -> AsyncIterator[planning_pb2_grpc.PlanningServiceAsyncStub]:
     settings = load(PlanningSettings, {}, drain_delay_seconds=0.0, max_offers=5)
     async with serving_channel(await create_server(settings), SERVICE_NAME) as channel:
         yield planning_pb2_grpc.PlanningServiceStub(channel)
@@ -57,11 +57,11 @@ def order(quantity: int = 100, complexity: int = STANDARD) -> planning_pb2.Order
 
 
 async def failure(
-    stub: planning_pb2_grpc.PlanningServiceStub, request: planning_pb2.BuildPlansRequest
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub, request: planning_pb2.BuildPlansRequest
 ) -> tuple[grpc.StatusCode, status_pb2.Status]:
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await stub.BuildPlans(request, timeout=5)
-    status = rpc_status.from_call(failed.value)
+    status = status_of(failed.value)
     assert status is not None
     return failed.value.code(), status
 
@@ -76,7 +76,9 @@ def details(
     return info, bad
 
 
-async def test_the_seed_example_over_the_wire(stub: planning_pb2_grpc.PlanningServiceStub) -> None:
+async def test_the_seed_example_over_the_wire(
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub,
+) -> None:
     reply = await stub.BuildPlans(
         planning_pb2.BuildPlansRequest(offers=[seed_offer()], order=order()), timeout=5
     )
@@ -100,7 +102,7 @@ async def test_the_seed_example_over_the_wire(stub: planning_pb2_grpc.PlanningSe
 
 
 async def test_several_offers_cheapest_first_with_refusals(
-    stub: planning_pb2_grpc.PlanningServiceStub,
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub,
 ) -> None:
     offers = [
         seed_offer("seed"),
@@ -121,7 +123,7 @@ async def test_several_offers_cheapest_first_with_refusals(
 
 
 async def test_one_offer_that_cannot_be_customized_fails_the_precondition(
-    stub: planning_pb2_grpc.PlanningServiceStub,
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub,
 ) -> None:
     request = planning_pb2.BuildPlansRequest(offers=[seed_offer("t1", "现货T恤")], order=order())
     code, status = await failure(stub, request)
@@ -137,7 +139,7 @@ async def test_one_offer_that_cannot_be_customized_fails_the_precondition(
 
 
 async def test_one_offer_without_detail_says_why(
-    stub: planning_pb2_grpc.PlanningServiceStub,
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub,
 ) -> None:
     offer = seed_offer()
     offer.detail.status = common_pb2.DETAIL_STATUS_QUOTA_EXHAUSTED
@@ -159,7 +161,7 @@ async def test_one_offer_without_detail_says_why(
     ],
 )
 async def test_bad_orders_are_invalid_arguments_with_field_violations(
-    stub: planning_pb2_grpc.PlanningServiceStub,
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub,
     quantity: int,
     complexity: int,
     reason: str,
@@ -176,7 +178,7 @@ async def test_bad_orders_are_invalid_arguments_with_field_violations(
 
 @pytest.mark.parametrize("count", [0, 6])
 async def test_offer_count_is_bounded(
-    stub: planning_pb2_grpc.PlanningServiceStub, count: int
+    stub: planning_pb2_grpc.PlanningServiceAsyncStub, count: int
 ) -> None:
     offers = [seed_offer(str(i)) for i in range(count)]
     code, status = await failure(stub, planning_pb2.BuildPlansRequest(offers=offers, order=order()))

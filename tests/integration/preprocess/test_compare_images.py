@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from services.preprocess.server import SERVICE_NAME, create_server
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.visual_similarity import METHOD
-from services.sandbox.drawing import PhotoSpec, render_image
+from services.sandbox.catalog.drawing import PhotoSpec, render_image
 from shared.config import load
 from tests.buyer_photos import buyer_photo
 from tests.integration.serving import serving_channel

@@ -33,10 +33,11 @@ import grpc
 import numpy as np
 from factoryfinder.v1 import common_pb2, preprocess_pb2, preprocess_pb2_grpc
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
+from grpc_health.v1 import health_pb2
 
 from services.preprocess.server import SERVICE_NAME
+from shared.grpc_client import health_check
+from shared.grpc_errors import status_of
 from tests.unit.preprocess.sample_images import encoded, photo, png16
 from tests.unit.preprocess.test_fuzz import seed_files
 
@@ -201,7 +202,7 @@ def preprocess_service() -> Iterator[tuple[subprocess.Popen[str], str]]:
 
 
 def _reason(error: grpc.aio.AioRpcError) -> str:
-    status = rpc_status.from_call(error)
+    status = status_of(error)
     info = error_details_pb2.ErrorInfo()
     for detail in status.details if status else []:
         if detail.Unpack(info):
@@ -231,7 +232,7 @@ async def _call_all(address: str, photos: list[bytes]) -> tuple[Counter[str], li
                         problems.append(f"photo {index}: {error.code().name} {error.details()}")
 
         await asyncio.gather(*(caller() for _ in range(CALLERS)))
-        health = await health_pb2_grpc.HealthStub(channel).Check(
+        health = await health_check(channel)(
             health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=10
         )
         assert health.status == health_pb2.HealthCheckResponse.SERVING

@@ -13,17 +13,18 @@ import pytest
 from aiohttp import web
 from factoryfinder.v1 import common_pb2, preprocess_pb2, preprocess_pb2_grpc
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
+from grpc_health.v1 import health_pb2
 from PIL import Image
 
 from services.preprocess.server import SERVICE_NAME, create_server
 from services.preprocess.settings import PreprocessSettings
 from shared.config import load
+from shared.grpc_client import health_check
+from shared.grpc_errors import status_of
 from tests.integration.serving import serving_channel
 from tests.unit.preprocess.sample_images import encoded, photo, png_header_only
 
-Stub = preprocess_pb2_grpc.PreprocessServiceStub
+Stub = preprocess_pb2_grpc.PreprocessServiceAsyncStub
 PHOTO = encoded(photo(2400, 1800, seed=31), "JPEG", quality=90)
 
 
@@ -48,7 +49,7 @@ async def _failure(
     """Status code, ErrorInfo reason and BadRequest fields of a failed call."""
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await Stub(channel).PrepareImage(request, timeout=30)
-    status = rpc_status.from_call(failed.value)
+    status = status_of(failed.value)
     assert status is not None
     info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
     fields: list[str] = []
@@ -176,10 +177,10 @@ async def test_forbidden_url(channel: grpc.aio.Channel) -> None:
 
 async def _health_answers(channel: grpc.aio.Channel, stop: asyncio.Event) -> list[float]:
     """When each health check was answered (perf_counter), until ``stop``."""
-    health = health_pb2_grpc.HealthStub(channel)
+    health = health_check(channel)
     answered: list[float] = []
     while not stop.is_set():
-        reply = await health.Check(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+        reply = await health(health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
         assert reply.status == health_pb2.HealthCheckResponse.SERVING
         answered.append(time.perf_counter())
         await asyncio.sleep(0.01)

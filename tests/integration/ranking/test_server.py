@@ -9,11 +9,11 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, ranking_pb2, ranking_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from services.ranking.server import SERVICE_NAME, create_server
 from services.ranking.settings import RankingSettings
 from shared.config import load
+from shared.grpc_errors import status_of
 from shared.money import from_money, to_money
 from tests.integration.serving import serving_channel
 
@@ -23,7 +23,7 @@ TITLE = "纯棉圆领短袖T恤男夏季宽松打底衫"
 
 
 @pytest.fixture
-async def stub() -> AsyncIterator[ranking_pb2_grpc.RankingServiceStub]:
+async def stub() -> AsyncIterator[ranking_pb2_grpc.RankingServiceAsyncStub]:
     settings = load(RankingSettings, {}, drain_delay_seconds=0.0)
     async with serving_channel(await create_server(settings), SERVICE_NAME) as channel:
         yield ranking_pb2_grpc.RankingServiceStub(channel)
@@ -55,11 +55,11 @@ def factory_and_traders() -> list[common_pb2.Offer]:
 
 
 async def failure(
-    stub: ranking_pb2_grpc.RankingServiceStub, request: ranking_pb2.RankOffersRequest
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub, request: ranking_pb2.RankOffersRequest
 ) -> tuple[grpc.StatusCode, error_details_pb2.ErrorInfo, error_details_pb2.BadRequest]:
     with pytest.raises(grpc.aio.AioRpcError) as failed:
         await stub.RankOffers(request, timeout=5)
-    status: status_pb2.Status | None = rpc_status.from_call(failed.value)
+    status: status_pb2.Status | None = status_of(failed.value)
     assert status is not None
     info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
     for detail in status.details:
@@ -69,7 +69,7 @@ async def failure(
 
 
 async def test_the_factory_ranks_first_and_the_traders_are_grouped_under_it(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     request = ranking_pb2.RankOffersRequest(
         offers=factory_and_traders(), filters=common_pb2.Filters(purchase_quantity=100), locale="en"
@@ -117,7 +117,7 @@ async def test_the_factory_ranks_first_and_the_traders_are_grouped_under_it(
 
 
 async def test_unknown_region_lists_the_known_names(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     request = ranking_pb2.RankOffersRequest(
         offers=factory_and_traders(), filters=common_pb2.Filters(regions=["广州", "火星"])
@@ -134,7 +134,7 @@ async def test_unknown_region_lists_the_known_names(
 
 
 async def test_unknown_profile_is_invalid_argument(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     request = ranking_pb2.RankOffersRequest(offers=factory_and_traders(), profile="fastest")
     code, info, bad = await failure(stub, request)
@@ -145,7 +145,7 @@ async def test_unknown_profile_is_invalid_argument(
 
 
 async def test_negative_quantity_is_invalid_quantity(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     request = ranking_pb2.RankOffersRequest(filters=common_pb2.Filters(purchase_quantity=-3))
     code, info, bad = await failure(stub, request)
@@ -154,7 +154,7 @@ async def test_negative_quantity_is_invalid_quantity(
 
 
 async def test_similarity_profile_and_chinese_over_the_wire(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     request = ranking_pb2.RankOffersRequest(offers=factory_and_traders(), profile="similarity")
     reply = await stub.RankOffers(request, timeout=5)
@@ -165,7 +165,7 @@ async def test_similarity_profile_and_chinese_over_the_wire(
 
 
 async def test_repeated_offers_are_ranked_once_and_reported(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     offers = factory_and_traders()
     request = ranking_pb2.RankOffersRequest(offers=[*offers, offers[0]])
@@ -202,7 +202,9 @@ def look_alike(offer_id: str, similarity: float, rank: int) -> common_pb2.Offer:
     return offer
 
 
-async def test_the_answer_on_live_shaped_offers(stub: ranking_pb2_grpc.RankingServiceStub) -> None:
+async def test_the_answer_on_live_shaped_offers(
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
+) -> None:
     request = ranking_pb2.RankOffersRequest(
         offers=[
             look_alike("50", 38, 1),
@@ -240,7 +242,7 @@ async def test_the_answer_on_live_shaped_offers(stub: ranking_pb2_grpc.RankingSe
 
 
 async def test_an_out_of_catalog_photo_gets_no_factory(
-    stub: ranking_pb2_grpc.RankingServiceStub,
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub,
 ) -> None:
     offers = [look_alike(str(50 + i), 30 + 2 * i, i + 1) for i in range(5)]
     reply = await stub.RankOffers(

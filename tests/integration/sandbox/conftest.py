@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.sandbox.admin_client import SandboxAdmin, tls_context
+from services.sandbox.admin.client import SandboxAdmin, tls_context
 from services.sandbox.server import RunningSandbox, start_sandbox
 from services.sandbox.settings import SandboxSettings
 from shared.aop_signing import sign

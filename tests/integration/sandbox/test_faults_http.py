@@ -12,7 +12,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from services.sandbox.admin_client import SandboxAdmin, SandboxAdminError
+from services.sandbox.admin.client import SandboxAdmin, SandboxAdminError
 from services.sandbox.server import RunningSandbox
 from tests.integration.sandbox.conftest import APP, CROSSBORDER, Gateway, MakeSandbox
 

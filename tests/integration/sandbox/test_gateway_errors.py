@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from shared.china_time import CHINA_TZ
 from tests.integration.sandbox.conftest import (
     APP,

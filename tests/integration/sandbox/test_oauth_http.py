@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.sandbox.admin_client import SandboxAdmin, tls_context
+from services.sandbox.admin.client import SandboxAdmin, tls_context
 from services.sandbox.server import RunningSandbox
 from tests.integration.sandbox.conftest import APP, CROSSBORDER, SECRET, Gateway, MakeSandbox
 

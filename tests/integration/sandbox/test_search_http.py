@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from services.sandbox import catalog_photos, offer_json
-from services.sandbox.admin_client import SandboxAdmin
-from services.sandbox.detail_apis import in_curated_pool
-from services.sandbox.offer_json import ROW_SHAPES
+from services.sandbox.admin.client import SandboxAdmin
+from services.sandbox.catalog import photos as catalog_photos
+from services.sandbox.openapi import offer_json
+from services.sandbox.openapi.detail_apis import in_curated_pool
+from services.sandbox.openapi.offer_json import ROW_SHAPES
 from services.sandbox.server import RunningSandbox
 from tests.integration.sandbox.conftest import CROSSBORDER, Gateway, MakeSandbox, connect
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from shared.cli import provisioning
 from shared.cli.launcher import Child, spawn_service, stop_all, wait_serving
 

@@ -20,7 +20,7 @@ import pytest
 import redis
 from factoryfinder.v1 import search_pb2
 
-from services.sandbox.admin_client import SandboxAdmin
+from services.sandbox.admin.client import SandboxAdmin
 from shared.cli.launcher import Child
 from tests.e2e.photos import variant
 from tests.integration.scaleout.cluster import QUERY, Caller, Cluster, start_cluster

@@ -9,11 +9,12 @@ from collections.abc import AsyncIterator
 import grpc
 import pytest
 from google.rpc import error_details_pb2
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_status import rpc_status
+from grpc_health.v1 import health_pb2
 
 from shared.config import ServerSettings, load
 from shared.errors import Code, FieldViolation, ServiceError
+from shared.grpc_client import health_check
+from shared.grpc_errors import status_of
 from shared.grpc_server import PortInUseError, RunningServer, ServiceSpec, start_server
 
 SERVICE = "test.v1.EchoService"
@@ -30,6 +31,8 @@ async def _echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes])
         )
     if request == b"crash":
         raise ZeroDivisionError("boom")
+    if request == b"domain":
+        raise LookupError("no such echo")
     if request.startswith(b"sleep"):
         await asyncio.sleep(float(request[5:]))
     return len(request).to_bytes(8, "big")
@@ -52,6 +55,12 @@ async def running() -> AsyncIterator[RunningServer]:
     await server.shutdown(grace=0)
 
 
+def _not_found(exc: Exception) -> ServiceError | None:
+    if isinstance(exc, LookupError):
+        return ServiceError(Code.NOT_FOUND, "OFFER_NOT_FOUND", str(exc))
+    return None
+
+
 def _channel(server: RunningServer) -> grpc.aio.Channel:
     limit = 64 * 1024 * 1024
     return grpc.aio.insecure_channel(
@@ -68,9 +77,7 @@ def _echo_stub(channel: grpc.aio.Channel) -> grpc.aio.UnaryUnaryMultiCallable[by
 
 
 async def _health(channel: grpc.aio.Channel) -> int:
-    reply = await health_pb2_grpc.HealthStub(channel).Check(
-        health_pb2.HealthCheckRequest(service=SERVICE), timeout=2
-    )
+    reply = await health_check(channel)(health_pb2.HealthCheckRequest(service=SERVICE), timeout=2)
     return int(reply.status)
 
 
@@ -104,7 +111,7 @@ async def test_service_error_becomes_rich_status(running: RunningServer) -> None
         with pytest.raises(grpc.aio.AioRpcError) as failed:
             await call
         assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
-        status = rpc_status.from_call(failed.value)
+        status = status_of(failed.value)
         assert status is not None
         info, bad = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
         assert status.details[0].Unpack(info) and status.details[1].Unpack(bad)
@@ -142,3 +149,32 @@ async def test_a_second_server_on_a_busy_port_is_refused_naming_it(
         await start_server(ServiceSpec("echo", [SERVICE], _register), settings)
     assert f"127.0.0.1:{running.port}" in str(refused.value)
     assert "in use" in str(refused.value) and "FF_PORT" in str(refused.value)
+
+
+async def test_the_error_mapping_hook_turns_domain_exceptions_into_statuses() -> None:
+    settings = load(ServerSettings, {}, metrics_port=-1, drain_delay_seconds=0)
+    spec = ServiceSpec("echo", [SERVICE], _register, map_error=_not_found)
+    server = await start_server(spec, settings)
+    try:
+        async with _channel(server) as channel:
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                await _echo_stub(channel)(b"domain", timeout=5)
+            assert failed.value.code() == grpc.StatusCode.NOT_FOUND
+            status = status_of(failed.value)
+            assert status is not None
+            info = error_details_pb2.ErrorInfo()
+            assert status.details[0].Unpack(info)
+            assert info.reason == "OFFER_NOT_FOUND"
+            # What the hook does not know stays INTERNAL.
+            with pytest.raises(grpc.aio.AioRpcError) as crashed:
+                await _echo_stub(channel)(b"crash", timeout=5)
+            assert crashed.value.code() == grpc.StatusCode.INTERNAL
+    finally:
+        await server.shutdown(grace=0)
+
+
+async def test_without_the_hook_a_domain_exception_is_internal(running: RunningServer) -> None:
+    async with _channel(running) as channel:
+        with pytest.raises(grpc.aio.AioRpcError) as failed:
+            await _echo_stub(channel)(b"domain", timeout=5)
+        assert failed.value.code() == grpc.StatusCode.INTERNAL

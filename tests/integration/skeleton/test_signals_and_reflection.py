@@ -14,12 +14,13 @@ import pytest
 from factoryfinder.v1 import search_pb2
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import Descriptor
-from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_health.v1 import health_pb2
+from grpc_reflection.v1alpha import reflection_pb2
 
 from services.aggregator.server import build
 from services.aggregator.settings import AggregatorSettings
 from shared.config import load
+from shared.grpc_client import health_watch
 from shared.grpc_server import RunningServer, start_server
 
 
@@ -39,14 +40,14 @@ async def test_sigterm_turns_health_not_serving_then_exits_cleanly() -> None:
     address = re.search(r"listening on (\S+)", line)
     assert address, line
     async with grpc.aio.insecure_channel(address.group(1)) as channel:
-        watch = health_pb2_grpc.HealthStub(channel).Watch(health_pb2.HealthCheckRequest())
-        seen = [(await watch.read()).status]
+        watch = health_watch(channel)(health_pb2.HealthCheckRequest())
+        seen = [await watch.read()]
         process.send_signal(signal.SIGTERM)
-        seen.append((await asyncio.wait_for(watch.read(), 10)).status)
+        seen.append(await asyncio.wait_for(watch.read(), 10))
         watch.cancel()
     assert seen == [
-        health_pb2.HealthCheckResponse.SERVING,
-        health_pb2.HealthCheckResponse.NOT_SERVING,
+        health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.SERVING),
+        health_pb2.HealthCheckResponse(status=health_pb2.HealthCheckResponse.NOT_SERVING),
     ]
     assert await asyncio.wait_for(process.wait(), 30) == 0
 
@@ -86,13 +87,18 @@ async def test_reflection_lists_services_and_describes_every_public_message(
     aggregator: RunningServer,
 ) -> None:
     async with grpc.aio.insecure_channel(aggregator.address) as channel:
-        stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+        # Called by name: the stubs of grpcio-reflection type the stub for sync channels only.
+        reflect = channel.stream_stream(
+            "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+            request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+            response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+        )
         requests = [reflection_pb2.ServerReflectionRequest(list_services="")]
         requests += [
             reflection_pb2.ServerReflectionRequest(file_containing_symbol=name)
             for name in sorted(_public_messages())
         ]
-        replies = [r async for r in stub.ServerReflectionInfo(iter(requests), timeout=10)]
+        replies = [r async for r in reflect(iter(requests), timeout=10)]
     services = {s.name for s in replies[0].list_services_response.service}
     assert services >= {
         "factoryfinder.v1.SearchService",

@@ -20,7 +20,7 @@ from services.preprocess.visual_similarity import (
     image_phash,
     to_percent,
 )
-from services.sandbox.drawing import PhotoSpec, render_image
+from services.sandbox.catalog.drawing import PhotoSpec, render_image
 from tests.buyer_photos import CONDITIONS, buyer_photo
 
 COMPARATOR = GridComparator()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.sandbox.catalog_loader import LoadedCatalog, load_catalog
+from services.sandbox.catalog.loader import LoadedCatalog, load_catalog
 from services.sandbox.settings import SandboxSettings
 from shared.config import load
 

@@ -1,0 +1,83 @@
+"""The gateway's one store interface: counters, holds, token buckets and a TTL cache.
+
+Every replica shares it, so quota reservations and the QPS bucket hold across
+processes: an embedded SQLite file (the default) or Redis (for replicas on
+several hosts). Both backends pass the same test suite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+
+class Store(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+
+    async def put(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None: ...
+
+    async def delete(self, key: str) -> None: ...
+
+    async def reserve(self, key: str, limit: int, ttl_seconds: float) -> int | None:
+        """Atomically add one to ``key`` if it is below ``limit``, durably.
+
+        Returns the new value, or None when the limit is reached. The expiry is
+        set by the first reservation of a counter (counters die after their day).
+        """
+        ...
+
+    async def release(self, key: str) -> None:
+        """Give one unit back (the call never left the building); never below 0."""
+        ...
+
+    async def counter(self, key: str) -> int: ...
+
+    async def hold(
+        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+    ) -> int:
+        """Phase one of a two-phase reservation, atomically and durably.
+
+        If every ``(key, limit)`` counter is below its limit, add one to each and
+        record the hold as "reserved" by ``owner``; returns -1. Otherwise change
+        nothing and return the index of the first counter at its limit.
+        """
+        ...
+
+    async def mark_sent(self, hold_id: str) -> bool:
+        """Phase two: the hold's units stay spent for good (its record goes).
+
+        False when the hold is no longer there (released meanwhile): the caller
+        must not send on it.
+        """
+        ...
+
+    async def release_hold(self, hold_id: str) -> bool:
+        """Give back the units of a hold that never reached "sent"; False if none was left."""
+        ...
+
+    async def holds(self) -> list[tuple[str, str]]:
+        """(hold id, owner) of every hold still "reserved" (neither sent nor released)."""
+        ...
+
+    async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
+        """Take one token from a shared bucket: 0.0 if taken, else seconds until one is due."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """Open ``sqlite:///abs/path.db``, ``memory://`` or ``redis://host:port/db``."""
+    if url.startswith("sqlite:///"):
+        from services.gateway.store.sqlite import SqliteStore
+
+        return SqliteStore(url.removeprefix("sqlite://"))
+    if url == "memory://":
+        from services.gateway.store.sqlite import SqliteStore
+
+        return SqliteStore(":memory:")
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from services.gateway.store.redis import RedisStore
+
+        return RedisStore(url)
+    raise ValueError(f"unsupported store URL scheme: {url.split(':', 1)[0]!r}")

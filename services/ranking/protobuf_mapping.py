@@ -1,0 +1,286 @@
+"""Protobuf ↔ ranking domain.
+
+Incoming offers are read into domain values; outgoing ranked offers are the
+caller's own ``Offer`` messages (every field kept) with the inferred supplier
+kind, evidence and customization written in, plus the score breakdown.
+Prices of zero or less are "not published", as 1688 shows them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+
+from factoryfinder.v1 import common_pb2, ranking_pb2
+from google.protobuf.message import Message
+
+from services.ranking.domain import (
+    Answer,
+    Customization,
+    Detail,
+    Evidence,
+    Filters,
+    ImagePair,
+    Offer,
+    RankedOffer,
+    RankingResult,
+    Score,
+    Supplier,
+    SupplierKind,
+)
+from services.ranking.errors import InvalidRequest
+from shared.money import PriceTier, from_money, to_money
+
+DUPLICATES_REPORT = "duplicate_offer_id"
+
+
+def _amount(message: Message, field: str) -> Decimal | None:
+    """A published amount, or None when the field is unset, zero or negative."""
+    if not message.HasField(field):
+        return None
+    value = from_money(getattr(message, field))
+    return value if value > 0 else None
+
+
+def _similarity(value: float) -> float:
+    """0 to 100; a NaN would make the order of offers undefined."""
+    return min(100.0, max(0.0, value)) if math.isfinite(value) else 0.0
+
+
+def _ladder(tiers: Iterable[common_pb2.PriceTier]) -> tuple[PriceTier, ...]:
+    steps = ((tier, from_money(tier.unit_price)) for tier in tiers)
+    return tuple(
+        PriceTier(tier.min_quantity, tier.max_quantity or None, price)
+        for tier, price in steps
+        if price > 0
+    )
+
+
+def _detail(message: common_pb2.OfferDetail) -> Detail:
+    return Detail(
+        price_ladder=_ladder(message.price_ladder),
+        min_order=max(0, message.min_order),
+        biz_type=message.biz_type,
+        description=message.description,
+        sample_fee=_amount(message, "sample_fee"),
+        attributes=tuple((a.name, a.value) for a in message.attributes),
+    )
+
+
+_AVAILABLE = common_pb2.DETAIL_STATUS_AVAILABLE
+
+
+def offer_from_proto(message: common_pb2.Offer) -> Offer:
+    supplier = message.supplier
+    has_detail = message.HasField("detail") and message.detail.status == _AVAILABLE
+    return Offer(
+        offer_id=message.offer_id,
+        title=message.title,
+        similarity=_similarity(message.similarity),
+        price=_amount(message, "price"),
+        price_ladder=_ladder(message.price_ladder),
+        min_order=max(0, message.min_order),
+        category_id=message.category_id,
+        supplier=Supplier(
+            company_name=supplier.company_name,
+            province=supplier.province,
+            city=supplier.city,
+            address=supplier.address,
+            years_on_platform=supplier.years_on_platform,
+            seller_identities=_identities(supplier.seller_identities, message, has_detail),
+            certifications=tuple(supplier.certifications),
+            supplier_id=supplier.id,
+        ),
+        detail=_detail(message.detail) if has_detail else None,
+        image_phash=message.image_phash if message.has_image_phash else None,
+        upstream_rank=max(0, message.upstream_rank),
+        compared=_compared(message),
+    )
+
+
+def _identities(
+    seller: Iterable[str], message: common_pb2.Offer, has_detail: bool
+) -> tuple[str, ...]:
+    """The seller's identities from the search row, then any the detail adds
+    (its offerIdentities), each once, in the order seen."""
+    extra = message.detail.offer_identities if has_detail else ()
+    return tuple(dict.fromkeys((*seller, *extra)))
+
+
+def _compared(message: common_pb2.Offer) -> bool:
+    """Whether ``similarity`` was measured. A caller that sets a similarity without a
+    ``visual_match`` (one written before visual_match existed) is taken at its word."""
+    if message.HasField("visual_match"):
+        return message.visual_match.compared
+    return message.similarity > 0
+
+
+def pairs_from_proto(pairs: Iterable[common_pb2.ImagePair]) -> tuple[ImagePair, ...]:
+    return tuple(
+        ImagePair(p.first_offer_id, p.second_offer_id, _similarity(p.similarity), p.wider_offer_id)
+        for p in pairs
+    )
+
+
+def filters_from_proto(message: common_pb2.Filters) -> Filters:
+    try:
+        kinds = frozenset(SupplierKind(k) for k in message.supplier_kinds if k != 0)
+    except ValueError:
+        raise InvalidRequest("filters.supplier_kinds", "unknown supplier kind") from None
+    return Filters(
+        purchase_quantity=message.purchase_quantity,
+        max_min_order=message.max_min_order,
+        supplier_kinds=kinds,
+        made_to_sample_only=message.made_to_sample_only,
+        regions=tuple(message.regions),
+        min_similarity=message.min_similarity,
+        price_min=from_money(message.price_min) if message.HasField("price_min") else None,
+        price_max=from_money(message.price_max) if message.HasField("price_max") else None,
+    )
+
+
+def unique_offers(offers: Iterable[common_pb2.Offer]) -> tuple[list[common_pb2.Offer], int]:
+    """One offer per id (merged pages can repeat one) and how many repeats were dropped.
+
+    The kept copy is the most similar, then one with detail, then the larger
+    serialized form, so which copy wins never depends on the input order.
+    """
+    best: dict[str, common_pb2.Offer] = {}
+    total = 0
+    for index, offer in enumerate(offers):
+        total += 1
+        if not offer.offer_id:
+            raise InvalidRequest(f"offers[{index}].offer_id", "every offer needs its offer_id")
+        current = best.get(offer.offer_id)
+        if current is None or _preference(offer) > _preference(current):
+            best[offer.offer_id] = offer
+    return list(best.values()), total - len(best)
+
+
+def _preference(offer: common_pb2.Offer) -> tuple[float, bool, bytes]:
+    """Serialized only for the rare repeated id, so unique offers cost nothing here."""
+    available = offer.detail.status == common_pb2.DETAIL_STATUS_AVAILABLE
+    return offer.similarity, available, offer.SerializeToString(deterministic=True)
+
+
+def _evidence(e: Evidence) -> common_pb2.Evidence:
+    return common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+
+
+def _customization(custom: Customization) -> common_pb2.Customization:
+    message = common_pb2.Customization(
+        supported=custom.supported,
+        made_to_sample=custom.made_to_sample,
+        custom_min_order=custom.custom_min_order,
+        services=custom.services,
+        fast_sampling=custom.fast_sampling,
+        evidence=[_evidence(e) for e in custom.evidence],
+    )
+    if custom.sample_fee is not None:
+        message.sample_fee.CopyFrom(to_money(custom.sample_fee))
+    return message
+
+
+def _score(score: Score) -> common_pb2.ScoreBreakdown:
+    message = common_pb2.ScoreBreakdown(
+        components=[
+            common_pb2.ScoreComponent(
+                name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
+            )
+            for c in score.components
+        ],
+        total=float(score.total),
+        profile=score.profile,
+        price_basis=score.price_basis,
+        price_ratio=float(score.price_ratio) if score.price_ratio is not None else 0.0,
+    )
+    if score.compared_unit_price is not None:
+        message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
+    if score.average_unit_price is not None:
+        message.average_unit_price.CopyFrom(to_money(score.average_unit_price))
+    return message
+
+
+def _ranked(ranked: RankedOffer, original: common_pb2.Offer) -> common_pb2.RankedOffer:
+    """The caller's offer, every field kept, with the inferences written in."""
+    message = common_pb2.RankedOffer(
+        offer=original,
+        score=_score(ranked.score),
+        rank=ranked.rank,
+        group_id=ranked.group_id,
+        is_group_source=ranked.is_group_source,
+        is_reseller=ranked.is_reseller,
+        markup_over_source=float(ranked.markup_over_source),
+    )
+    supplier = message.offer.supplier
+    supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
+    supplier.kind_confidence = ranked.kind.confidence
+    del supplier.kind_evidence[:]
+    supplier.kind_evidence.extend(_evidence(e) for e in ranked.kind.evidence)
+    message.offer.customization.CopyFrom(_customization(ranked.customization))
+    return message
+
+
+def _answer(answer: Answer, ranked: Mapping[str, common_pb2.RankedOffer]) -> common_pb2.Answer:
+    message = common_pb2.Answer(
+        found=answer.found,
+        source_offer_id=answer.source_offer_id,
+        confidence=answer.confidence,
+        match_set=[
+            common_pb2.MatchMember(
+                offer_id=m.offer_id,
+                role=common_pb2.MatchRole.ValueType(m.role),
+                similarity=m.similarity,
+                upstream_rank=m.upstream_rank,
+                markup_over_source=float(m.markup_over_source),
+                reasons=[_evidence(e) for e in m.reasons],
+            )
+            for m in answer.match_set
+        ],
+        source_evidence=[_evidence(e) for e in answer.source_evidence],
+        summary=answer.summary,
+    )
+    source = ranked.get(answer.source_offer_id)
+    if source is not None:
+        message.source_supplier.CopyFrom(source.offer.supplier)
+    return message
+
+
+def response_to_proto(
+    result: RankingResult, originals: Mapping[str, common_pb2.Offer], duplicates: int
+) -> ranking_pb2.RankOffersResponse:
+    analysis = result.analysis
+    reports = [
+        common_pb2.FilterReport(filter=r.filter, removed=r.removed) for r in result.filter_reports
+    ]
+    if duplicates:
+        reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))
+    ranked = [_ranked(r, originals[r.offer.offer_id]) for r in result.offers]
+    return ranking_pb2.RankOffersResponse(
+        offers=ranked,
+        groups=[
+            common_pb2.OfferGroup(
+                group_id=g.group_id,
+                source_offer_id=g.source_offer_id,
+                offer_ids=g.offer_ids,
+                basis=g.basis,
+                min_markup=float(g.min_markup),
+                max_markup=float(g.max_markup),
+                summary=g.summary,
+            )
+            for g in result.groups
+        ],
+        analysis=common_pb2.MatchAnalysis(
+            source_factory_count=analysis.source_factory_count,
+            average_similarity=analysis.average_similarity,
+            top_factory_offer_id=analysis.top_factory_offer_id,
+            top_factory_name=analysis.top_factory_name,
+            group_count=analysis.group_count,
+            made_to_sample_count=analysis.made_to_sample_count,
+            conclusions=analysis.conclusions,
+        ),
+        filter_reports=reports,
+        profile=result.profile,
+        answer=_answer(result.answer, {r.offer.offer_id: r for r in ranked}),
+    )

@@ -1,0 +1,92 @@
+"""HTTP glue: ``/openapi/...`` (GET query or POST form, merged) and offer images.
+
+Offer images live at ``/img/ibank/{offerId}.jpg`` (``offer_image_side``
+pixels square) and under the CDN-style names search rows and details use
+(``/img/ibank/O1CN01…_!!…-0-cib.jpg`` and, without ``img/ibank/`` as live
+rows often are, ``/O1CN01…_!!…-0-cib.jpg``: ``offer_json.cdn_path``); as on
+1688's CDN, ``…jpg_{N}x{N}.jpg`` asks for another size (32-1200). They are
+drawn on first request and cached.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import OrderedDict
+
+from aiohttp import web
+
+from services.sandbox.catalog import photos as catalog_photos
+from services.sandbox.openapi import offer_json
+from services.sandbox.openapi.api_call import Reply
+from services.sandbox.openapi.pipeline import serve_call, to_text
+from services.sandbox.sandbox_state import SandboxState
+
+_IMAGE_NAME = re.compile(r"^(\d+|O1CN01[0-9A-Za-z]+_!!\d+-0-cib)\.jpg(?:_(\d+)x(\d+)\.jpg)?$")
+_IMAGE_CACHE = 512
+_MAX_SIDE = 1200
+
+
+def base_url(state: SandboxState, request: web.Request) -> str:
+    return state.settings.public_url.rstrip("/") or f"{request.scheme}://{request.host}"
+
+
+def _response(reply: Reply) -> web.Response:
+    text = reply.body if isinstance(reply.body, str) else to_text(reply.body)
+    return web.Response(
+        status=reply.status, text=text, content_type=reply.content_type, charset="utf-8"
+    )
+
+
+class OpenApiRoutes:
+    def __init__(self, state: SandboxState) -> None:
+        self._state = state
+        self._images: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+
+    def table(self) -> list[web.RouteDef]:
+        return [
+            web.route("*", "/openapi/{tail:.*}", self.openapi),
+            web.get("/img/ibank/{name}", self.image),
+            web.get("/{name:O1CN01[^/]+}", self.image),
+        ]
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        if request.method not in ("GET", "POST"):
+            raise web.HTTPMethodNotAllowed(request.method, ["GET", "POST"])
+        params = {key: value for key, value in request.query.items()}
+        if request.method == "POST":
+            form = await request.post()
+            params.update({key: value for key, value in form.items() if isinstance(value, str)})
+        reply = await serve_call(
+            self._state,
+            request.match_info["tail"],
+            params,
+            request.method,
+            base_url(self._state, request),
+            request.headers.get("x-request-id", "")[:128],
+        )
+        return _response(reply)
+
+    async def image(self, request: web.Request) -> web.Response:
+        match = _IMAGE_NAME.match(request.match_info["name"])
+        catalog = self._state.loaded.catalog
+        offer_id = None
+        if match is not None:
+            name = match.group(1)
+            offer_id = int(name) if name.isdigit() else offer_json.offer_of_cdn_name(name + ".jpg")
+        offer = catalog.offer(offer_id) if offer_id is not None else None
+        if match is None or offer is None:
+            raise web.HTTPNotFound()
+        side = int(match.group(2)) if match.group(2) else self._state.settings.offer_image_side
+        side = max(32, min(side, _MAX_SIDE))
+        key = (offer.offer_id, side)
+        data = self._images.get(key)
+        if data is None:
+            loop = asyncio.get_running_loop()
+            data = await loop.run_in_executor(None, catalog_photos.offer_jpeg, catalog, offer, side)
+            self._images[key] = data
+            while len(self._images) > _IMAGE_CACHE:
+                self._images.popitem(last=False)
+        return web.Response(
+            body=data, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
+        )

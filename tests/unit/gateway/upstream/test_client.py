@@ -1,0 +1,444 @@
+"""The upstream client against a scripted HTTP transport, with a fake clock for waits."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+
+from services.gateway.store.interface import Store, open_store
+from services.gateway.store.quota_ledger import QuotaLedger
+from services.gateway.upstream import errors
+from services.gateway.upstream.circuit_breaker import CircuitBreaker
+from services.gateway.upstream.client import (
+    IMAGE_QUERY,
+    CallContext,
+    Timeouts,
+    UpstreamClient,
+)
+from services.gateway.upstream.errors import QuotaExhausted
+from services.gateway.upstream.retry import RetryPolicy
+from shared.aop_signing import verify
+
+SECRET = "s3cr3t-app-secret"
+API = IMAGE_QUERY.name
+OK = {"result": {"success": True, "result": {"data": []}}}
+PATH = "param2/1/com.alibaba.fenxiao.crossborder/product.search.imageQuery/app1"
+
+
+class FakeTime:
+    """Monotonic time that only moves when the client sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+class Limiter:
+    """No waiting; records back-offs (the real one is tested with the store)."""
+
+    def __init__(self) -> None:
+        self.back_offs: list[float] = []
+
+    async def acquire(self, deadline_monotonic: float | None = None) -> None:
+        return None
+
+    def back_off(self, seconds: float) -> None:
+        self.back_offs.append(seconds)
+
+
+class Tokens:
+    def __init__(self) -> None:
+        self.token = "tok-0"
+        self.refreshes = 0
+
+    async def access_token(self) -> str:
+        return self.token
+
+    async def refresh(self, stale: str) -> str:
+        self.refreshes += 1
+        self.token = f"tok-{self.refreshes}"
+        return self.token
+
+    def secrets(self) -> list[str]:
+        return [self.token]
+
+
+Reply = httpx.Response | Exception
+
+
+@dataclass
+class Upstream:
+    """Replies in order (the last one repeats), recording every request."""
+
+    replies: list[Reply]
+    requests: list[dict[str, str]] = field(default_factory=list)
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(dict(httpx.QueryParams(request.content.decode())))
+        reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+def error_reply(status: int, code: str, message: str = "") -> httpx.Response:
+    return httpx.Response(status, json={"error_code": code, "error_message": message})
+
+
+@dataclass
+class Rig:
+    client: UpstreamClient
+    upstream: Upstream
+    ledger: QuotaLedger
+    breaker: CircuitBreaker
+    time: FakeTime
+    tokens: Tokens
+    limiter: Limiter
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    opened = open_store("memory://")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def rig_factory(store: Store) -> Callable[..., Rig]:
+    clients: list[httpx.AsyncClient] = []
+
+    def build(*replies: Reply, budget: int = 100, breaker_failures: int = 3) -> Rig:
+        upstream = Upstream(list(replies))
+        http = httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle))
+        clients.append(http)
+        fake = FakeTime()
+        ledger = QuotaLedger(store, {API: budget})
+        limiter = Limiter()
+        breaker = CircuitBreaker(API, breaker_failures, 30.0, clock=fake.monotonic)
+        client = UpstreamClient(
+            http,
+            "http://upstream/openapi",
+            "app1",
+            SECRET,
+            ledger,
+            limiter,
+            {API: breaker},
+            RetryPolicy(max_attempts=4, base_delay_s=0.1, max_delay_s=1.0, frequency_backoff_s=2),
+            Timeouts(connect_s=1.0, read_s=2.0),
+            monotonic=fake.monotonic,
+            wall=lambda: 1_718_000_000.0,
+            sleep=fake.sleep,
+            uniform=lambda low, high: high,
+        )
+        tokens = Tokens()
+        client.use_tokens(tokens)
+        return Rig(client, upstream, ledger, breaker, fake, tokens, limiter)
+
+    return build
+
+
+def ctx(deadline_in: float | None = 30.0, now: float = 1000.0) -> CallContext:
+    return CallContext("acme", None if deadline_in is None else now + deadline_in)
+
+
+def state(breaker: CircuitBreaker) -> str:
+    return breaker.state
+
+
+async def used(ledger: QuotaLedger) -> int:
+    app, _tenant, _reset = await ledger.usage("acme")
+    return next(line.used for line in app if line.api == API)
+
+
+async def test_a_signed_call(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    call = ctx()
+    body = await rig.client.call(IMAGE_QUERY, {"offerQueryParam": '{"imageId":"1"}'}, call)
+    assert body == OK
+    sent = rig.upstream.requests[0]
+    assert sent["access_token"] == "tok-0"
+    assert sent["_aop_timestamp"] == "1718000000000"
+    assert verify(PATH, sent, SECRET)
+    assert call.spent == {API: 1}
+    assert await used(rig.ledger) == 1
+
+
+async def test_the_timestamp_carries_the_calibrated_skew(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json={"result": 1_718_000_005_000}))
+    assert await rig.client.calibrate_clock() == pytest.approx(5.0)
+    assert rig.client.timestamp_ms() == 1_718_000_005_000
+
+
+async def test_5xx_is_retried_with_growing_jittered_waits(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(
+        httpx.Response(502, text="<html>bad gateway</html>"),
+        error_reply(503, "isp.unavailable"),
+        httpx.Response(200, json=OK),
+    )
+    call = ctx()
+    assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
+    assert len(rig.upstream.requests) == 3
+    assert rig.time.sleeps == [0.1, 0.2]
+    assert call.spent == {API: 3}
+    assert await used(rig.ledger) == 3
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (error_reply(400, "gw.SignatureInvalid"), errors.SIGNATURE_INVALID),
+        (error_reply(400, "gw.SignatureMissing"), errors.SIGNATURE_INVALID),
+        (error_reply(400, "gw.APIACLDecline"), errors.ACL_DECLINED),
+        (error_reply(400, "gw.ParamMissing"), errors.PARAM_MISSING),
+        (error_reply(400, "gw.APIUnsupported"), errors.API_UNSUPPORTED),
+        (error_reply(400, "400", "RequestValidateException: bad appKey"), errors.REQUEST_INVALID),
+        (httpx.Response(200, text="not json"), errors.MALFORMED),
+    ],
+)
+async def test_permanent_failures_are_not_retried(
+    rig_factory: Callable[..., Rig], reply: httpx.Response, reason: str
+) -> None:
+    rig = rig_factory(reply, httpx.Response(200, json=OK))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert caught.value.reason == reason
+    assert len(rig.upstream.requests) == 1
+    assert rig.time.sleeps == []
+
+
+async def test_connect_errors_are_retried_and_refunded(rig_factory: Callable[..., Rig]) -> None:
+    refused = httpx.ConnectError("refused")
+    rig = rig_factory(refused, refused, httpx.Response(200, json=OK))
+    call = ctx()
+    assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
+    assert call.spent == {API: 1}
+    assert await used(rig.ledger) == 1
+
+
+async def test_timeouts_are_retried_but_spent(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.ReadTimeout("slow"), httpx.Response(200, json=OK))
+    call = ctx()
+    assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
+    assert call.spent == {API: 2}
+
+
+async def test_retries_stop_before_the_deadline(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(500, text="oops"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=0.4))
+    assert caught.value.reason == errors.UNAVAILABLE
+    assert caught.value.transient
+    assert rig.time.sleeps == [0.1, 0.2]
+    assert sum(rig.time.sleeps) < 0.4
+
+
+async def test_attempts_are_bounded(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(500, text="oops"), breaker_failures=100)
+    with pytest.raises(errors.UpstreamError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
+    assert len(rig.upstream.requests) == 4
+
+
+async def test_a_401_refreshes_once_and_retries(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(
+        error_reply(401, "401", "Request need user authorized"), httpx.Response(200, json=OK)
+    )
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
+    assert rig.tokens.refreshes == 1
+    assert [r["access_token"] for r in rig.upstream.requests] == ["tok-0", "tok-1"]
+
+
+async def test_a_second_401_is_not_refreshed_again(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(error_reply(401, "401"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert caught.value.reason == errors.TOKEN_EXPIRED
+    assert rig.tokens.refreshes == 1
+    assert len(rig.upstream.requests) == 2
+
+
+async def test_a_stale_timestamp_recalibrates_and_retries(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(
+        error_reply(400, "400", "RequestValidateException: Request is expired."),
+        httpx.Response(200, json={"result": 1_718_000_090_000}),
+        httpx.Response(200, json=OK),
+    )
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
+    assert rig.client.clock_skew_s == pytest.approx(90.0)
+    assert rig.upstream.requests[2]["_aop_timestamp"] == "1718000090000"
+
+
+async def test_no_usage_left_marks_the_api_exhausted(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(error_reply(400, "gw.NoUsageLeftError", "SLA bill has no usage left"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert caught.value.reason == errors.QUOTA_EXHAUSTED
+    with pytest.raises(QuotaExhausted):
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert len(rig.upstream.requests) == 1
+
+
+async def test_frequency_limit_backs_off_then_succeeds(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"), httpx.Response(200, json=OK))
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
+    assert rig.time.sleeps == [2.0]
+    assert rig.limiter.back_offs == [2.0]
+
+
+async def test_frequency_limit_with_no_time_left_says_rate_limited(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=1.0))
+    assert caught.value.reason == errors.RATE_LIMITED
+    assert rig.time.sleeps == []
+    assert caught.value.retry_after == 2.0
+
+
+async def test_a_frequency_limit_through_every_retry_ends_with_a_retry_after(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
+    assert caught.value.reason == errors.RATE_LIMITED
+    assert len(rig.upstream.requests) == 4
+    # What the caller is told to wait is the pause every caller keeps.
+    assert caught.value.retry_after == 2.0
+
+
+async def test_the_budget_is_never_overspent(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK), budget=3)
+    results = await asyncio.gather(
+        *(rig.client.call(IMAGE_QUERY, {}, ctx()) for _ in range(10)), return_exceptions=True
+    )
+    assert sum(1 for r in results if r == OK) == 3
+    assert sum(1 for r in results if isinstance(r, QuotaExhausted)) == 7
+    assert len(rig.upstream.requests) == 3
+
+
+async def test_the_breaker_opens_and_recovers(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(500, text="down"), breaker_failures=3)
+    with pytest.raises(errors.UpstreamError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
+    assert state(rig.breaker) == "open"
+    sent = len(rig.upstream.requests)
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert caught.value.reason == errors.CIRCUIT_OPEN
+    assert caught.value.retry_after is not None and caught.value.retry_after > 0
+    assert len(rig.upstream.requests) == sent
+    assert await used(rig.ledger) == sent
+    rig.upstream.replies.append(httpx.Response(200, json=OK))
+    rig.time.now += 31
+    assert state(rig.breaker) == "half_open"
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx(now=rig.time.now)) == OK
+    assert state(rig.breaker) == "closed"
+
+
+async def test_a_held_unit_pays_for_the_first_attempt(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    held = await rig.ledger.reserve(API, "acme")
+    await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
+    assert await used(rig.ledger) == 1
+
+
+async def test_a_held_unit_is_refunded_when_nothing_goes_out(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    rig.breaker.record_failure()
+    rig.breaker.record_failure()
+    rig.breaker.record_failure()
+    held = await rig.ledger.reserve(API, "acme")
+    with pytest.raises(errors.UpstreamError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
+    assert await used(rig.ledger) == 0
+
+
+async def test_secrets_are_scrubbed_from_upstream_messages(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    echo = f"bad signature for secret {SECRET} and token tok-0"
+    rig = rig_factory(error_reply(400, "gw.SignatureInvalid", echo))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    text = f"{caught.value} {caught.value.upstream_message}"
+    assert SECRET not in text
+    assert "tok-0" not in text
+    assert "***" in text
+
+
+async def test_an_expired_deadline_sends_nothing(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=-1))
+    assert caught.value.reason == errors.DEADLINE_EXCEEDED
+    assert rig.upstream.requests == []
+    assert await used(rig.ledger) == 0
+
+
+async def test_frequency_limits_do_not_open_the_breaker(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"), breaker_failures=2)
+    for _ in range(3):
+        with pytest.raises(errors.UpstreamError):
+            await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=1.0))
+    assert state(rig.breaker) == "closed"
+
+
+async def test_the_unit_is_taken_after_the_rate_wait_and_is_spent_once_written(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    while_waiting: list[tuple[int, int]] = []
+
+    async def acquire(deadline_monotonic: float | None = None) -> None:
+        while_waiting.append((await used(rig.ledger), len(await store.holds())))
+
+    rig.limiter.acquire = acquire  # type: ignore[method-assign]
+    await rig.client.call(IMAGE_QUERY, {}, ctx())
+    # Nothing was counted while the call waited for its turn; once written, the unit
+    # is spent and no hold is left for a restart to give back.
+    assert while_waiting == [(0, 0)]
+    assert await used(rig.ledger) == 1
+    assert await store.holds() == []
+
+
+async def test_a_unit_released_under_a_live_call_is_taken_anew(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    held = await rig.ledger.reserve(API, "acme")
+    # Recovery took the owner for dead and gave the held unit back.
+    assert await store.release_hold(held.hold_id)
+    await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
+    assert await used(rig.ledger) == 1
+    assert len(rig.upstream.requests) == 1
+
+
+async def test_a_call_cancelled_before_its_unit_is_sent_gives_it_back(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+
+    async def cancelled(reservation: object) -> None:
+        raise asyncio.CancelledError
+
+    rig.ledger.sent = cancelled  # type: ignore[method-assign]
+    with pytest.raises(asyncio.CancelledError):
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert rig.upstream.requests == []
+    assert await used(rig.ledger) == 0
+    assert await store.holds() == []
