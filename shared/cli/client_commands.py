@@ -316,10 +316,36 @@ def _plan_for(
             quantity=quantity, complexity=common_pb2.COMPLEXITY_STANDARD, locale=locale
         ),
     )
-    plans: search_pb2.PlanCustomOrderResponse = _call(
-        target, api_key, lambda stub, md: stub.PlanCustomOrder(request, metadata=md, timeout=60)
-    )
+    try:
+        plans: search_pb2.PlanCustomOrderResponse = _call(
+            target, api_key, lambda stub, md: stub.PlanCustomOrder(request, metadata=md, timeout=60)
+        )
+    except CliError as refused:
+        if refused.code != "FAILED_PRECONDITION" or len(chosen) != 1:
+            raise
+        # One offer refused comes back as an error; the search stands, the refusal is shown.
+        return search_pb2.PlanCustomOrderResponse(refusals=[_refusal(chosen[0], refused)])
     return plans
+
+
+def _refusal(offer_id: str, refused: CliError) -> planning_pb2.PlanRefusal:
+    try:
+        said = json.loads(refused.metadata.get("evidence", "[]"))
+    except ValueError:
+        said = []
+    evidence = [
+        common_pb2.Evidence(
+            signal=str(e.get("signal", "")),
+            value=str(e.get("value", "")),
+            weight=float(e.get("weight", 0.0)),
+            note=str(e.get("note", "")),
+        )
+        for e in said
+        if isinstance(e, dict)
+    ]
+    return planning_pb2.PlanRefusal(
+        offer_id=offer_id, reason=refused.reason, message=refused.message, evidence=evidence
+    )
 
 
 def _print_plans(plans: search_pb2.PlanCustomOrderResponse | None, locale: str) -> None:

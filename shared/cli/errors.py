@@ -46,6 +46,8 @@ class CliError(Exception):
     code: str = "INVALID_ARGUMENT"
     reason: str = "INVALID_FLAG"
     details: Sequence[Mapping[str, Any]] = field(default_factory=tuple)
+    # The server's ErrorInfo metadata, for callers that act on it (not shown).
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -106,7 +108,7 @@ def from_grpc(error: grpc.aio.AioRpcError) -> CliError:
         message += f"; retry after {problem.retry_after_seconds:.0f} s"
     if problem.reason == "SERVICE_UNAVAILABLE":
         message += " (is `factoryfinder up` running? see --target)"
-    return CliError(message, problem.code.value, problem.reason, details)
+    return CliError(message, problem.code.value, problem.reason, details, dict(problem.metadata))
 
 
 def report(error: CliError, as_json: bool) -> int:

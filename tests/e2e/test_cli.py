@@ -163,3 +163,18 @@ def test_a_batch_that_runs_out_of_budget_exits_4(tmp_path: Path) -> None:
         usage = {u["api"]: u for u in json.loads(quota.stdout)["usage"]}
         line = usage["product.search.imageQuery"]
         assert line["remaining"] == 0 and line["exhausted"] is True
+
+
+def test_search_plans_the_answers_source(stack: Stack, photo: Path) -> None:
+    result = _cli(stack, "search", str(photo), "--plan", "200", "--json")
+    assert result.returncode == 0, result.stderr
+    both = json.loads(result.stdout)
+    source = both["search"]["answer"]["source_offer_id"]
+    assert source == manifest().source_offer_id
+    plan = both["plan"]
+    planned = [p["offer_id"] for p in plan["plans"]]
+    refused = [r["offer_id"] for r in plan["refusals"]]
+    assert source in planned + refused
+    if source in refused:
+        refusal = next(r for r in plan["refusals"] if r["offer_id"] == source)
+        assert refusal["evidence"], "a refusal says why"

@@ -336,3 +336,30 @@ async def test_a_photo_of_something_not_in_the_catalog_gets_a_low_confidence_ans
     assert not answer.found or answer.confidence < 0.5, answer.summary
     if not answer.found:
         assert answer.source_offer_id == ""
+
+
+async def test_the_answers_source_gets_a_plan_or_an_honest_refusal(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
+) -> None:
+    found = await stub.SearchByImage(
+        search_pb2.SearchByImageRequest(photo=_photo(sample("phone_rotated.jpg"))),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    source = found.answer.source_offer_id
+    assert found.answer.found and source == manifest().source_offer_id
+    order = planning_pb2.OrderSpec(quantity=200, complexity=common_pb2.COMPLEXITY_STANDARD)
+    try:
+        planned = await stub.PlanCustomOrder(
+            search_pb2.PlanCustomOrderRequest(offer_ids=[source], order=order),
+            metadata=stack.metadata,
+            timeout=60,
+        )
+    except grpc.aio.AioRpcError as refused:
+        assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+        status = status_of(refused)
+        assert status is not None and _reason(status) == "NOT_CUSTOMIZABLE"
+    else:
+        assert [p.offer_id for p in planned.plans] == [source]
+        assert planned.plans[0].planned_quantity >= 200
+        assert planned.plans[0].grand_total.units > 0
