@@ -24,7 +24,11 @@ from shared.grpc_errors import status_of
 from tests.integration.serving import serving_channel
 from tests.unit.preprocess.sample_images import encoded, photo, png_header_only
 
-Stub = preprocess_pb2_grpc.PreprocessServiceAsyncStub
+
+def _stub(channel: grpc.aio.Channel) -> preprocess_pb2_grpc.PreprocessServiceAsyncStub:
+    return preprocess_pb2_grpc.PreprocessServiceStub(channel)
+
+
 PHOTO = encoded(photo(2400, 1800, seed=31), "JPEG", quality=90)
 
 
@@ -48,7 +52,7 @@ async def _failure(
 ) -> tuple[grpc.StatusCode, str, list[str]]:
     """Status code, ErrorInfo reason and BadRequest fields of a failed call."""
     with pytest.raises(grpc.aio.AioRpcError) as failed:
-        await Stub(channel).PrepareImage(request, timeout=30)
+        await _stub(channel).PrepareImage(request, timeout=30)
     status = status_of(failed.value)
     assert status is not None
     info, bad_request = error_details_pb2.ErrorInfo(), error_details_pb2.BadRequest()
@@ -73,7 +77,7 @@ def _check_prepared(response: preprocess_pb2.PrepareImageResponse, size: tuple[i
 
 
 async def test_prepares_a_photo(channel: grpc.aio.Channel) -> None:
-    response = await Stub(channel).PrepareImage(_request(), timeout=30)
+    response = await _stub(channel).PrepareImage(_request(), timeout=30)
     _check_prepared(response, (1200, 900))
     report = response.report
     assert (report.source_format, report.source_width, report.source_height) == ("JPEG", 2400, 1800)
@@ -100,7 +104,7 @@ async def test_bad_photos_get_the_right_status_and_the_service_keeps_serving(
 ) -> None:
     code, got, fields = await _failure(channel, _request(BAD_PHOTOS[reason]))
     assert (code, got, fields) == (grpc.StatusCode.INVALID_ARGUMENT, reason, ["photo.image_data"])
-    _check_prepared(await Stub(channel).PrepareImage(_request(), timeout=30), (1200, 900))
+    _check_prepared(await _stub(channel).PrepareImage(_request(), timeout=30), (1200, 900))
 
 
 async def test_a_photo_without_a_source_is_an_invalid_request(channel: grpc.aio.Channel) -> None:
@@ -145,7 +149,7 @@ def _url_request(url: str) -> preprocess_pb2.PrepareImageRequest:
 
 
 async def test_photo_by_url(channel: grpc.aio.Channel, photo_server: str) -> None:
-    response = await Stub(channel).PrepareImage(
+    response = await _stub(channel).PrepareImage(
         _url_request(f"{photo_server}/photo.jpg"), timeout=30
     )
     _check_prepared(response, (1200, 900))
@@ -195,7 +199,7 @@ async def test_many_concurrent_calls_while_health_stays_responsive(
         encoded(base.crop((0, 0, 1800 + 40 * i, 1800)), "JPEG", quality=90) for i in range(20)
     ]
     stop = asyncio.Event()
-    stub = Stub(channel)
+    stub = _stub(channel)
     calls = [stub.PrepareImage(_request(data), timeout=120) for data in photos]
     started = time.perf_counter()
     probe = asyncio.create_task(_health_answers(channel, stop))
