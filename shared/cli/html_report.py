@@ -166,8 +166,12 @@ def _plans_html(response: search_pb2.PlanCustomOrderResponse, locale: str) -> st
         parts.append("</table>")
     for refusal in response.refusals:
         parts.append(
-            f"<p>{e(w['refused'])} {e(refusal.offer_id)}: {e(refusal.reason)} {e(refusal.message)}</p>"
+            f"<p data-refused-offer-id='{e(refusal.offer_id)}'>{e(w['refused'])} "
+            f"{e(refusal.offer_id)}: {e(refusal.reason)} {e(refusal.message)}</p>"
         )
+        notes = "".join(f"<li>{e(item.note or item.value)}</li>" for item in refusal.evidence)
+        if notes:
+            parts.append(f"<ul>{notes}</ul>")
     return "\n".join(parts)
 
 

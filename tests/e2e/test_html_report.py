@@ -74,9 +74,12 @@ def test_the_report_renders_in_a_real_browser_with_the_answers_offers(
     for offer_id in expected:
         assert offer_id in dom.stdout
     planned = [p["offer_id"] for p in plans["plans"]]
-    assert planned  # the plan was asked for: it is on the page
+    refused = [r["offer_id"] for r in plans["refusals"]]
+    assert planned or refused  # the plan was asked for: it, or the refusal, is on the page
     for offer_id in planned:
         assert f'data-plan-offer-id="{offer_id}"' in dom.stdout
+    for offer_id in refused:
+        assert f'data-refused-offer-id="{offer_id}"' in dom.stdout
 
     shot = tmp_path / "shot.png"
     rendered = _browser(
