@@ -291,9 +291,15 @@ async def test_the_answer_names_the_factory_and_lists_its_resellers(
         timeout=60,
     )
     returned = {r.offer.offer_id for r in response.offers}
-    if truth.source_offer_id not in returned:
-        pytest.skip(f"the upstream did not return the source for a {condition} photo")
     answer = response.answer
+    if truth.source_offer_id not in returned:
+        # 1688 did not return the factory: the answer must not pass another product's seller
+        # off as the maker with any confidence.
+        named = answer.source_offer_id
+        assert not answer.found or named in truth.offer_ids or answer.confidence < 0.5, (
+            answer.summary
+        )
+        return
     assert answer.found, answer.summary
     assert answer.source_offer_id == truth.source_offer_id, answer.summary
     assert response.offers[0].offer.offer_id == truth.source_offer_id
