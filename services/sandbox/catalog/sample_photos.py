@@ -94,7 +94,7 @@ def make_samples(catalog: Catalog) -> dict[str, bytes]:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "shared/cli/sample_photos")
+    out = Path(argv[0] if argv else "services/cli/sample_photos")
     out.mkdir(parents=True, exist_ok=True)
     defaults = SandboxSettings()
     catalog = build_catalog(defaults.seed, defaults.catalog_offers)
