@@ -24,7 +24,8 @@ from shared.grpc_errors import status_of
 from tests.integration.serving import serving_channel
 from tests.unit.preprocess.sample_images import encoded, photo, png_header_only
 
-Stub = preprocess_pb2_grpc.PreprocessServiceAsyncStub
+# On an aio channel the stub class types as PreprocessServiceAsyncStub (a .pyi-only name).
+Stub = preprocess_pb2_grpc.PreprocessServiceStub
 PHOTO = encoded(photo(2400, 1800, seed=31), "JPEG", quality=90)
 
 
