@@ -21,9 +21,8 @@ from services.preprocess.settings import PreprocessSettings
 from services.preprocess.url_fetch import UrlFetcher
 from services.preprocess.visual_similarity import GridComparator
 from services.preprocess.worker_pool import WorkerPool
-from shared.config import load_or_exit
 from shared.errors import FieldViolation, invalid_argument
-from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
+from shared.grpc_server import RunningServer, ServiceSpec, run_service, start_server
 
 SERVICE_NAME = preprocess_pb2.DESCRIPTOR.services_by_name["PreprocessService"].full_name
 
@@ -133,9 +132,4 @@ async def create_server(settings: PreprocessSettings) -> RunningServer:
 
 
 def main(argv: list[str]) -> int:
-    settings = load_or_exit(PreprocessSettings)
-
-    async def spec() -> ServiceSpec:
-        return await build(settings)
-
-    return run("preprocess", spec, settings)
+    return run_service("preprocess", PreprocessSettings, build)
