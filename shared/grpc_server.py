@@ -35,7 +35,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -43,7 +43,7 @@ from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from shared import json_logging, metrics, tracing
-from shared.config import ServerSettings
+from shared.config import ServerSettings, load_or_exit
 from shared.errors import Code, ServiceError
 from shared.grpc_errors import to_status
 
@@ -361,3 +361,21 @@ def run(
     finally:
         stop_tracing()  # flushes the spans still waiting for export
     return 0
+
+
+Settings = TypeVar("Settings", bound=ServerSettings)
+
+
+def run_service(
+    name: str,
+    settings_class: type[Settings],
+    build: Callable[[Settings], Awaitable[ServiceSpec]],
+) -> int:
+    """A service's ``main``: its settings from the environment (a bad one exits with code 2),
+    then :func:`run` on the spec ``build`` makes of them."""
+    settings = load_or_exit(settings_class)
+
+    async def spec() -> ServiceSpec:
+        return await build(settings)
+
+    return run(name, spec, settings)

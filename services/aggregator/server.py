@@ -15,9 +15,8 @@ from services.aggregator.auth import ApiKeys, parse_key_lines
 from services.aggregator.batch import run_batch
 from services.aggregator.downstream import CallScope, Downstream
 from services.aggregator.settings import AggregatorSettings
-from shared.config import load_or_exit
 from shared.grpc_errors import to_status_proto
-from shared.grpc_server import ServiceSpec, run
+from shared.grpc_server import ServiceSpec, run_service
 from shared.json_logging import request_id_var
 
 SERVICE_NAME = search_pb2.DESCRIPTOR.services_by_name["SearchService"].full_name
@@ -119,9 +118,4 @@ async def build(settings: AggregatorSettings) -> ServiceSpec:
 
 
 def main(argv: list[str]) -> int:
-    settings = load_or_exit(AggregatorSettings)
-
-    async def spec() -> ServiceSpec:
-        return await build(settings)
-
-    return run("aggregator", spec, settings)
+    return run_service("aggregator", AggregatorSettings, build)

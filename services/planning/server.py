@@ -18,9 +18,8 @@ from services.planning.protobuf_mapping import (
     order_from_proto,
 )
 from services.planning.settings import PlanningSettings
-from shared.config import load_or_exit
 from shared.errors import FieldViolation, invalid_argument
-from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
+from shared.grpc_server import RunningServer, ServiceSpec, run_service, start_server
 
 SERVICE_NAME = planning_pb2.DESCRIPTOR.services_by_name["PlanningService"].full_name
 
@@ -71,9 +70,4 @@ async def create_server(settings: PlanningSettings) -> RunningServer:
 
 
 def main(argv: list[str]) -> int:
-    settings = load_or_exit(PlanningSettings)
-
-    async def spec() -> ServiceSpec:
-        return await build(settings)
-
-    return run("planning", spec, settings)
+    return run_service("planning", PlanningSettings, build)

@@ -50,12 +50,12 @@ from PIL import Image
 
 from services.preprocess.colour_management import undo_assumed_adobe_inversion
 from services.preprocess.declared_size import declared
+from services.preprocess.errors import ImageRejected, Reason, reject
 from services.preprocess.format_sniffing import PILLOW_FORMATS, sniff_format
 from services.preprocess.geometry import plan_geometry
 from services.preprocess.memory_budget import WEBP_PER_PIXEL, decode_bytes, too_costly
 from services.preprocess.orientation import read_orientation, to_stored
 from services.preprocess.pixel_modes import to_working_mode
-from services.preprocess.rejections import ImageRejected, Reason, reject
 from services.preprocess.resampling import Pixels
 from services.preprocess.settings import PreprocessSettings
 

@@ -8,7 +8,7 @@ image at all, so callers get IMAGE_FORMAT_UNSUPPORTED instead of NOT_AN_IMAGE.
 
 from __future__ import annotations
 
-from services.preprocess.rejections import Reason, reject
+from services.preprocess.errors import Reason, reject
 
 # Our name for each accepted format -> the Pillow plugin names allowed to open it.
 PILLOW_FORMATS: dict[str, tuple[str, ...]] = {

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from services.preprocess.rejections import Reason, reject
+from services.preprocess.errors import Reason, reject
 
 WHITE = (255, 255, 255)
 

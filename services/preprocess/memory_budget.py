@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from PIL import Image
 
-from services.preprocess.rejections import ImageRejected, Reason, reject
+from services.preprocess.errors import ImageRejected, Reason, reject
 
 MIB = 1 << 20
 _JPEG_PER_DECODED_PIXEL = 16

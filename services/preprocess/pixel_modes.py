@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from services.preprocess.rejections import Reason, reject
+from services.preprocess.errors import Reason, reject
 
 WORKING_MODES = ("L", "LA", "RGB", "RGBA")
 

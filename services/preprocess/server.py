@@ -3,9 +3,8 @@
 The rules live in ``pipeline.py`` and the modules it uses; this module only
 takes the photo out of the request (bytes, or a URL fetched by
 ``url_fetch.py``), hands it to the worker processes (``worker_pool.py``) so
-the event loop never decodes, and maps results and rejections to protobuf:
-a bad photo is INVALID_ARGUMENT (a failed fetch UNAVAILABLE) with a
-``BadRequest`` field violation and an ``ErrorInfo`` reason.
+the event loop never decodes, and answers through ``protobuf_mapping.py``. A refused
+photo becomes a rich status in ``errors.py`` (the spec's ``map_error``).
 """
 
 from __future__ import annotations
@@ -13,89 +12,19 @@ from __future__ import annotations
 import grpc
 from factoryfinder.v1 import common_pb2, preprocess_pb2, preprocess_pb2_grpc
 
-from services.preprocess.enhancement import PhotoRole
-from services.preprocess.image_comparison import Candidate, Comparison, ImageComparer
+from services.preprocess.errors import URL_FIELD, ImageRejected, to_service_error
+from services.preprocess.image_comparison import Candidate, ImageComparer
 from services.preprocess.offer_images import FetchLimits, OfferImageFetcher
 from services.preprocess.pipeline import PreparedPhoto
-from services.preprocess.rejections import URL_FIELD, ImageRejected, Reason
+from services.preprocess.protobuf_mapping import comparison_response, photo_role, response_for
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.url_fetch import UrlFetcher
-from services.preprocess.visual_similarity import GridComparator, UnreadableImage
+from services.preprocess.visual_similarity import GridComparator
 from services.preprocess.worker_pool import WorkerPool
-from shared.config import load_or_exit
-from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
-from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
+from shared.errors import FieldViolation, invalid_argument
+from shared.grpc_server import RunningServer, ServiceSpec, run_service, start_server
 
 SERVICE_NAME = preprocess_pb2.DESCRIPTOR.services_by_name["PreprocessService"].full_name
-
-_ROLES = {
-    common_pb2.PHOTO_ROLE_UNSPECIFIED: PhotoRole.PRODUCT,
-    common_pb2.PHOTO_ROLE_PRODUCT: PhotoRole.PRODUCT,
-    common_pb2.PHOTO_ROLE_DETAIL: PhotoRole.DETAIL,
-    common_pb2.PHOTO_ROLE_SCENE: PhotoRole.SCENE,
-}
-
-
-def rejection_error(rejected: ImageRejected) -> ServiceError:
-    """The rich status for a refused photo: which field, and a reason callers can switch on."""
-    code = (
-        Code.UNAVAILABLE if rejected.reason == Reason.IMAGE_FETCH_FAILED else Code.INVALID_ARGUMENT
-    )
-    return ServiceError(
-        code,
-        rejected.reason,
-        rejected.message,
-        field_violations=(FieldViolation(rejected.field, rejected.message),),
-    )
-
-
-def response_for(prepared: PreparedPhoto) -> preprocess_pb2.PrepareImageResponse:
-    return preprocess_pb2.PrepareImageResponse(
-        image=common_pb2.PreparedImage(
-            jpeg=prepared.jpeg,
-            width=prepared.width,
-            height=prepared.height,
-            sha256=prepared.sha256,
-            phash=prepared.phash,
-        ),
-        report=common_pb2.ImageReport(
-            source_format=prepared.source_format,
-            source_width=prepared.source_width,
-            source_height=prepared.source_height,
-            source_byte_size=prepared.source_byte_size,
-            output_byte_size=prepared.byte_size,
-            jpeg_quality=prepared.jpeg_quality,
-            steps=prepared.steps,
-            warnings=prepared.warnings,
-        ),
-    )
-
-
-def comparison_response(comparison: Comparison) -> preprocess_pb2.CompareImagesResponse:
-    response = preprocess_pb2.CompareImagesResponse(method=comparison.method)
-    for outcome in comparison.outcomes:
-        response.comparisons.append(
-            preprocess_pb2.ImageComparison(
-                id=outcome.id,
-                match=common_pb2.VisualMatch(
-                    compared=outcome.compared,
-                    similarity=outcome.similarity,
-                    unavailable_reason=outcome.reason,
-                ),
-                phash=outcome.phash,
-                from_cache=outcome.from_cache,
-            )
-        )
-    for pair in comparison.pairs:
-        response.similar_pairs.append(
-            common_pb2.ImagePair(
-                first_offer_id=pair.first,
-                second_offer_id=pair.second,
-                similarity=pair.similarity,
-                wider_offer_id=pair.wider,
-            )
-        )
-    return response
 
 
 def fetch_limits(settings: PreprocessSettings) -> FetchLimits:
@@ -107,17 +36,6 @@ def fetch_limits(settings: PreprocessSettings) -> FetchLimits:
         cache_bytes=settings.image_cache_bytes,
         allow_private=settings.allow_private_urls,
     )
-
-
-def _role(photo: common_pb2.Photo) -> PhotoRole:
-    role = _ROLES.get(photo.role)
-    if role is None:
-        raise invalid_argument(
-            "INVALID_REQUEST",
-            f"unknown photo role {photo.role}",
-            FieldViolation("photo.role", "PRODUCT, DETAIL or SCENE"),
-        )
-    return role
 
 
 class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
@@ -134,7 +52,7 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
         self._settings = settings
 
     async def _prepare(self, photo: common_pb2.Photo) -> PreparedPhoto:
-        role = _role(photo)
+        role = photo_role(photo)
         source = photo.WhichOneof("source")
         if source == "image_data":
             return await self._pool.run(photo.image_data, role)
@@ -157,11 +75,7 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
             preprocess_pb2.PrepareImageRequest, preprocess_pb2.PrepareImageResponse
         ],
     ) -> preprocess_pb2.PrepareImageResponse:
-        try:
-            prepared = await self._prepare(request.photo)
-        except ImageRejected as rejected:
-            raise rejection_error(rejected) from None
-        return response_for(prepared)
+        return response_for(await self._prepare(request.photo))
 
     async def CompareImages(
         self,
@@ -184,15 +98,7 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
                 FieldViolation("query_jpeg", "the prepared photo (PreparedImage.jpeg)"),
             )
         candidates = [Candidate(c.id, c.image_url) for c in request.candidates]
-        try:
-            comparison = await self._comparer.compare(request.query_jpeg, candidates)
-        except UnreadableImage as exc:
-            raise invalid_argument(
-                Reason.NOT_AN_IMAGE.value,
-                f"query_jpeg is not an image: {exc}",
-                FieldViolation("query_jpeg", "the prepared photo (PreparedImage.jpeg)"),
-            ) from None
-        return comparison_response(comparison)
+        return comparison_response(await self._comparer.compare(request.query_jpeg, candidates))
 
 
 async def build(settings: PreprocessSettings) -> ServiceSpec:
@@ -215,7 +121,9 @@ async def build(settings: PreprocessSettings) -> ServiceSpec:
         await images.close()
         await pool.close()
 
-    return ServiceSpec("preprocess", [SERVICE_NAME], register, on_start, on_stop)
+    return ServiceSpec(
+        "preprocess", [SERVICE_NAME], register, on_start, on_stop, map_error=to_service_error
+    )
 
 
 async def create_server(settings: PreprocessSettings) -> RunningServer:
@@ -224,9 +132,4 @@ async def create_server(settings: PreprocessSettings) -> RunningServer:
 
 
 def main(argv: list[str]) -> int:
-    settings = load_or_exit(PreprocessSettings)
-
-    async def spec() -> ServiceSpec:
-        return await build(settings)
-
-    return run("preprocess", spec, settings)
+    return run_service("preprocess", PreprocessSettings, build)

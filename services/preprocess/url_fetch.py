@@ -13,7 +13,7 @@ import asyncio
 
 import httpx
 
-from services.preprocess.rejections import URL_FIELD, ImageRejected, Reason
+from services.preprocess.errors import URL_FIELD, ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
 from shared.fenced_fetch import DEFAULT_PORTS, AddressRefused, TooLarge, fenced_request, read_capped
 

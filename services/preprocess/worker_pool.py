@@ -45,8 +45,8 @@ from typing import Any, cast
 import pillow_heif
 
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.errors import ImageRejected, Reason, reject
 from services.preprocess.pipeline import PreparedPhoto, prepare
-from services.preprocess.rejections import ImageRejected, Reason, reject
 from services.preprocess.settings import PreprocessSettings
 
 # Workers come from a fork server: a fresh interpreter (fork + exec, so safe while gRPC's

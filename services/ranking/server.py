@@ -20,8 +20,7 @@ from services.ranking.protobuf_mapping import (
 )
 from services.ranking.ranking import rank
 from services.ranking.settings import RankingSettings
-from shared.config import load_or_exit
-from shared.grpc_server import RunningServer, ServiceSpec, run, start_server
+from shared.grpc_server import RunningServer, ServiceSpec, run_service, start_server
 
 SERVICE_NAME = ranking_pb2.DESCRIPTOR.services_by_name["RankingService"].full_name
 
@@ -73,9 +72,4 @@ async def create_server(settings: RankingSettings) -> RunningServer:
 
 
 def main(argv: list[str]) -> int:
-    settings = load_or_exit(RankingSettings)
-
-    async def spec() -> ServiceSpec:
-        return await build(settings)
-
-    return run("ranking", spec, settings)
+    return run_service("ranking", RankingSettings, build)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "cli" / "sample_photos"
+SAMPLES = Path(__file__).resolve().parents[2] / "services" / "cli" / "sample_photos"
 
 
 def sample(name: str) -> bytes:

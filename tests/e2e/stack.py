@@ -67,7 +67,7 @@ def running_stack(env: Mapping[str, str] | None = None) -> Iterator[Stack]:
     work = Path(tempfile.mkdtemp(prefix="ff-stack-"))
     endpoints_file = work / "endpoints.json"
     log_dir = work / "logs"
-    command = [sys.executable, "-m", "shared.cli.main", "up", "--no-demo"]
+    command = [sys.executable, "-m", "services.cli.main", "up", "--no-demo"]
     command += ["--aggregator-port", "0", "--endpoints-file", str(endpoints_file)]
     command += ["--log-dir", str(log_dir)]
     with (work / "up.log").open("wb") as out:

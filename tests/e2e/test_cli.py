@@ -18,7 +18,7 @@ from tests.e2e.stack import Stack, running_stack
 def _cli(stack: Stack, *args: str, key: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FF_TARGET": stack.target, "FF_API_KEY": key or stack.api_key}
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "services.cli.main", *args],
         env=env,
         capture_output=True,
         text=True,

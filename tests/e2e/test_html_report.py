@@ -48,7 +48,7 @@ def test_the_report_renders_in_a_real_browser_with_the_answers_offers(
     page = tmp_path / "report.html"
     env = {**os.environ, "FF_TARGET": stack.target, "FF_API_KEY": stack.api_key}
     photo = SAMPLES / "product.webp"
-    command = [sys.executable, "-m", "shared.cli.main", "search", str(photo), "--locale", "en"]
+    command = [sys.executable, "-m", "services.cli.main", "search", str(photo), "--locale", "en"]
     result = subprocess.run(
         [*command, "--html", str(page), "--json", "--page-size", "6", "--plan", "200"],
         env=env,

@@ -19,7 +19,7 @@ STOP_TIMEOUT_S = 60.0
 def _up(tmp_path: Path, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "FF_GATEWAY_DATA_DIR": str(tmp_path / "gateway")}
     env["FF_ENDPOINTS_FILE"] = str(tmp_path / "endpoints.json")
-    command = [sys.executable, "-m", "shared.cli.main", "up", "--no-demo"]
+    command = [sys.executable, "-m", "services.cli.main", "up", "--no-demo"]
     command += ["--log-dir", str(tmp_path / "logs"), *extra]
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
@@ -128,7 +128,7 @@ def test_a_bad_setting_stops_up_with_one_line_naming_the_variable(tmp_path: Path
     env = {**os.environ, "FF_PLANNING_DEPOSIT_RATE": "2"}
     env["FF_ENDPOINTS_FILE"] = str(tmp_path / "endpoints.json")
     env["FF_GATEWAY_DATA_DIR"] = str(tmp_path / "gateway")
-    command = [sys.executable, "-m", "shared.cli.main", "up", "--no-demo"]
+    command = [sys.executable, "-m", "services.cli.main", "up", "--no-demo"]
     command += ["--aggregator-port", "0", "--log-dir", str(tmp_path / "logs")]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stdout, stderr = process.communicate(timeout=START_TIMEOUT_S)

@@ -61,6 +61,16 @@ def test_the_tree_keeps_every_contract() -> None:
             "import services.sandbox.settings",
             "services are independent",
         ),
+        (
+            "services/cli/demo.py",
+            "import services.ranking.scoring",
+            "the command line imports only the services' entry points",
+        ),
+        (
+            "services/sandbox/settings.py",
+            "import services.cli.render",
+            "no service imports the command line",
+        ),
     ],
 )
 def test_a_planted_violation_fails_the_check(

@@ -6,8 +6,9 @@ orientation 6, a transparent PNG cut-out, a dull low-contrast shot, a WebP,
 and a detail close-up. ``manifest.json`` records the ground truth (the
 product, its source offer and the resellers) so tests can check the ranking.
 
-Regenerate with ``python -m services.sandbox.catalog.sample_photos OUT_DIR``; the
-result depends only on the catalog seed.
+Regenerate with ``python -m services.sandbox.catalog.sample_photos [OUT_DIR]`` (by default
+into ``services/cli/sample_photos``, where the command line ships them); the result depends
+only on the catalog seed.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def make_samples(catalog: Catalog) -> dict[str, bytes]:
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "shared/cli/sample_photos")
+    out = Path(argv[0] if argv else "services/cli/sample_photos")
     out.mkdir(parents=True, exist_ok=True)
     defaults = SandboxSettings()
     catalog = build_catalog(defaults.seed, defaults.catalog_offers)

@@ -71,7 +71,7 @@ def start_sandbox_process(
     app_key: str, secret: str, log: Path
 ) -> tuple[subprocess.Popen[str], str]:
     command = [
-        sys.executable, "-m", "shared.cli.main", "serve", "sandbox", "--port", "0",
+        sys.executable, "-m", "services.cli.main", "serve", "sandbox", "--port", "0",
         "--app", f"{app_key}:{secret}", "--catalog-offers", "400", "--min-image-side", "128",
         "--budget", f"{QUERY}=0", "--budget", f"{UPLOAD}=0", "--budget-default", "0",
         "--qps-default", "0", "--hang-seconds", "3",
@@ -174,7 +174,7 @@ def spawn_gateway(env: Mapping[str, str], log: Path) -> tuple[subprocess.Popen[s
     stdout is kept (the test may read it), stderr (the JSON log) goes to ``log``.
     """
     base = {k: v for k, v in os.environ.items() if not k.startswith("FF_GATEWAY_")}
-    command = [sys.executable, "-m", "shared.cli.main", "serve", "gateway"]
+    command = [sys.executable, "-m", "services.cli.main", "serve", "gateway"]
     with log.open("a") as sink:
         process = subprocess.Popen(
             command, env={**base, **env}, stdout=subprocess.PIPE, stderr=sink, text=True

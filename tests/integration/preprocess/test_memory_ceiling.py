@@ -181,7 +181,7 @@ def preprocess_service() -> Iterator[tuple[subprocess.Popen[str], str]]:
     env = {**os.environ, **SMALL_GEOMETRY}
     env.update(FF_PREPROCESS_PORT="0", FF_PREPROCESS_WORKERS="2")
     server = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", "preprocess"],
+        [sys.executable, "-m", "services.cli.main", "serve", "preprocess"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -36,7 +36,7 @@ def _alive(pid: int) -> bool:
 
 def test_killed_service_takes_its_workers_with_it() -> None:
     server = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli.main", "serve", "preprocess"],
+        [sys.executable, "-m", "services.cli.main", "serve", "preprocess"],
         env={**os.environ, "FF_PREPROCESS_PORT": "0", "FF_PREPROCESS_WORKERS": "2"},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,

@@ -15,9 +15,9 @@ from pathlib import Path
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
+from services.cli import provisioning
+from services.cli.launcher import Child, spawn_service, stop_all, wait_serving
 from services.sandbox.admin.client import SandboxAdmin
-from shared.cli import provisioning
-from shared.cli.launcher import Child, spawn_service, stop_all, wait_serving
 
 API_KEY = "scale-out-key"
 UPLOAD = "product.image.upload"

@@ -20,8 +20,8 @@ import pytest
 import redis
 from factoryfinder.v1 import search_pb2
 
+from services.cli.launcher import Child
 from services.sandbox.admin.client import SandboxAdmin
-from shared.cli.launcher import Child
 from tests.e2e.photos import variant
 from tests.integration.scaleout.cluster import QUERY, Caller, Cluster, start_cluster
 

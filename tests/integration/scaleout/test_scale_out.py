@@ -18,7 +18,7 @@ from pathlib import Path
 import grpc
 import pytest
 
-from shared.cli.launcher import Child
+from services.cli.launcher import Child
 from tests.e2e.photos import variant
 from tests.integration.scaleout.cluster import Caller, start_cluster
 

@@ -9,7 +9,7 @@ import sys
 
 def _serve(service: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "serve", service],
+        [sys.executable, "-m", "services.cli.main", "serve", service],
         env={**os.environ, **env},
         capture_output=True,
         text=True,
@@ -37,7 +37,7 @@ def test_bad_port_stops_start_up_naming_the_variable() -> None:
 def test_missing_required_setting_is_named() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FF_AGGREGATOR_")}
     result = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "serve", "aggregator"],
+        [sys.executable, "-m", "services.cli.main", "serve", "aggregator"],
         env=env,
         capture_output=True,
         text=True,

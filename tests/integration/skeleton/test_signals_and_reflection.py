@@ -28,7 +28,7 @@ async def test_sigterm_turns_health_not_serving_then_exits_cleanly() -> None:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "shared.cli.main",
+        "services.cli.main",
         "serve",
         "planning",
         env={**os.environ, "FF_PLANNING_PORT": "0", "FF_PLANNING_DRAIN_DELAY_SECONDS": "1"},

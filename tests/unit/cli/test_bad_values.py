@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-SAMPLE = Path(__file__).parents[3] / "shared" / "cli" / "sample_photos" / "product.webp"
+SAMPLE = Path(__file__).parents[3] / "services" / "cli" / "sample_photos" / "product.webp"
 PHOTO = str(SAMPLE)
 
 # (arguments, words the one line must hold)
@@ -51,7 +51,7 @@ def _run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "FF_TARGET": "127.0.0.1:9", "FF_API_KEY": "x"}
     env["FF_ENDPOINTS_FILE"] = str(tmp_path / "none.json")
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", *args],
+        [sys.executable, "-m", "services.cli.main", *args],
         env=env,
         cwd=tmp_path,
         capture_output=True,

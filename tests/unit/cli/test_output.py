@@ -14,8 +14,8 @@ import grpc
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2
 from rich.console import Console
 
-from shared.cli import batch_file, endpoints, json_output, render
-from shared.cli.errors import from_grpc
+from services.cli import batch_file, endpoints, json_output, render
+from services.cli.errors import from_grpc
 from shared.errors import Code, FieldViolation, QuotaViolation, ServiceError
 from shared.grpc_errors import to_status_proto
 from shared.money import to_money
@@ -204,7 +204,7 @@ def test_the_cli_finds_a_running_set_without_exports(tmp_path: Path, monkeypatch
 
 
 def test_the_html_page_puts_the_buyers_photo_beside_the_answers_offers() -> None:
-    from shared.cli import html_report
+    from services.cli import html_report
 
     png = b"\x89PNG\r\n\x1a\n" + b"0" * 20
     page = html_report.render_page(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.cli.settings_reference import SETTINGS_CLASS, reference, settings_class
+from services.cli.settings_reference import SETTINGS_CLASS, reference, settings_class
 from shared.config import describe
 
 ROOT = Path(__file__).parents[3]
@@ -31,7 +31,7 @@ def test_every_setting_has_a_one_line_description_and_a_readable_default(service
 def test_the_settings_reference_is_current() -> None:
     current = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     assert current == reference(), (
-        "docs/settings.md is stale: python -m shared.cli.settings_reference > docs/settings.md"
+        "docs/settings.md is stale: python -m services.cli.settings_reference > docs/settings.md"
     )
 
 
@@ -41,7 +41,7 @@ def test_the_readme_links_the_reference() -> None:
 
 def test_settings_markdown_prints_the_services_table() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "settings", "planning", "--markdown"],
+        [sys.executable, "-m", "services.cli.main", "settings", "planning", "--markdown"],
         capture_output=True,
         text=True,
         timeout=60,
@@ -53,7 +53,7 @@ def test_settings_markdown_prints_the_services_table() -> None:
 
 def test_serve_help_shows_the_sandbox_flags_the_readme_names() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "shared.cli.main", "serve", "sandbox", "--help"],
+        [sys.executable, "-m", "services.cli.main", "serve", "sandbox", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

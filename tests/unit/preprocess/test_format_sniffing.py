@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from services.preprocess.errors import ImageRejected
 from services.preprocess.format_sniffing import sniff_format
-from services.preprocess.rejections import ImageRejected
 from tests.unit.preprocess.sample_images import encoded
 
 SMALL = Image.new("RGB", (16, 16), (10, 20, 30))

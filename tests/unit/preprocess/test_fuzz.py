@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.errors import ImageRejected, Reason
 from services.preprocess.pipeline import prepare
-from services.preprocess.rejections import ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
 from tests.unit.preprocess.sample_images import encoded, photo, png16
 

@@ -12,8 +12,8 @@ from PIL import Image
 
 from services.preprocess.declared_size import Declared, declared
 from services.preprocess.decoding import open_photo
+from services.preprocess.errors import ImageRejected
 from services.preprocess.memory_budget import MIB, decode_bytes
-from services.preprocess.rejections import ImageRejected
 from services.preprocess.settings import PreprocessSettings
 from tests.unit.preprocess.sample_images import encoded, photo
 

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from services.preprocess.rejections import URL_FIELD, ImageRejected
+from services.preprocess.errors import URL_FIELD, ImageRejected
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.url_fetch import UrlFetcher
 

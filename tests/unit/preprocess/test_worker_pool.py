@@ -15,8 +15,8 @@ from concurrent.futures.process import BrokenProcessPool
 import pytest
 
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.errors import ImageRejected
 from services.preprocess.pipeline import prepare
-from services.preprocess.rejections import ImageRejected
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.worker_pool import WorkerPool, limit_address_space, limit_cpu_time
 from tests.unit.preprocess.leaky import leak

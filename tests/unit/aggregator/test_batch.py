@@ -1,11 +1,10 @@
+"""BatchSearch's stream: every item answered once, progress counted, concurrency bounded."""
+
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
 
-import pytest
-
-from services.aggregator.auth import ApiKeys, parse_key_lines
 from services.aggregator.batch import run_batch
 from shared.errors import Code, ServiceError
 
@@ -42,20 +41,3 @@ async def test_batch_streams_every_item_with_bounded_concurrency() -> None:
     assert seen[-1].progress.quota_spent == 48
     assert all(f.progress.total == 30 for f in seen)
     assert {f.item for f in seen if f.error is not None} == {0, 5, 10, 15, 20, 25}
-
-
-def test_api_keys_map_to_tenants() -> None:
-    keys = ApiKeys(parse_key_lines(["k1:acme, k2:globex", "# comment", "k3:acme"]))
-    assert keys.tenant_for((("authorization", "Bearer k2"),)) == "globex"
-    assert keys.tenant_for((("authorization", "bearer k3"),)) == "acme"
-    with pytest.raises(ServiceError) as missing:
-        keys.tenant_for(())
-    assert (missing.value.code, missing.value.reason) == (Code.UNAUTHENTICATED, "API_KEY_MISSING")
-    with pytest.raises(ServiceError) as wrong:
-        keys.tenant_for((("authorization", "Bearer nope"),))
-    assert wrong.value.reason == "API_KEY_INVALID"
-
-
-def test_malformed_key_entries_are_refused() -> None:
-    with pytest.raises(ValueError, match="KEY:TENANT"):
-        parse_key_lines(["just-a-key"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
-from shared.cli import render
+from services.cli import render
 from shared.grpc_client import open_channel
 
 SAMPLES = Path(__file__).parent / "sample_photos"

@@ -5,7 +5,7 @@
   variables (the sandbox also takes flags).
 - ``factoryfinder up`` starts all six on localhost against the sandbox.
 - ``search``, ``verify``, ``plan``, ``batch`` and ``quota`` call a running
-  aggregator (see ``shared/cli/client_commands.py``).
+  aggregator (see ``services/cli/client_commands.py``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import typer
 from typer._click import exceptions as click_errors
 from typer.exceptions import Abort, TyperException
 
-from shared.cli import client_commands
-from shared.cli.errors import CliError, from_click, from_unexpected, report
+from services.cli import client_commands
+from services.cli.errors import CliError, from_click, from_unexpected, report
 
 
 class _App(typer.Typer):
@@ -104,7 +104,7 @@ def settings(
     ] = False,
 ) -> None:
     """List a service's environment variables: default (as you would write it) and meaning."""
-    from shared.cli.settings_reference import print_table, service_markdown
+    from services.cli.settings_reference import print_table, service_markdown
 
     if markdown:
         print(service_markdown(service.value), end="")
@@ -132,7 +132,7 @@ def up(
     ] = None,
 ) -> None:
     """Start all six services on localhost against the sandbox, with embedded defaults."""
-    from shared.cli.launcher import launch
+    from services.cli.launcher import launch
 
     raise typer.Exit(launch(aggregator_port, endpoints_file, demo, log_dir))
 

@@ -12,9 +12,9 @@ from services.preprocess import encoding
 from services.preprocess.decoding import dct_scaled_size
 from services.preprocess.encoding import encode_within_budget
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.errors import ImageRejected
 from services.preprocess.geometry import plan_geometry
 from services.preprocess.pipeline import prepare
-from services.preprocess.rejections import ImageRejected
 from services.preprocess.settings import PreprocessSettings
 from tests.unit.preprocess.sample_images import decoded, encoded, photo
 

@@ -6,7 +6,7 @@ address on stdout, and is ready once its health check says SERVING. The
 launcher provisions the gateway with a token pair minted by the sandbox's
 admin endpoint, creates a development API key for the aggregator, prints
 where everything listens, writes the endpoints and key to the file the CLI reads
-(``shared/cli/endpoints.py``), optionally runs the demo, and serves until told to stop.
+(``services/cli/endpoints.py``), optionally runs the demo, and serves until told to stop.
 
 One set, one owner: the launcher stops every child (SIGTERM, then SIGKILL after a grace
 period) on SIGINT, SIGTERM, SIGHUP or when its output is closed (``make run | tail``, a
@@ -35,9 +35,9 @@ from pathlib import Path
 import grpc
 from grpc_health.v1 import health_pb2
 
-from shared.cli import endpoints as endpoints_file_module
-from shared.cli import provisioning
-from shared.cli.errors import CliError
+from services.cli import endpoints as endpoints_file_module
+from services.cli import provisioning
+from services.cli.errors import CliError
 from shared.grpc_client import health_check
 
 _ADDRESS = re.compile(r"listening on (?:https?://)?([\w.\-]+:\d+)")
@@ -67,7 +67,7 @@ async def spawn_service(
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "shared.cli.main",
+            "services.cli.main",
             "serve",
             name,
             *args,
@@ -284,7 +284,7 @@ async def _run(aggregator_port: int, endpoints_path: Path, demo: bool, log_dir: 
         await asyncio.to_thread(endpoints_file_module.write, endpoints_path, endpoints)
         _print_table(children, api_key, log_dir, endpoints_path)
         if demo and not stop.is_set():
-            from shared.cli import demo as demo_module
+            from services.cli import demo as demo_module
 
             aggregator = next(c.address for c in children if c.name == "aggregator")
 

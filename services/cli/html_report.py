@@ -17,7 +17,7 @@ from pathlib import Path
 
 from factoryfinder.v1 import common_pb2, search_pb2
 
-from shared.cli import render
+from services.cli import render
 
 MAX_IMAGE_BYTES = 4 * 1024 * 1024
 FETCH_TIMEOUT_S = 5.0

@@ -1,8 +1,8 @@
 """``factoryfinder search | verify | plan | batch | quota``: the public API from a terminal.
 
 The target and API key come from ``--target``/``--api-key``, else ``FF_TARGET``/``FF_API_KEY``,
-else the file a running ``factoryfinder up`` writes (``shared/cli/endpoints.py``).
-Exit codes (``shared/cli/errors.py``): 0 success, 2 bad input, 3 not authenticated,
+else the file a running ``factoryfinder up`` writes (``services/cli/endpoints.py``).
+Exit codes (``services/cli/errors.py``): 0 success, 2 bad input, 3 not authenticated,
 4 budget exhausted, 5 unavailable or deadline exceeded, 1 anything else.
 """
 
@@ -26,8 +26,8 @@ from google.protobuf.message import Message
 from rich.console import Console
 from rich.progress import Progress
 
-from shared.cli import endpoints, json_output, render
-from shared.cli.errors import CliError, bad_value, from_grpc
+from services.cli import endpoints, json_output, render
+from services.cli.errors import CliError, bad_value, from_grpc
 from shared.grpc_client import open_channel
 from shared.money import to_money
 
@@ -212,25 +212,26 @@ def _price(flag: str, text: str) -> Decimal:
 
 
 def _regions(names: list[str]) -> list[str]:
-    """Checked here so a typo costs no upstream call and gets a short list of names."""
-    from services.ranking.errors import InvalidRequest
+    """Checked here so a typo costs no upstream call and gets a short list of names.
+
+    ranking's InvalidRequest is a ValueError: catching that keeps the command line's imports
+    of ranking to its region table (the import contract in pyproject.toml)."""
     from services.ranking.regions import KNOWN_NAMES, resolve_regions
 
     try:
         resolve_regions(names)
-    except InvalidRequest:
+    except ValueError:
         unknown = [n for n in names if _resolves(n) is None]
         raise bad_value("--region", ", ".join(unknown), KNOWN_NAMES, "unknown region") from None
     return names
 
 
 def _resolves(name: str) -> Any:
-    from services.ranking.errors import InvalidRequest
     from services.ranking.regions import resolve_regions
 
     try:
         return resolve_regions([name])
-    except InvalidRequest:
+    except ValueError:
         return None
 
 
@@ -381,7 +382,7 @@ def register(app: typer.Typer) -> None:
         locale = ranking.locale.value
         plans = _plan_for(target, api_key, response.answer, response.offers, plan_qty, locale)
         if html is not None:
-            from shared.cli import html_report
+            from services.cli import html_report
 
             html_report.write_search(html, photo, request.photo, response, locale, plans)
         if as_json:
@@ -432,7 +433,7 @@ def register(app: typer.Typer) -> None:
         ranked = [v.ranked for v in response.offers]
         plans = _plan_for(target, api_key, response.answer, ranked, plan_qty, locale)
         if html is not None:
-            from shared.cli import html_report
+            from services.cli import html_report
 
             html_report.write_verify(html, names, request.photos, response, locale, plans)
         if as_json:
@@ -519,7 +520,7 @@ def register(app: typer.Typer) -> None:
 
         Exit code: 4 when the budget ran out; else 0 when some photo was searched (failed
         ones are rows with ok=false), 2 when every photo was bad input, 1 otherwise."""
-        from shared.cli import batch_file
+        from services.cli import batch_file
 
         if out.suffix.lower() not in {".csv", ".jsonl"}:
             raise bad_value("--out", out, [".csv", ".jsonl"], "unknown file type")
@@ -546,7 +547,7 @@ async def _run_batch(
     words: dict[str, str],
 ) -> tuple[list[dict[str, Any]], list[int]]:
     """Rows in the order results arrive, and the status code of every failed item."""
-    from shared.cli import batch_file
+    from services.cli import batch_file
 
     rows: list[dict[str, Any]] = []
     codes: list[int] = []

@@ -1,4 +1,5 @@
-"""Bad photos are refused with the reason that says what is wrong, never a crash."""
+"""Bad photos are refused with the reason that says what is wrong, never a crash; each refusal
+is the rich status the server's ``map_error`` gives it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,18 @@ import pytest
 from PIL import Image
 
 from services.preprocess.enhancement import PhotoRole
+from services.preprocess.errors import (
+    IMAGE_FIELD,
+    URL_FIELD,
+    ImageRejected,
+    Reason,
+    reject,
+    to_service_error,
+)
 from services.preprocess.pipeline import prepare
-from services.preprocess.rejections import IMAGE_FIELD, ImageRejected
 from services.preprocess.settings import PreprocessSettings
+from services.preprocess.visual_similarity import UnreadableImage
+from shared.errors import Code, FieldViolation
 from tests.unit.preprocess.sample_images import encoded, photo, png_header_only, with_jpeg_size
 
 SETTINGS = PreprocessSettings()
@@ -137,3 +147,34 @@ def test_exif_with_garbage_orientation_is_ignored_with_warning(small_photo: Imag
     assert "invalid EXIF orientation 42 ignored" in result.warnings
     with Image.open(io.BytesIO(result.jpeg)) as image:
         assert image.size == (1067, 800)
+
+
+def test_a_refused_photo_is_invalid_argument_naming_its_field() -> None:
+    error = to_service_error(reject(Reason.IMAGE_TRUNCATED, "the JPEG ends early"))
+    assert error is not None
+    assert (error.code, error.reason, error.message) == (
+        Code.INVALID_ARGUMENT,
+        "IMAGE_TRUNCATED",
+        "the JPEG ends early",
+    )
+    assert tuple(error.field_violations) == (FieldViolation(IMAGE_FIELD, "the JPEG ends early"),)
+
+
+def test_a_failed_fetch_is_unavailable() -> None:
+    rejected = ImageRejected(Reason.IMAGE_FETCH_FAILED.value, URL_FIELD, "host answered 503")
+    error = to_service_error(rejected)
+    assert error is not None
+    assert (error.code, error.reason) == (Code.UNAVAILABLE, "IMAGE_FETCH_FAILED")
+    assert [v.field for v in error.field_violations] == [URL_FIELD]
+
+
+def test_an_unreadable_query_photo_is_not_an_image() -> None:
+    error = to_service_error(UnreadableImage("cannot identify image file"))
+    assert error is not None
+    assert (error.code, error.reason) == (Code.INVALID_ARGUMENT, "NOT_AN_IMAGE")
+    assert error.message == "query_jpeg is not an image: cannot identify image file"
+    assert [v.field for v in error.field_violations] == ["query_jpeg"]
+
+
+def test_other_exceptions_are_not_preprocess_errors() -> None:
+    assert to_service_error(RuntimeError("a bug")) is None

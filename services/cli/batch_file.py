@@ -16,7 +16,7 @@ from typing import Any
 import grpc
 from factoryfinder.v1 import common_pb2, search_pb2
 
-from shared.cli.errors import CliError
+from services.cli.errors import CliError
 
 IMAGE_SUFFIXES = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif"}
