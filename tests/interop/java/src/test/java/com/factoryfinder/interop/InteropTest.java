@@ -127,11 +127,10 @@ class InteropTest {
       if (ranked.getOffer().hasPrice()) {
         assertEquals("CNY", ranked.getOffer().getPrice().getCurrencyCode());
       }
-      if (i > 0) {
-        assertTrue(ranked.getScore().getTotal() <= found.getOffers(i - 1).getScore().getTotal() + 1e-9,
-            "offer " + i + " scores more than the one ranked above it");
-      }
     }
+    // The default order puts the answer first: its source is the first offer.
+    assertTrue(found.getAnswer().getFound(), found.getAnswer().getSummary());
+    assertEquals(found.getOffers(0).getOffer().getOfferId(), found.getAnswer().getSourceOfferId());
     assertEquals("JPEG", found.getImage().getSourceFormat());
     assertEquals(ProductPhoto.SIDE, found.getImage().getSourceWidth());
     assertFalse(found.getRequestId().isEmpty());
