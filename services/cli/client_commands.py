@@ -55,6 +55,7 @@ class Locale(StrEnum):
 
 class Profile(StrEnum):
     default = "default"
+    seed = "seed"
     similarity = "similarity"
     price = "price"
 

@@ -28,9 +28,9 @@ from tests.integration.gateway.harness import (
     stop_process,
 )
 from tests.integration.gateway.test_gateway_quota import (
+    kill_while_searching,
     search_all,
     used_today,
-    wait_for_arrivals,
 )
 
 BUDGET = 30
@@ -72,17 +72,9 @@ async def test_a_killed_gateway_leaves_only_calls_on_the_wire_unmatched(
         FF_GATEWAY_BURST=str(BURST),
     )
     await admin.set_faults(latency_ms=300, apis=[QUERY])
-    process, address = spawn_gateway(env, tmp_path / "first.log")
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            stub = gateway_pb2_grpc.GatewayServiceStub(channel)
-            batch = asyncio.ensure_future(search_all([stub], 7000, 24))
-            await wait_for_arrivals(admin, sandbox.app_key, 4)
-            process.kill()
-            process.wait(timeout=10)
-            before_kill = await batch
-    finally:
-        stop_process(process)
+    before_kill = await kill_while_searching(
+        env, tmp_path / "first.log", admin, sandbox.app_key, (7000, 24), 4
+    )
     unanswered = sum(isinstance(r, ServiceError) for r in before_kill)
     reached_at_kill = await _settled_count(admin, sandbox.app_key)
 

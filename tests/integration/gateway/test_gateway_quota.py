@@ -110,23 +110,38 @@ async def wait_for_arrivals(admin: SandboxAdmin, app_key: str, count: int) -> No
     raise TimeoutError(f"fewer than {count} queries reached the sandbox")
 
 
+async def kill_while_searching(
+    env: dict[str, str],
+    log: Path,
+    admin: SandboxAdmin,
+    app_key: str,
+    photos: tuple[int, int],
+    kill_after: int,
+) -> list[gateway_pb2.SearchOffersResponse | ServiceError]:
+    """One gateway searches ``photos`` (first photo number, count) concurrently and is
+    SIGKILLed once the sandbox has seen ``kill_after`` queries; what each caller got."""
+    process, address = spawn_gateway(env, log)
+    try:
+        async with grpc.aio.insecure_channel(address) as channel:
+            stub = gateway_pb2_grpc.GatewayServiceStub(channel)
+            batch = asyncio.ensure_future(search_all([stub], *photos))
+            await wait_for_arrivals(admin, app_key, kill_after)
+            process.kill()
+            process.wait(timeout=10)
+            return await batch
+    finally:
+        stop_process(process)
+
+
 async def test_sqlite_budget_survives_kill_9(
     sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair, tmp_path: Path
 ) -> None:
     env = quota_env(sandbox, tokens, f"sqlite:///{tmp_path / 'gateway.db'}")
     # Slow queries, so some are in flight when the gateway dies.
     await admin.set_faults(latency_ms=300, apis=[QUERY])
-    process, address = spawn_gateway(env, tmp_path / "first.log")
-    try:
-        async with grpc.aio.insecure_channel(address) as channel:
-            stub = gateway_pb2_grpc.GatewayServiceStub(channel)
-            batch = asyncio.ensure_future(search_all([stub], 2000, 40))
-            await wait_for_arrivals(admin, sandbox.app_key, 15)
-            process.kill()
-            process.wait(timeout=10)
-            before_kill = await batch
-    finally:
-        stop_process(process)
+    before_kill = await kill_while_searching(
+        env, tmp_path / "first.log", admin, sandbox.app_key, (2000, 40), 15
+    )
     reached_before = await admin.call_count(sandbox.app_key, QUERY)
     assert any(isinstance(r, ServiceError) for r in before_kill)
 

@@ -20,7 +20,7 @@ BAD_VALUES = [
     (["search", PHOTO, "--role", "back"], ["back", "product", "detail", "scene"]),
     (["search", PHOTO, "--kind", "factory"], ["factory", "source_factory", "trading_company"]),
     (["search", PHOTO, "--locale", "fr"], ["fr", "zh", "en"]),
-    (["search", PHOTO, "--profile", "cheap"], ["cheap", "default", "similarity", "price"]),
+    (["search", PHOTO, "--profile", "cheap"], ["cheap", "default", "seed", "similarity", "price"]),
     (["search", PHOTO, "--region", "火星"], ["火星", "广东"]),
     (["search", PHOTO, "--price-min", "abc"], ["abc", "--price-min"]),
     (["search", PHOTO, "--page-size", "500"], ["500", "--page-size"]),
