@@ -8,7 +8,11 @@ threshold:
 
 - **Clear match.** The best measured similarity must be at least ``plausible`` (below it
   the image is unlike the photo whatever the page) and stand out from the page: at least
-  ``stand_out`` points above the page's median, or ``sure`` or more on its own (a page where
+  ``stand_out`` points above the page's median (without the best match's photo and its
+  near-duplicates, transitively: when most of the page sells the pictured photo, as in a
+  verification's agreed offers, the copies are the product, not the background;
+  measured: three-photo verification's source first 91.1 → 97.8 % of reachable cases,
+  searches unchanged), or ``sure`` or more on its own (a page where
   every offer is the product has a small spread and a high best).
   No clear match → ``found`` is false: the photo shows nothing the page sells.
 - **Visual members.** An offer compared within ``near_best`` points of the best, or closer
@@ -84,8 +88,8 @@ def find_match_set(
     reasons: dict[str, list[Evidence]] = {}
     best = median = 0.0
     if compared:
-        sims = [o.similarity for o in compared]
-        best, median = max(sims), statistics.median(sims)
+        best = max(o.similarity for o in compared)
+        median = _background_median(compared, best, duplicates)
         clear = best >= rules.plausible and (best - median >= rules.stand_out or best >= rules.sure)
         if clear:
             _add_visual(compared, best, median, rules, locale, reasons)
@@ -114,6 +118,24 @@ def find_match_set(
     _add_duplicates(offers, duplicates, locale, reasons)
     members = {offer_id: tuple(why) for offer_id, why in sorted(reasons.items())}
     return MatchSet(True, basis, best, median, len(compared), members, duplicates, wider)
+
+
+def _background_median(
+    compared: Sequence[Offer], best: float, duplicates: Mapping[str, Mapping[str, float]]
+) -> float:
+    """The page's median similarity without the closest match's photo and its copies: when
+    many sellers reuse the pictured photo, those copies are the product, not the page it
+    must stand out from (the whole page's median when nothing else was compared)."""
+    top = min((o for o in compared if o.similarity == best), key=lambda o: o.offer_id)
+    copies = {top.offer_id}
+    queue = [top.offer_id]
+    while queue:
+        for partner in duplicates.get(queue.pop(), {}):
+            if partner not in copies:
+                copies.add(partner)
+                queue.append(partner)
+    rest = [o.similarity for o in compared if o.offer_id not in copies]
+    return statistics.median(rest or [o.similarity for o in compared])
 
 
 def _add_visual(

@@ -355,7 +355,7 @@ def test_the_uncropped_photo_outweighs_a_point_of_similarity() -> None:
     # Two sellers that say nothing, one photo a tighter crop of the other.
     page = [
         offer("copy", title=SHIRT, similarity=91, price="25", rank=1, identities=("tp_member",)),
-        offer("maker", title=SHIRT, similarity=90, price="20", rank=2, identities=("tp_member",)),
+        offer("maker", title=SHIRT, similarity=90, price="25", rank=2, identities=("tp_member",)),
         *look_alikes(first_rank=3),
     ]
     unframed = [ImagePair("copy", "maker", 93.0)]
@@ -364,3 +364,50 @@ def test_the_uncropped_photo_outweighs_a_point_of_similarity() -> None:
     answer = answer_of(page, framed).answer
     assert answer.source_offer_id == "maker"
     assert "uncropped_photo" in [e.signal for e in answer.source_evidence]
+
+
+def _close_crop_page() -> list[Offer]:
+    """A buyer's close crop: a reseller's tighter crop of the factory's photo measures 12
+    points closer than the factory's full frame."""
+    return [
+        offer("crop", title=SHIRT, similarity=84, price="25", rank=1, identities=("tp_member",)),
+        offer(
+            "factory",
+            title=SHIRT,
+            similarity=72,
+            price="25",
+            rank=2,
+            identities=("super_factory", "tp_member"),
+        ),
+        *look_alikes(first_rank=3),
+    ]
+
+
+def test_between_two_copies_of_one_photo_the_edit_does_not_outweigh_the_maker() -> None:
+    same_photo = [ImagePair("crop", "factory", 92.0, wider_offer_id="factory")]
+    answer = answer_of(_close_crop_page(), same_photo).answer
+    assert answer.source_offer_id == "factory"
+    visual = {e.signal: e.weight for e in answer.source_evidence}["visual_match"]
+    assert visual == -2.4  # half of the 12 points, / 2.5
+
+
+def test_a_different_photo_12_points_closer_still_wins_over_maker_badges() -> None:
+    # No pair: two different photos, so the whole difference is evidence about the product.
+    assert answer_of(_close_crop_page()).answer.source_offer_id == "crop"
+
+
+def test_a_page_mostly_selling_the_pictured_photo_still_has_a_clear_match() -> None:
+    # Four copies of one photo between 72 and 80, three unrelated offers: the whole page's
+    # median (72) is a copy, so the match is judged against the unrelated offers (10).
+    copies = [
+        offer(f"c{i}", title=SHIRT, similarity=s, price="20", rank=i + 1)
+        for i, s in enumerate((80.0, 75.0, 74.0, 72.0))
+    ]
+    others = [
+        offer(f"o{i}", title=f"不锈钢合页{i}", similarity=s, price="9", rank=5 + i)
+        for i, s in enumerate((12.0, 10.0, 5.0))
+    ]
+    chain = [ImagePair("c0", "c1", 91.0), ImagePair("c1", "c2", 90.0), ImagePair("c2", "c3", 92.0)]
+    answer = answer_of([*copies, *others], chain).answer
+    assert answer.found
+    assert {m.offer_id for m in answer.match_set} == {"c0", "c1", "c2", "c3"}
