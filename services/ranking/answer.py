@@ -214,11 +214,7 @@ def _visual_points(
             "visual_match",
             f"{offer.similarity:.1f}" if offer.compared else "",
             round(-gap / _SIMILARITY_PER_POINT, 2),
-            wording.say(
-                locale, "so.visual", similarity=round(offer.similarity, 1), best=round(best, 1)
-            )
-            if offer.compared
-            else wording.say(locale, "so.not_compared"),
+            _visual_note(offer, photo, best, locale),
         )
     ]
     if place > 0:
@@ -231,6 +227,15 @@ def _visual_points(
             )
         )
     return found
+
+
+def _visual_note(offer: Offer, photo: float | None, best: float, locale: Locale) -> str:
+    if not offer.compared:
+        return wording.say(locale, "so.not_compared")
+    values = {"similarity": round(offer.similarity, 1), "best": round(best, 1)}
+    if photo is not None and photo > offer.similarity:
+        return wording.say(locale, "so.visual_copy", copy=round(photo, 1), **values)
+    return wording.say(locale, "so.visual", **values)
 
 
 def _framing_points(

@@ -201,14 +201,21 @@ _TEXT: dict[str, tuple[str, str]] = {
         "its photo is {similarity}% similar to the buyer's (the closest is {best}%): resellers"
         " copy and edit the original, so the closest is likeliest the original",
     ),
+    "so.visual_copy": (
+        "主图与照片相似度{similarity}%，与另一家{copy}%的主图几乎相同（最相似的为{best}%）：同一张图的两份拷贝之间的差别是转售商的修改，只计一半",
+        "its photo is {similarity}% similar to the buyer's and a near-duplicate of one that is"
+        " {copy}% (the closest is {best}%): between copies of one photo the difference is a"
+        " reseller's edit, so half of it counts",
+    ),
     "so.framing": (
         "{wider}家同款的主图像是从它的主图裁出的，它的主图像是从{narrower}家的裁出的：转售商常把原图裁得更紧",
         "{wider} close copies look like crops of its photo and it looks like a crop of {narrower}:"
         " resellers crop the factory's photo a little tighter",
     ),
     "so.not_compared": (
-        "主图未能比对：按比最相似的低10分计",
-        "its photo could not be compared: counted as 10 points below the closest",
+        "主图未能比对：按比最相似的（或与它几乎相同的已比对主图）低10分计",
+        "its photo could not be compared: counted as 10 points below the closest (or below"
+        " its closest compared near-duplicate)",
     ),
     "so.upstream": (
         "在1688的排序中列同款第{place}位",

@@ -387,8 +387,9 @@ def test_between_two_copies_of_one_photo_the_edit_does_not_outweigh_the_maker() 
     same_photo = [ImagePair("crop", "factory", 92.0, wider_offer_id="factory")]
     answer = answer_of(_close_crop_page(), same_photo).answer
     assert answer.source_offer_id == "factory"
-    visual = {e.signal: e.weight for e in answer.source_evidence}["visual_match"]
-    assert visual == -2.4  # half of the 12 points, / 2.5
+    (visual,) = [e for e in answer.source_evidence if e.signal == "visual_match"]
+    assert visual.weight == -2.4  # half of the 12 points, / 2.5
+    assert "near-duplicate of one that is 84%" in visual.note
 
 
 def test_a_different_photo_12_points_closer_still_wins_over_maker_badges() -> None:
