@@ -21,8 +21,8 @@ images per second through the worker pool with 1 and with all workers.
 For each photo, the floor is timed beside them, part by part, each the fastest
 way measured here (see decoding.py, flatten.py, resampling.py and encoding.py):
 for a JPEG libjpeg-turbo's decode (simplejpeg) at the DCT scale our output
-needs; for the PNG and the WebP the full decode (libvips' pngload; Pillow's
-WebP), then libvips' flatten onto white when there is alpha; then libvips'
+needs; for the PNG and the WebP the full decode (libvips' pngload; libwebp's
+WebPDecode through the ``webp`` package), then libvips' flatten onto white when there is alpha; then libvips'
 lanczos3 resize to our size when it is smaller, and Pillow's q90 4:2:0 encode.
 The floor has none of the required steps (orientation, ICC, the transparency
 check, measured enhancement, phash, SHA-256, the byte budget).
@@ -47,6 +47,7 @@ from collections.abc import Callable
 import numpy as np
 import pyvips
 import simplejpeg
+import webp
 from PIL import Image, ImageEnhance, ImageOps
 
 from services.preprocess.decoding import dct_scaled_size
@@ -180,12 +181,12 @@ def decoded_floor_parts(data: bytes, fmt: str, result: PreparedPhoto) -> dict[st
             "decode: libvips pngload": lambda: pyvips.Image.pngload_buffer(data).copy_memory()
         }
     else:
-        with Image.open(io.BytesIO(data)) as opened:
-            array = np.asarray(opened)
+        mode = webp.WebPColorMode.RGB
+        array = webp.WebPData.from_buffer(data).decode(color_mode=mode)
         loaded = pyvips.Image.new_from_memory(
             array.tobytes(), array.shape[1], array.shape[0], array.shape[2], "uchar"
         ).copy_memory()
-        parts = {"decode: Pillow WebP": lambda: Image.open(io.BytesIO(data)).load()}
+        parts = {"decode: libwebp (webp)": lambda: webp.WebPData.from_buffer(data).decode(mode)}
     if loaded.hasalpha():
         flat = loaded.flatten(background=[255] * (loaded.bands - 1)).copy_memory()
         parts["flatten onto white (libvips)"] = lambda: loaded.flatten(
