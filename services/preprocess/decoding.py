@@ -22,15 +22,27 @@ Plain 8-bit PNGs (L, LA, RGB, RGBA) are decoded by libvips (libspng): about
 and colour-key PNGs, and those whose EXIF follows the pixels, stay with Pillow,
 whose conversions and metadata reading the rest of the pipeline relies on.
 
-WebP is decoded whole by Pillow. libwebp can decode scaled down (libvips'
-``webpload scale=``), but measured on a 4000x3000 q90 WebP to 1200x900 its
+Still WebPs are decoded by libwebp's ``WebPDecode`` through the ``webp`` package
+(cffi), straight into an RGB or RGBA array: pixels identical to Pillow's, which
+goes through libwebp's animation decoder and an RGBA canvas (1000x1000 lossy,
+CPU time: ``webp`` 15.7 ms, imagecodecs 16.4, Pillow 20.1, libvips 32). Animated
+ones stay with Pillow (first frame). A WebP is still decoded whole: libwebp can
+decode scaled down (libvips' ``webpload scale=``), but measured on a 4000x3000 q90 WebP to 1200x900 its
 rescaler is a poor low-pass: like for like against a full decode and LANCZOS
 (both through the same q90 encode; the full decode with our libvips LANCZOS
 gives 41.5 dB) it gives 34.7 dB with the JPEG path's 1.25x margin, 35.8 at
 1.5x, 37.6 at 2x and 38.4 only at 2.5x, where the time saved is gone (the
 scaled decode saved about 30 % at 1.25x). Other full decoders measured on the
-bench's 1000x1000 WebP: imagecodecs' ``webp_decode`` 16.4 ms against Pillow's
-18.4 (libvips 29.5): not worth a new dependency.
+bench's 1000x1000 WebP: see above. libwebp's ``use_threads`` was left off: it
+moves filtering to a second thread, which a worker per core cannot spare.
+
+PNG decoders measured on the bench's 2000x2000 RGBA cut-out (CPU ms, one run,
+every one identical to Pillow's pixels): libvips pngload (libspng) 54.5,
+pyspng 54.1 (the same libspng), imagecodecs' libpng 59.4 and spng 59.4,
+OpenCV's libpng 79.5 (BGRA, before the swap), Pillow 100. Inflating the IDAT
+data alone takes 52 ms with the standard zlib, 44 with zlib-ng and 62 with
+libdeflate (imagecodecs), so inflate is ~80 % of libvips' decode and no
+decoder on offer is meaningfully faster: libvips stays (no new dependency).
 """
 
 from __future__ import annotations
@@ -46,6 +58,7 @@ import numpy.typing as npt
 import pillow_heif
 import pyvips
 import simplejpeg
+import webp
 from PIL import Image
 
 from services.preprocess.colour_management import undo_assumed_adobe_inversion
@@ -77,8 +90,9 @@ _SEVERAL_IMAGES_WARNING = {
 
 @dataclass
 class SourcePhoto:
-    """A photo whose header has been read; pixels are decoded already unless it is a JPEG or
-    a plain PNG (``plain_png``: libvips decodes it later)."""
+    """A photo whose header has been read; pixels are decoded already unless it is a JPEG,
+    a plain PNG (``plain_png``: libvips decodes it later) or a still WebP (``still_webp``:
+    libwebp decodes it later)."""
 
     data: bytes
     format: str
@@ -86,6 +100,7 @@ class SourcePhoto:
     orientation: int
     warnings: list[str] = field(default_factory=list)
     plain_png: bool = False
+    still_webp: bool = False
 
     @property
     def upright_size(self) -> tuple[int, int]:
@@ -237,7 +252,15 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
         _check_limits(image, data, fmt, settings)
         several = fmt in _SEVERAL_IMAGES_WARNING and getattr(image, "is_animated", False)
         plain_png = fmt == "PNG" and _plain_png(image, data)
-    source = SourcePhoto(data=data, format=fmt, image=image, orientation=1, plain_png=plain_png)
+    still_webp = fmt == "WEBP" and not _animation_flag(data) and image.mode in ("RGB", "RGBA")
+    source = SourcePhoto(
+        data=data,
+        format=fmt,
+        image=image,
+        orientation=1,
+        plain_png=plain_png,
+        still_webp=still_webp,
+    )
     if several:
         source.warnings.append(_SEVERAL_IMAGES_WARNING[fmt])
     # Only JPEG's orientation is needed to plan its decode; the others' may follow the pixels.
@@ -245,11 +268,13 @@ def open_photo(data: bytes, settings: PreprocessSettings) -> SourcePhoto:
         source.orientation = read_orientation(image, source.warnings)
     _check_memory(source, settings)
     if fmt != "JPEG":
+        decoded_later = plain_png or still_webp
         with _decoder_errors(data, fmt):
-            if not plain_png:
+            if not decoded_later:
                 # PNG may keep its EXIF after the pixels; decoding first lets it be read.
                 image.load()
-        source.orientation = read_orientation(image, source.warnings, header_only=plain_png)
+        # A WebP's EXIF chunk is read with its header (Pillow's demuxer), before any pixel.
+        source.orientation = read_orientation(image, source.warnings, header_only=decoded_later)
     return source
 
 
@@ -298,6 +323,29 @@ def _decode_vips_png(source: SourcePhoto) -> Pixels | None:
     return pixels[:, :, 0] if mode == "L" else pixels
 
 
+def _animation_flag(data: bytes) -> bool:
+    """The extended (VP8X) header says the file holds an animation, even of one frame."""
+    return data[12:16] == b"VP8X" and len(data) > 20 and bool(data[20] & 0x02)
+
+
+def _decode_libwebp(source: SourcePhoto) -> Pixels | None:
+    """A still WebP's pixels as an RGB or RGBA array (the mode Pillow's header gave); None when
+    libwebp refuses the file or its bitstream's size is not the canvas Pillow read (Pillow,
+    whose rules the limits were checked against, decodes it then)."""
+    rgba = source.image.mode == "RGBA"
+    mode = webp.WebPColorMode.RGBA if rgba else webp.WebPColorMode.RGB
+    try:
+        data = webp.WebPData.from_buffer(source.data)
+        features = webp.WebPDecoderConfig.new()
+        features.read_features(data)  # the bitstream's size, before anything is allocated
+        if (features.input.width, features.input.height) != source.image.size:
+            return None
+        pixels: npt.NDArray[np.uint8] = data.decode(color_mode=mode)
+    except webp.WebPError:
+        return None
+    return pixels
+
+
 def dct_scaled_size(stored: tuple[int, int], target: tuple[int, int]) -> tuple[int, int]:
     """The size to decode a JPEG at: the largest 1/2, 1/4 or 1/8 reduction keeping the margin."""
     for denominator in (8, 4, 2):
@@ -330,7 +378,8 @@ def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Pixels
     """The pixels in L, LA, RGB, RGBA or CMYK; JPEGs DCT-scaled towards ``stored_target``.
 
     Plain JPEGs come back as libjpeg-turbo's array (L or RGB), plain PNGs as libvips' array
-    (L, LA, RGB or RGBA), everything else as a Pillow image.
+    (L, LA, RGB or RGBA), still WebPs as libwebp's (RGB or RGBA), everything else as a
+    Pillow image.
     """
     image = source.image
     if source.format == "JPEG":
@@ -346,5 +395,11 @@ def decode_pixels(source: SourcePhoto, stored_target: tuple[int, int]) -> Pixels
             decoded = undo_assumed_adobe_inversion(decoded)
         return to_working_mode(decoded)
     with _decoder_errors(source.data, source.format):
-        fast = _decode_vips_png(source) if source.plain_png else None
-        return to_working_mode(image) if fast is None else fast
+        if source.still_webp:
+            fast = _decode_libwebp(source)
+        else:
+            fast = _decode_vips_png(source) if source.plain_png else None
+        if fast is not None:
+            return fast
+        image.load()  # here, where a decoder's failure becomes a rejection with a reason
+        return to_working_mode(image)

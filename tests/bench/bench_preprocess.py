@@ -11,19 +11,21 @@ Pipelines, all on one core (libvips is set to one thread by our resampling modul
 - other libraries' fastest equivalents: libvips ``thumbnail`` + jpegsave,
   Pillow ``draft`` + LANCZOS, simplejpeg scaled decode + Pillow LANCZOS + simplejpeg encode.
 
-Printed: median ms per photo (with the interquartile range) and the ratio to
+Printed: median CPU ms per photo (with the interquartile range) and the ratio to
 the seed; PSNR against a careful reference (full decode, orientation,
 straight-alpha flatten, Pillow LANCZOS from full size to our size, the same
 enhancement) two ways: like for like (the reference encoded as ours was, so
 the number measures what our shortcuts cost) and strict (our JPEG against the
 unencoded reference, shown with the ceiling that JPEG encoding alone allows);
 images per second through the worker pool with 1 and with all workers.
-For each JPEG, the floor is timed beside them, part by part: libjpeg-turbo's
-decode (simplejpeg) at the DCT scale our output needs, libvips' lanczos3 resize
-to our size, Pillow's q90 4:2:0 encode (each the fastest measured here, see
-decoding.py, resampling.py and encoding.py); for the PNG and the WebP the
-fastest full decode measured here (libvips' pngload; Pillow's WebP) is printed
-as their floor's first part.
+For each photo, the floor is timed beside them, part by part, each the fastest
+way measured here (see decoding.py, flatten.py, resampling.py and encoding.py):
+for a JPEG libjpeg-turbo's decode (simplejpeg) at the DCT scale our output
+needs; for the PNG and the WebP the full decode (libvips' pngload; libwebp's
+WebPDecode through the ``webp`` package), then libvips' flatten onto white when there is alpha; then libvips'
+lanczos3 resize to our size when it is smaller, and Pillow's q90 4:2:0 encode.
+The floor has none of the required steps (orientation, ICC, the transparency
+check, measured enhancement, phash, SHA-256, the byte budget).
 Targets (issue 20): JPEGs <= 1.2x their floor and PSNR like for like >= 38 dB;
 the PNG cut-out <= 0.5x seed; the WebP <= 0.7x seed; all workers >= 1.8x one.
 The load average is printed too: on a shared machine the ratios move with it.
@@ -45,6 +47,7 @@ from collections.abc import Callable
 import numpy as np
 import pyvips
 import simplejpeg
+import webp
 from PIL import Image, ImageEnhance, ImageOps
 
 from services.preprocess.decoding import dct_scaled_size
@@ -162,11 +165,47 @@ def jpeg_floor_parts(data: bytes, result: PreparedPhoto) -> dict[str, Part]:
     }
 
 
-def decode_floor_parts(data: bytes, fmt: str) -> dict[str, Part]:
-    """The full decode of a PNG or WebP, the fastest way measured here."""
+def _vips_rgb(image: pyvips.Image) -> Image.Image:
+    memory = image.write_to_memory()
+    return Image.frombuffer("RGB", (image.width, image.height), memory, "raw", "RGB", 0, 1)
+
+
+def decoded_floor_parts(data: bytes, fmt: str, result: PreparedPhoto) -> dict[str, Part]:
+    """The steps no PNG or WebP pipeline avoids, each the fastest way measured here: the full
+    decode (neither format decodes at a reduced scale here), the flatten onto white of a
+    transparent one, the resize when the output is smaller, and the q90 encode."""
+    target = (result.width, result.height)
     if fmt == "PNG":
-        return {"libvips pngload": lambda: pyvips.Image.pngload_buffer(data).write_to_memory()}
-    return {"Pillow WebP decode": lambda: Image.open(io.BytesIO(data)).load()}
+        loaded = pyvips.Image.pngload_buffer(data).copy_memory()
+        parts: dict[str, Part] = {
+            "decode: libvips pngload": lambda: pyvips.Image.pngload_buffer(data).copy_memory()
+        }
+    else:
+        mode = webp.WebPColorMode.RGB
+        array = webp.WebPData.from_buffer(data).decode(color_mode=mode)
+        loaded = pyvips.Image.new_from_memory(
+            array.tobytes(), array.shape[1], array.shape[0], array.shape[2], "uchar"
+        ).copy_memory()
+        parts = {"decode: libwebp (webp)": lambda: webp.WebPData.from_buffer(data).decode(mode)}
+    if loaded.hasalpha():
+        flat = loaded.flatten(background=[255] * (loaded.bands - 1)).copy_memory()
+        parts["flatten onto white (libvips)"] = lambda: loaded.flatten(
+            background=[255] * (loaded.bands - 1)
+        ).write_to_memory()
+    else:
+        flat = loaded
+    if (flat.width, flat.height) != target:
+        scale = (target[0] / flat.width, target[1] / flat.height)
+
+        def resize() -> object:
+            resized = flat.resize(scale[0], vscale=scale[1], kernel="lanczos3")
+            return resized.write_to_memory()
+
+        parts[f"resize to {target[0]}x{target[1]}"] = resize
+        flat = flat.resize(scale[0], vscale=scale[1], kernel="lanczos3")
+    output = _vips_rgb(flat)
+    parts["encode q90"] = lambda: encode_jpeg(output, 90)
+    return parts
 
 
 def photos() -> dict[str, bytes]:
@@ -182,15 +221,17 @@ def photos() -> dict[str, bytes]:
 
 
 def _times(steps: dict[str, Part]) -> dict[str, list[float]]:
-    """Milliseconds per run, the steps interleaved round by round so load affects all alike."""
+    """CPU milliseconds of this process per run (every thread counted, so a multi-threaded
+    step is not flattered), the steps interleaved round by round. CPU time, not wall time:
+    other processes on a shared machine stretch wall time by 2-3x and unevenly between steps."""
     for step in steps.values():
         step()  # warm-up: imports, caches, first allocations
     runs: dict[str, list[float]] = {name: [] for name in steps}
     for _ in range(ROUNDS):
         for name, step in steps.items():
-            started = time.perf_counter()
+            started = time.process_time()
             step()
-            runs[name].append((time.perf_counter() - started) * 1000)
+            runs[name].append((time.process_time() - started) * 1000)
     return runs
 
 
@@ -238,7 +279,7 @@ def _report_photo(name: str, data: bytes) -> dict[str, float]:
     if is_jpeg:
         parts = jpeg_floor_parts(data, result)
     else:
-        parts = decode_floor_parts(data, "PNG" if "PNG" in name else "WEBP")
+        parts = decoded_floor_parts(data, "PNG" if "PNG" in name else "WEBP", result)
     steps = {label: functools.partial(pipeline, data) for label, pipeline in pipelines.items()}
     runs = _times({**steps, **{f"floor: {label}": part for label, part in parts.items()}})
     medians = {label: statistics.median(ms) for label, ms in runs.items()}
@@ -274,6 +315,8 @@ def _report_photo(name: str, data: bytes) -> dict[str, float]:
         "ours": medians["ours"],
         "fastest_other": fastest,
         "floor": floor,
+        "decode": next(medians[f"floor: {label}"] for label in parts if "decode" in label),
+        "quality": result.jpeg_quality,
         "psnr": like_for_like,
         "strict_psnr": strict,
         "ceiling": ceiling,
@@ -304,7 +347,7 @@ def main() -> None:
     print(
         f"\n== throughput, 12-MP photo JPEG: 1 worker {one:.1f}/s, {cores} workers {every:.1f}/s ({every / one:.2f}x)"
     )
-    print("\n== summary (median ms, ratio to the seed)")
+    print("\n== summary (median CPU ms, ratio to the seed)")
     print(f"  {'photo':28s} {'seed':>8s} {'ours':>15s} {'best other':>15s} {'floor':>15s}")
     for name, r in results.items():
         cells = [
@@ -315,8 +358,17 @@ def main() -> None:
     for name, r in results.items():
         if "JPEG" in name:
             versus = r["ours"] / r["floor"]
+            budget = ""
+            if r["quality"] != SETTINGS.jpeg_quality:
+                # The q90 JPEG was over the byte target: the search for the highest quality
+                # within it encodes again; the floor counts one encode.
+                budget = (
+                    f"; q{SETTINGS.jpeg_quality} is over the {SETTINGS.target_bytes}-byte target,"
+                    f" so ours encodes again at q{r['quality']:.0f}"
+                )
             print(
-                f"  {_verdict(versus <= 1.2)} {name}: ours / floor = {versus:.3f} (target <= 1.2)"
+                f"  {_verdict(versus <= 1.2)} {name}: ours / floor = {versus:.3f}"
+                f" (target <= 1.2{budget})"
             )
             print(
                 f"  {_verdict(r['psnr'] >= 38)} {name}: PSNR like for like = {r['psnr']:.2f} dB"
@@ -327,7 +379,8 @@ def main() -> None:
         ratio = r["ours"] / r["seed"]
         print(
             f"  {_verdict(ratio <= limit)} {name}: ours / seed = {ratio:.3f} (target <= {limit});"
-            f" its full decode alone is {r['floor'] / r['seed']:.3f}x seed"
+            f" its floor is {r['floor'] / r['seed']:.3f}x seed, the full decode alone"
+            f" {r['decode'] / r['seed']:.3f}x"
         )
     print(
         f"  {_verdict(every / one >= 1.8)} all {cores} workers / one = {every / one:.2f}x (target >= 1.8)"

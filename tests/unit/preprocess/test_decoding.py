@@ -1,6 +1,9 @@
-"""Plain PNGs are decoded by libvips, to exactly the pixels Pillow gives; the others by Pillow."""
+"""Plain PNGs are decoded by libvips and still WebPs by libwebp, to exactly the pixels Pillow
+gives; the others by Pillow."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 import pytest
@@ -8,6 +11,7 @@ import pyvips
 from PIL import Image, ImageFile
 
 from services.preprocess.decoding import decode_pixels, open_photo
+from services.preprocess.errors import ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
 from tests.unit.preprocess.sample_images import cut_out, encoded, png16, png_chunk_after_pixels
 
@@ -61,3 +65,54 @@ def test_exif_before_the_pixels_is_read_without_decoding() -> None:
     assert source.orientation == 6
     assert isinstance(source.image, ImageFile.ImageFile)
     assert source.image.tile  # Pillow has not decoded the pixels
+
+
+def _with_alpha(image: Image.Image) -> Image.Image:
+    rgba = image.convert("RGBA")
+    rgba.putalpha(Image.linear_gradient("L").resize(image.size))
+    return rgba
+
+
+@pytest.mark.parametrize(
+    ("image", "params"),
+    [
+        (cut_out(300, seed=3).convert("RGB"), {"quality": 80}),
+        (cut_out(300, seed=3).convert("RGB"), {"lossless": True}),
+        (cut_out(300, seed=3), {"quality": 80}),
+        (_with_alpha(cut_out(300, seed=3).convert("RGB")), {"lossless": True}),
+        (cut_out(300, seed=3).convert("L"), {"quality": 80}),
+    ],
+    ids=["lossy RGB", "lossless RGB", "lossy RGBA", "lossless RGBA", "grey"],
+)
+def test_still_webps_come_from_libwebp_with_pillows_pixels(
+    image: Image.Image, params: dict[str, object]
+) -> None:
+    data = encoded(image, "WEBP", exif=_exif(), **params)
+    source = open_photo(data, SETTINGS)
+    assert source.still_webp
+    assert source.orientation == 6  # read from the header, before any pixel
+    assert source.image._im is None  # Pillow has not decoded the pixels
+    pixels = decode_pixels(source, source.image.size)
+    assert isinstance(pixels, np.ndarray)
+    with Image.open(io.BytesIO(data)) as pillows:
+        assert np.array_equal(pixels, np.asarray(pillows))
+
+
+def test_animated_webps_stay_with_pillow() -> None:
+    image = cut_out(64, seed=3)
+    data = encoded(image, "WEBP", save_all=True, append_images=[image.rotate(90)], lossless=True)
+    source = open_photo(data, SETTINGS)
+    assert not source.still_webp
+    pixels = decode_pixels(source, source.image.size)
+    assert isinstance(pixels, Image.Image)
+    assert np.array_equal(np.asarray(pixels), np.asarray(image))
+
+
+def test_a_webp_libwebp_refuses_is_left_to_pillow_and_rejected_with_a_reason() -> None:
+    data = bytearray(encoded(cut_out(64, seed=3).convert("RGB"), "WEBP", quality=80))
+    data[26:28] = (200).to_bytes(2, "little")  # the VP8 frame's width: too wide for its data
+    source = open_photo(bytes(data), SETTINGS)
+    assert source.still_webp
+    with pytest.raises(ImageRejected) as rejected:
+        decode_pixels(source, source.image.size)
+    assert rejected.value.reason in (Reason.IMAGE_CORRUPT, Reason.IMAGE_TRUNCATED)
