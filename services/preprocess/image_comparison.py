@@ -223,6 +223,11 @@ class ImageComparer:
         # compares each photo twice (its own offers, then the other photos'): the second
         # time the description is reused.
         self._queries: OrderedDict[bytes, asyncio.Future[Descriptor]] = OrderedDict()
+        # Descriptions made ahead run one at a time (other photos' PrepareImage and the
+        # comparisons come first on a busy replica); one not started when its comparison
+        # arrives is dropped, and the comparison describes the photo itself.
+        self._ahead_gate = asyncio.Semaphore(1)
+        self._ahead_started: set[bytes] = set()
 
     @property
     def method(self) -> str:
@@ -235,6 +240,9 @@ class ImageComparer:
         fetching = asyncio.gather(*(self._fetch(c) for c in candidates))
         query: bytes | Descriptor = query_jpeg
         ahead = self._queries.get(key)
+        if ahead is not None and not ahead.done() and key not in self._ahead_started:
+            ahead.cancel()
+            ahead = None
         try:
             # A photo that is not an image is measured again below, which reports it.
             with contextlib.suppress(UnreadableImage):
@@ -263,9 +271,18 @@ class ImageComparer:
         if key in self._queries:
             self._queries.move_to_end(key)
             return
-        task = asyncio.ensure_future(
-            asyncio.to_thread(describe_query, self._comparator, query_jpeg, self._max_pixels)
-        )
+
+        async def describe() -> Descriptor:
+            async with self._ahead_gate:
+                self._ahead_started.add(key)
+                try:
+                    return await asyncio.to_thread(
+                        describe_query, self._comparator, query_jpeg, self._max_pixels
+                    )
+                finally:
+                    self._ahead_started.discard(key)
+
+        task = asyncio.ensure_future(describe())
         # A photo that is not an image fails here unseen; its comparison reports it.
         task.add_done_callback(lambda t: t.cancelled() or t.exception())
         self._keep_query(key, task)
