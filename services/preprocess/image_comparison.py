@@ -21,6 +21,7 @@ shape (recall 6 % at 4 bits, with false pairs).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -216,9 +217,17 @@ class ImageComparer:
         self._comparator = comparator
         self._max_pixels = max_pixels
         self._described = DescriptorCache(cached_descriptions)
-        # A verification compares each photo twice (its own offers, then the other photos'):
-        # the second time the photo's description is reused.
-        self._queries: OrderedDict[bytes, Descriptor] = OrderedDict()
+        # The buyer's photo described, by the SHA-256 of its prepared JPEG: started when
+        # PrepareImage hands the photo out (describe_ahead), so the description is made while
+        # the aggregator waits for the upstream's search, not after it; and a verification
+        # compares each photo twice (its own offers, then the other photos'): the second
+        # time the description is reused.
+        self._queries: OrderedDict[bytes, asyncio.Future[Descriptor]] = OrderedDict()
+        # Descriptions made ahead run one at a time (other photos' PrepareImage and the
+        # comparisons come first on a busy replica); one not started when its comparison
+        # arrives is dropped, and the comparison describes the photo itself.
+        self._ahead_gate = asyncio.Semaphore(1)
+        self._ahead_started: set[bytes] = set()
 
     @property
     def method(self) -> str:
@@ -227,19 +236,62 @@ class ImageComparer:
     async def compare(self, query_jpeg: bytes, candidates: Sequence[Candidate]) -> Comparison:
         """Fetch every candidate's image (concurrently, cached), then measure in a worker
         thread so the event loop keeps serving."""
-        fetched = await asyncio.gather(*(self._fetch(c) for c in candidates))
         key = hashlib.sha256(query_jpeg).digest()
-        query: bytes | Descriptor = self._queries.get(key) or query_jpeg
+        fetching = asyncio.gather(*(self._fetch(c) for c in candidates))
+        query: bytes | Descriptor = query_jpeg
+        ahead = self._queries.get(key)
+        if ahead is not None and not ahead.done() and key not in self._ahead_started:
+            ahead.cancel()
+            ahead = None
+        try:
+            # A photo that is not an image is measured again below, which reports it.
+            with contextlib.suppress(UnreadableImage):
+                if ahead is not None:
+                    # Shielded: one caller's cancellation must not cancel a shared description.
+                    query = await asyncio.shield(ahead)
+            fetched = await fetching
+        except BaseException:
+            fetching.cancel()
+            raise
         measured = await asyncio.to_thread(
             measure, self._comparator, query, fetched, self._max_pixels
         )
         for url, described in measured.new.items():
             self._described.put(url, described)
-        self._queries[key] = measured.query
+        if ahead is None or ahead.cancelled() or ahead.exception() is not None:
+            done: asyncio.Future[Descriptor] = asyncio.get_running_loop().create_future()
+            done.set_result(measured.query)
+            self._keep_query(key, done)
+        return measured.comparison
+
+    def describe_ahead(self, query_jpeg: bytes) -> None:
+        """Start describing a prepared photo now (in a worker thread), for its comparison to
+        come; a photo already described or being described is not described again."""
+        key = hashlib.sha256(query_jpeg).digest()
+        if key in self._queries:
+            self._queries.move_to_end(key)
+            return
+
+        async def describe() -> Descriptor:
+            async with self._ahead_gate:
+                self._ahead_started.add(key)
+                try:
+                    return await asyncio.to_thread(
+                        describe_query, self._comparator, query_jpeg, self._max_pixels
+                    )
+                finally:
+                    self._ahead_started.discard(key)
+
+        task = asyncio.ensure_future(describe())
+        # A photo that is not an image fails here unseen; its comparison reports it.
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._keep_query(key, task)
+
+    def _keep_query(self, key: bytes, described: asyncio.Future[Descriptor]) -> None:
+        self._queries[key] = described
         self._queries.move_to_end(key)
         while len(self._queries) > _QUERIES_KEPT:
             self._queries.popitem(last=False)
-        return measured.comparison
 
     async def _fetch(self, candidate: Candidate) -> Fetched:
         if not candidate.image_url:

@@ -75,7 +75,11 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
             preprocess_pb2.PrepareImageRequest, preprocess_pb2.PrepareImageResponse
         ],
     ) -> preprocess_pb2.PrepareImageResponse:
-        return response_for(await self._prepare(request.photo))
+        prepared = await self._prepare(request.photo)
+        # The aggregator compares this photo with the offers the upstream finds for it: its
+        # description is made meanwhile, off the comparison's critical path.
+        self._comparer.describe_ahead(prepared.jpeg)
+        return response_for(prepared)
 
     async def CompareImages(
         self,

@@ -5,7 +5,8 @@ write lock is taken before the counter is read, so two processes can never both
 see room for the last unit) and return only after the commit: a kill -9 or a
 power cut loses nothing that was acknowledged. Cache entries and token buckets
 use ``synchronous=NORMAL`` (still safe against a killed process). All sqlite3
-calls run on one dedicated thread per store so the event loop never blocks.
+calls run on dedicated threads (one for writes, one for plain reads) so the event loop
+never blocks.
 """
 
 from __future__ import annotations
@@ -43,6 +44,13 @@ class SqliteStore:
         self._sync = ""
         self._writes = 0
         self._conn = self._executor.submit(self._connect, path).result()
+        # Plain reads (cache lookups, counters) on a second connection and thread: in WAL
+        # mode they never wait for a writer, so under many callers they do not queue behind
+        # the durable (fsynced) reservations. An in-memory database is one connection.
+        self._reader, self._read_conn = self._executor, self._conn
+        if path != ":memory:":
+            self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read")
+            self._read_conn = self._reader.submit(self._connect, path).result()
 
     def _connect(self, path: str) -> sqlite3.Connection:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves.
@@ -54,6 +62,10 @@ class SqliteStore:
 
     async def _run(self, fn: Callable[[], T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self._read_conn
+        return await asyncio.get_running_loop().run_in_executor(self._reader, lambda: fn(conn))
 
     def _transaction(self, sync: str, body: Callable[[sqlite3.Connection], T]) -> T:
         if sync != self._sync:
@@ -70,14 +82,14 @@ class SqliteStore:
         return result
 
     async def get(self, key: str) -> bytes | None:
-        def read() -> bytes | None:
-            row = self._conn.execute(
+        def read(conn: sqlite3.Connection) -> bytes | None:
+            row = conn.execute(
                 "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
                 (key, self._clock()),
             ).fetchone()
             return None if row is None else bytes(row[0])
 
-        return await self._run(read)
+        return await self._read(read)
 
     async def put(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
         def write(conn: sqlite3.Connection) -> None:
@@ -129,11 +141,11 @@ class SqliteStore:
         await self._run(lambda: self._transaction("FULL", give_back))
 
     async def counter(self, key: str) -> int:
-        def read() -> int:
-            live = self._live_counter(self._conn, key)
+        def read(conn: sqlite3.Connection) -> int:
+            live = self._live_counter(conn, key)
             return 0 if live is None else live[0]
 
-        return await self._run(read)
+        return await self._read(read)
 
     async def hold(
         self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
@@ -204,5 +216,8 @@ class SqliteStore:
         return await self._run(lambda: self._transaction("NORMAL", take))
 
     async def close(self) -> None:
+        if self._reader is not self._executor:
+            await self._read(lambda conn: conn.close())
+            self._reader.shutdown(wait=True)
         await self._run(self._conn.close)
         self._executor.shutdown(wait=True)

@@ -37,6 +37,7 @@ from opentelemetry import trace
 
 from services.gateway.offers.parsing import decode_body, parse_server_time_ms
 from services.gateway.store.quota_ledger import QuotaLedger, Reservation
+from services.gateway.upstream import form as form_body
 from services.gateway.upstream import metrics as upstream_metrics
 from services.gateway.upstream.circuit_breaker import CircuitBreaker
 from services.gateway.upstream.errors import (
@@ -53,6 +54,7 @@ from services.gateway.upstream.errors import (
 )
 from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import SIGNATURE_PARAM, TIMESTAMP_PARAM, sign, url_path
+from shared.json_logging import request_id_var
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
@@ -71,6 +73,8 @@ QUERY_DETAIL = Api(CROSSBORDER, "product.search.queryProductDetail")
 PRODUCT_GET = Api("com.alibaba.product", "alibaba.product.get")
 CURRENT_TIME = Api("system", "currentTime")
 BREAKER_APIS = (IMAGE_UPLOAD, IMAGE_QUERY, QUERY_DETAIL, PRODUCT_GET)
+# HTTP header with our request id on every upstream call (the sandbox logs it).
+REQUEST_ID_HEADER = "x-request-id"
 
 
 class CallRate(Protocol):
@@ -353,11 +357,18 @@ class UpstreamClient:
             min(self._timeouts.read_s, total), connect=min(self._timeouts.connect_s, total)
         )
         url = f"{self._base}/{url_path(api.namespace, api.name, self._app_key)}"
-        form = self.signed_form(api, params, token)
+        body = form_body.encode(self.signed_form(api, params, token))
+        headers = {"Content-Type": form_body.CONTENT_TYPE}
+        # The caller's request id, so the upstream's (the sandbox's) request log can be
+        # matched with our requests; it is a random id, never a secret.
+        if request_id := request_id_var.get():
+            headers[REQUEST_ID_HEADER] = request_id
         started = self._monotonic()
         try:
             async with asyncio.timeout(total):
-                response = await self._http.post(url, data=form, timeout=timeout)
+                response = await self._http.post(
+                    url, content=body, headers=headers, timeout=timeout
+                )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise self._transport_error(api, exc, reached=False) from None
         except (httpx.HTTPError, TimeoutError) as exc:

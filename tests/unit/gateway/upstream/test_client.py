@@ -22,6 +22,7 @@ from services.gateway.upstream.client import (
 from services.gateway.upstream.errors import QuotaExhausted
 from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import verify
+from shared.json_logging import request_id_var
 
 SECRET = "s3cr3t-app-secret"
 API = IMAGE_QUERY.name
@@ -83,9 +84,11 @@ class Upstream:
 
     replies: list[Reply]
     requests: list[dict[str, str]] = field(default_factory=list)
+    headers: list[httpx.Headers] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(dict(httpx.QueryParams(request.content.decode())))
+        self.headers.append(request.headers)
         reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
         if isinstance(reply, Exception):
             raise reply
@@ -172,6 +175,27 @@ async def test_a_signed_call(rig_factory: Callable[..., Rig]) -> None:
     assert verify(PATH, sent, SECRET)
     assert call.spent == {API: 1}
     assert await used(rig.ledger) == 1
+
+
+async def test_a_call_is_a_form_post_carrying_the_request_id(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    token = request_id_var.set("req-42")
+    try:
+        await rig.client.call(IMAGE_QUERY, {"offerQueryParam": '{"imageId":"1 +/="}'}, ctx())
+    finally:
+        request_id_var.reset(token)
+    headers = rig.upstream.headers[0]
+    assert headers["content-type"] == "application/x-www-form-urlencoded"
+    assert headers["x-request-id"] == "req-42"
+    assert rig.upstream.requests[0]["offerQueryParam"] == '{"imageId":"1 +/="}'
+
+
+async def test_no_request_id_no_header(rig_factory: Callable[..., Rig]) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    await rig.client.call(IMAGE_QUERY, {"offerQueryParam": "{}"}, ctx())
+    assert "x-request-id" not in rig.upstream.headers[0]
 
 
 async def test_the_timestamp_carries_the_calibrated_skew(rig_factory: Callable[..., Rig]) -> None:
