@@ -26,7 +26,8 @@ the preprocessing of the same buyer photo measured in the same run.
 
 Size: ``BENCH_QUALITY_PRODUCTS`` products (default 30 → 210 photos) and
 ``BENCH_QUALITY_VERIFICATIONS`` (default 50); ``BENCH_QUALITY_SHAPES`` picks
-the row shapes (default ``live,doc2026``).
+the row shapes (default ``live,doc2026``); ``FF_SANDBOX_SEED`` picks the catalog (the
+ground truth and the stack's sandbox both use it).
 """
 
 from __future__ import annotations
@@ -49,12 +50,20 @@ from services.preprocess.image_comparison import Candidate, Fetched, measure
 from services.preprocess.pipeline import prepare
 from services.preprocess.settings import PreprocessSettings
 from services.preprocess.visual_similarity import GridComparator
-from services.sandbox.catalog.ground_truth import ProductTruth, product_photo, products
+from services.sandbox.catalog.ground_truth import (
+    DEFAULT_OFFERS,
+    ProductTruth,
+    product_photo,
+    products,
+)
 from services.sandbox.settings import SandboxSettings
+from shared.config import load
 from tests.buyer_photos import CONDITIONS, buyer_photo
 from tests.e2e.stack import Stack, running_stack
 
-SEED = SandboxSettings().seed
+# The catalog seed as the sandbox reads it (FF_SANDBOX_SEED), handed to the stack too, so
+# the ground truth and the sandbox describe one catalog on any seed.
+SEED = load(SandboxSettings).seed
 PRODUCTS = int(os.environ.get("BENCH_QUALITY_PRODUCTS", "30"))
 VERIFICATIONS = int(os.environ.get("BENCH_QUALITY_VERIFICATIONS", "50"))
 SHAPES = os.environ.get("BENCH_QUALITY_SHAPES", "live,doc2026").split(",")
@@ -67,6 +76,9 @@ ENV = {
     "FF_GATEWAY_PHASH_DISTANCE": "0",
     "FF_SANDBOX_QPS_DEFAULT": "0",
     "FF_SANDBOX_BUDGET_DEFAULT": "10000000",
+    # The ground truth knows the catalog of this seed at its default size only.
+    "FF_SANDBOX_SEED": str(SEED),
+    "FF_SANDBOX_CATALOG_OFFERS": str(DEFAULT_OFFERS),
 }
 METRICS = ("first=src", "first=prod", "src@3", "answer=src", "eye=prod", "eye=src")
 
