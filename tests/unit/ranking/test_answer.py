@@ -412,3 +412,52 @@ def test_a_page_mostly_selling_the_pictured_photo_still_has_a_clear_match() -> N
     answer = answer_of([*copies, *others], chain).answer
     assert answer.found
     assert {m.offer_id for m in answer.match_set} == {"c0", "c1", "c2", "c3"}
+
+
+def _look_alike_page() -> tuple[list[Offer], list[ImagePair]]:
+    """The buyer shot the source's product (98 %, a reseller's copy of its photo 96 %). A
+    look-alike product of the same kind, shot from further away (80 %), measures as "wider"
+    than the source's photo and than five other look-alikes' photos of its own kind."""
+    page = [
+        offer("source", title=SHIRT, similarity=98, price="25", rank=2, identities=("tp_member",)),
+        offer("copy", title=SHIRT, similarity=96, price="29", rank=3, identities=("tp_member",)),
+        offer("wide", title=SHIRT, similarity=80, price="25", rank=1, identities=("tp_member",)),
+        *(
+            offer(f"kin{i}", title=SHIRT, similarity=78 - i, price="26", rank=4 + i)
+            for i in range(5)
+        ),
+    ]
+    pairs = [
+        ImagePair("source", "copy", 96.0, wider_offer_id="source"),
+        ImagePair("source", "wide", 87.0, wider_offer_id="wide"),
+        ImagePair("copy", "wide", 84.0, wider_offer_id="wide"),
+        *(ImagePair(f"kin{i}", "wide", 86.0, wider_offer_id="wide") for i in range(5)),
+    ]
+    return page, pairs
+
+
+def test_a_look_alike_shot_from_further_away_is_not_the_original_of_the_pictured_photo() -> None:
+    page, pairs = _look_alike_page()
+    answer = answer_of(page, pairs).answer
+    assert answer.source_offer_id == "source"
+    # The source's photo (98 %) looks more like the buyer's than like "wide" (87 %): it is
+    # not counted as a crop of it, so it loses no point for it either.
+    framing = [e for e in answer.source_evidence if e.signal == "uncropped_photo"]
+    assert [(e.value, e.weight) for e in framing] == [("1/0", 0.75)]
+
+
+def test_the_uncropped_photo_counts_four_crops_at_most() -> None:
+    # Six resellers' tighter crops of the factory's photo: a product has a handful of
+    # resellers, so beyond four the count stops adding (look-alikes "wider" than many).
+    page = [
+        offer("factory", title=SHIRT, similarity=90, price="25", rank=1),
+        *(
+            offer(f"crop{i}", title=SHIRT, similarity=85 - i, price="29", rank=2 + i)
+            for i in range(6)
+        ),
+    ]
+    pairs = [ImagePair(f"crop{i}", "factory", 92.0, wider_offer_id="factory") for i in range(6)]
+    answer = answer_of(page, pairs).answer
+    assert answer.source_offer_id == "factory"
+    framing = [e for e in answer.source_evidence if e.signal == "uncropped_photo"]
+    assert [(e.value, e.weight) for e in framing] == [("4/0", 3.0)]
