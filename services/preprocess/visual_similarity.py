@@ -75,6 +75,12 @@ of 168 and 64 -> 71 of 90; the best-scored offer is the source 74.1 -> 78.1 %
 (seed 1688) and 67.4 -> 71.7 % (seed 7). The pictured product's offers
 moved up (median 73.4 -> 77.8, lower quartile 54.9 -> 62.0) while the other
 offers stayed where they were (median 12.9 -> 11.9, nine in ten below 41).
+A noise floor of 4 or 9 levels did no better on either seed (9: seed 7's
+check-only conditions 71 -> 67); four off-centre subject views per offer (60 %,
+shifted 0.4 of the half side) lost a case on each seed and raised the other
+offers' median on seed 7 (13.6 -> 15.7). The floor moves near-duplicate
+pairing a little: among the search results of seed 1688, same-product pairs
+paired 76.9 -> 75.2 %, different-product pairs 0.42 -> 0.40 %.
 
 Near-duplicates among offers (a reseller reusing the factory photo) compare
 view for view (frame with frame, subject with subject, centre with centre) and
