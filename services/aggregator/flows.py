@@ -1,8 +1,9 @@
 """The public API's flows: which internal service is asked what, in which order.
 
 single search:  preprocess → gateway → preprocess (compare: factoryfinder's own eye) → ranking
-verification:   (preprocess → gateway → compare) per photo, concurrently → compare every
-                photo with the offers other photos found → combine → ranking
+verification:   (preprocess → gateway → compare the offers no other photo brought yet) per
+                photo, concurrently → compare each photo with the other offers found, and
+                look for near-duplicates among all of them once → combine → ranking
 plan:           gateway detail per offer, concurrently → ranking (customization
                 inference with evidence) → planning
 """
@@ -121,10 +122,14 @@ def _rank_request(
 
 
 async def _compare(
-    ds: Downstream, query_jpeg: bytes, offers: Iterable[common_pb2.Offer], scope: CallScope
+    ds: Downstream,
+    query_jpeg: bytes,
+    offers: Iterable[common_pb2.Offer],
+    scope: CallScope,
+    pairs: bool = True,
 ) -> preprocess_pb2.CompareImagesResponse | str:
     """The comparison, or why there is none (a failure degrades the search, never fails it)."""
-    request = visual.compare_request(query_jpeg, offers)
+    request = visual.compare_request(query_jpeg, offers, pairs)
     if not request.candidates:
         return preprocess_pb2.CompareImagesResponse()
     budget = min(ds.compare_timeout, scope.remaining() - ds.compare_reserve)
@@ -194,6 +199,7 @@ async def search_by_image(
 class _PhotoResult:
     prepared: preprocess_pb2.PrepareImageResponse
     found: gateway_pb2.SearchOffersResponse
+    # The photo compared with the offers it brought first (see _search_photo).
     compared: preprocess_pb2.CompareImagesResponse | str
 
 
@@ -204,12 +210,22 @@ async def _search_photo(
     options: search_pb2.SearchOptions,
     scope: CallScope,
     timings: Timings,
+    brought: set[str],
 ) -> _PhotoResult:
+    """One photo's search, compared at once with the offers no other photo has brought yet
+    (``brought`` is shared by the photos): photos of one product find mostly the same
+    offers, and comparisons that run at once would each download and describe the same
+    images. Each image is described once here, while the other photos' searches are still
+    with the upstream; the round after the searches compares each photo with the rest from
+    the descriptions by then in preprocess's cache. No near-duplicate pairs here: they
+    are looked for once, over every offer, in that round."""
     prepared = await _prepare(ds, photo, scope, timings, f"[{index}]")
     with timings.stage(f"gateway[{index}]"):
         found = await ds.search(_gateway_request(prepared.image, options, photo=photo), scope)
+    first = [offer for offer in found.offers if offer.offer_id not in brought]
+    brought.update(offer.offer_id for offer in first)
     with timings.stage(f"compare[{index}]"):
-        compared = await _compare(ds, prepared.image.jpeg, found.offers, scope)
+        compared = await _compare(ds, prepared.image.jpeg, first, scope, pairs=False)
     return _PhotoResult(prepared, found, compared)
 
 
@@ -233,28 +249,48 @@ async def _cross_compare(
     offers: Mapping[str, common_pb2.Offer],
     scope: CallScope,
 ) -> tuple[dict[str, dict[int, visual.Seen]], list[common_pb2.ImagePair]]:
-    """Every photo's measured view of every offer any photo found: each photo's own
-    comparison, completed with the offers only other photos found (their images are in
-    preprocess's cache by then)."""
+    """Every photo's measured view of every offer any photo found, and the near-duplicate
+    pairs among each photo's own offers.
 
-    async def rest(index: int, result: _PhotoResult) -> tuple[int, dict[str, visual.Seen]]:
-        if isinstance(result.compared, str):
-            return index, {}
+    Each photo is compared with the offers its first comparison left out. Pairs do not
+    depend on the photo, so they are looked for once, by the first photo's call, over
+    every offer (its own first, in the upstream's order), and kept when one photo found
+    both offers, as a comparison of each photo's own offers finds them. A photo whose first
+    comparison failed is not asked again (preprocess is down or the deadline is near) and
+    keeps no view."""
+    asking = [(i, r) for i, r in results if not isinstance(r.compared, str)]
+    pairing = asking[0][0] if asking else None
+
+    async def rest(
+        index: int, result: _PhotoResult
+    ) -> tuple[int, dict[str, visual.Seen], Sequence[common_pb2.ImagePair]]:
+        assert not isinstance(result.compared, str)
         seen = visual.outcomes(result.compared)
-        missing = [offer for offer_id, offer in offers.items() if offer_id not in seen]
-        if missing:
-            more = await _compare(ds, result.prepared.image.jpeg, missing, scope)
-            if not isinstance(more, str):
-                seen.update(visual.outcomes(more))
-        return index, seen
+        if index == pairing:
+            own = {offer.offer_id for offer in result.found.offers}
+            others = [o for offer_id, o in offers.items() if offer_id not in own]
+            wanted = [*result.found.offers, *others]
+        else:
+            wanted = [o for offer_id, o in offers.items() if offer_id not in seen]
+        more = await _compare(ds, result.prepared.image.jpeg, wanted, scope, pairs=index == pairing)
+        if isinstance(more, str):
+            return index, seen, ()
+        seen.update(visual.outcomes(more))
+        return index, seen, more.similar_pairs
 
-    views = await asyncio.gather(*(rest(i, r) for i, r in results))
+    views = await asyncio.gather(*(rest(i, r) for i, r in asking))
     measured: dict[str, dict[int, visual.Seen]] = {}
-    for index, seen in views:
+    for index, seen, _pairs in views:
         for offer_id, one in seen.items():
             measured.setdefault(offer_id, {})[index] = one
-    compared = [r.compared for _i, r in results if not isinstance(r.compared, str)]
-    return measured, visual.pairs_of(compared)
+    found_together = [{o.offer_id for o in r.found.offers} for _i, r in results]
+    pairs = [
+        pair
+        for _index, _seen, found in views
+        for pair in found
+        if any({pair.first_offer_id, pair.second_offer_id} <= ids for ids in found_together)
+    ]
+    return measured, visual.pairs_of([pairs])
 
 
 def _check_photo_count(count: int) -> None:
@@ -276,9 +312,10 @@ async def verify_by_images(
     for index, photo in enumerate(request.photos):
         _check_photo(photo, f"photos[{index}]")
     timings = Timings()
+    brought: set[str] = set()
     results = await asyncio.gather(
         *(
-            _search_photo(ds, i, photo, request.options, scope, timings)
+            _search_photo(ds, i, photo, request.options, scope, timings, brought)
             for i, photo in enumerate(request.photos)
         ),
         return_exceptions=True,

@@ -9,7 +9,7 @@ similarity 0: the search still answers, ranked without the eye, and ranking's an
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from factoryfinder.v1 import common_pb2, preprocess_pb2
@@ -26,9 +26,10 @@ class Seen:
 
 
 def compare_request(
-    query_jpeg: bytes, offers: Iterable[common_pb2.Offer]
+    query_jpeg: bytes, offers: Iterable[common_pb2.Offer], pairs: bool = True
 ) -> preprocess_pb2.CompareImagesRequest:
-    """One candidate per distinct offer id, in the offers' order."""
+    """One candidate per distinct offer id, in the offers' order (near-duplicate pairs
+    among them asked for unless ``pairs`` is false)."""
     candidates: dict[str, preprocess_pb2.ImageCandidate] = {}
     for offer in offers:
         candidates.setdefault(
@@ -36,7 +37,7 @@ def compare_request(
             preprocess_pb2.ImageCandidate(id=offer.offer_id, image_url=offer.image_url),
         )
     return preprocess_pb2.CompareImagesRequest(
-        query_jpeg=query_jpeg, candidates=list(candidates.values())
+        query_jpeg=query_jpeg, candidates=list(candidates.values()), skip_similar_pairs=not pairs
     )
 
 
@@ -76,13 +77,13 @@ def mark_unavailable(offers: Iterable[common_pb2.Offer], reason: str) -> None:
 
 
 def pairs_of(
-    responses: Sequence[preprocess_pb2.CompareImagesResponse],
+    found: Iterable[Iterable[common_pb2.ImagePair]],
 ) -> list[common_pb2.ImagePair]:
-    """Near-duplicate pairs from one or more comparisons, each unordered pair once (the
+    """Near-duplicate pairs found by one or more comparisons, each unordered pair once (the
     highest similarity kept)."""
     best: dict[tuple[str, str], common_pb2.ImagePair] = {}
-    for response in responses:
-        for pair in response.similar_pairs:
+    for pairs in found:
+        for pair in pairs:
             ids = (pair.first_offer_id, pair.second_offer_id)
             key = (min(ids), max(ids))
             kept = best.get(key)

@@ -176,9 +176,10 @@ def measure(
     query_jpeg: bytes | Descriptor,
     fetched: Sequence[Fetched],
     max_pixels: int,
+    pairs: bool = True,
 ) -> Measured:
-    """The CPU part: every comparison and the near-duplicate pairs (raises UnreadableImage
-    when the query itself is not an image)."""
+    """The CPU part: every comparison and, unless ``pairs`` is false, the near-duplicate
+    pairs (raises UnreadableImage when the query itself is not an image)."""
     query = (
         query_jpeg
         if isinstance(query_jpeg, Descriptor)
@@ -197,7 +198,8 @@ def measure(
             if item.described is None and item.candidate.image_url:
                 new[item.candidate.image_url] = described
         outcomes.append(outcome)
-    comparison = Comparison(outcomes, near_duplicates(comparator, paired), comparator.method)
+    found = near_duplicates(comparator, paired) if pairs else []
+    comparison = Comparison(outcomes, found, comparator.method)
     return Measured(comparison, new, query)
 
 
@@ -233,9 +235,12 @@ class ImageComparer:
     def method(self) -> str:
         return self._comparator.method
 
-    async def compare(self, query_jpeg: bytes, candidates: Sequence[Candidate]) -> Comparison:
+    async def compare(
+        self, query_jpeg: bytes, candidates: Sequence[Candidate], pairs: bool = True
+    ) -> Comparison:
         """Fetch every candidate's image (concurrently, cached), then measure in a worker
-        thread so the event loop keeps serving."""
+        thread so the event loop keeps serving (near-duplicate pairs unless ``pairs`` is
+        false)."""
         key = hashlib.sha256(query_jpeg).digest()
         fetching = asyncio.gather(*(self._fetch(c) for c in candidates))
         query: bytes | Descriptor = query_jpeg
@@ -254,7 +259,7 @@ class ImageComparer:
             fetching.cancel()
             raise
         measured = await asyncio.to_thread(
-            measure, self._comparator, query, fetched, self._max_pixels
+            measure, self._comparator, query, fetched, self._max_pixels, pairs
         )
         for url, described in measured.new.items():
             self._described.put(url, described)

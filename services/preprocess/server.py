@@ -102,7 +102,9 @@ class PreprocessServicer(preprocess_pb2_grpc.PreprocessServiceServicer):
                 FieldViolation("query_jpeg", "the prepared photo (PreparedImage.jpeg)"),
             )
         candidates = [Candidate(c.id, c.image_url) for c in request.candidates]
-        return comparison_response(await self._comparer.compare(request.query_jpeg, candidates))
+        pairs = not request.skip_similar_pairs
+        compared = await self._comparer.compare(request.query_jpeg, candidates, pairs)
+        return comparison_response(compared)
 
 
 async def build(settings: PreprocessSettings) -> ServiceSpec:

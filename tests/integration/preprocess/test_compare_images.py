@@ -144,6 +144,13 @@ async def test_the_pictured_product_scores_highest_and_the_copies_pair_up(
         c.match.similarity for c in reply.comparisons
     ]
     assert hits["/factory.jpg"] == 1
+    # A caller that needs no pairs gets the same comparisons without them.
+    request.skip_similar_pairs = True
+    unpaired = await Stub(sandbox_channel).CompareImages(request, timeout=30)
+    assert not unpaired.similar_pairs
+    assert [c.match.similarity for c in unpaired.comparisons] == [
+        c.match.similarity for c in reply.comparisons
+    ]
 
 
 async def test_bad_candidates_are_reported_one_by_one(

@@ -33,6 +33,7 @@ class StandIn:
         self.similarity = similarity
         self.compare_fails = False
         self.compared: list[tuple[bytes, list[str]]] = []
+        self.paired: list[bytes] = []  # the queries of the comparisons that asked for pairs
         self.searched: list[gateway_pb2.SearchOffersRequest] = []
         self.ranked: list[ranking_pb2.RankOffersRequest] = []
 
@@ -76,7 +77,9 @@ class StandIn:
                 )
             )
         ids = [c.id for c in request.candidates]
-        if "a" in ids and "b" in ids:
+        if not request.skip_similar_pairs:
+            self.paired.append(request.query_jpeg)
+        if "a" in ids and "b" in ids and not request.skip_similar_pairs:
             response.similar_pairs.append(
                 common_pb2.ImagePair(first_offer_id="a", second_offer_id="b", similarity=90)
             )
@@ -141,8 +144,19 @@ async def test_verification_measures_every_photo_against_every_offer_found() -> 
     ds = StandIn([["a", "b"], ["a", "b", "c"], ["b", "c"]], similarity)
     request = search_pb2.VerifyByImagesRequest(photos=[_photo(0), _photo(1), _photo(2)])
     response = await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
-    second_round = {query: ids for query, ids in ds.compared[3:]}
-    assert second_round == {b"photo0": ["c"], b"photo2": ["a"]}
+    # First, as each search comes back: the offers no other photo brought yet (each image
+    # is described once); photo 2 brought nothing new and is not compared yet.
+    assert ds.compared[:2] == [(b"photo0", ["a", "b"]), (b"photo1", ["c"])]
+    # Then each photo with the offers it has not been compared with; the first photo's
+    # call takes every offer (its own first) and is the one that looks for pairs.
+    second_round = {query: ids for query, ids in ds.compared[2:]}
+    assert second_round == {
+        b"photo0": ["a", "b", "c"],
+        b"photo1": ["a", "b"],
+        b"photo2": ["a", "b", "c"],
+    }
+    assert ds.paired == [b"photo0"]
+    assert [(p.first_offer_id, p.second_offer_id) for p in ds.ranked[0].image_pairs] == [("a", "b")]
     combined = {v.ranked.offer.offer_id: v.combined_similarity for v in response.offers}
     assert combined["a"] == pytest.approx(80.0)  # (90 + 80 + 70) / 3
     assert combined["b"] == pytest.approx(35.7, abs=0.1)  # found by all three, looks like one
@@ -154,3 +168,30 @@ async def test_verification_measures_every_photo_against_every_offer_found() -> 
     assert {o: offers[o].upstream_rank for o in offers} == {"a": 1, "b": 1, "c": 2}
     assert response.answer.source_offer_id == "a"
     assert "compare" in [t.stage for t in response.timings]
+
+
+async def test_verification_pairs_only_offers_that_one_photo_found_together() -> None:
+    # "a" and "b" are never in one photo's results: the round that compares every photo
+    # with every offer sees them side by side, but they are not paired.
+    ds = StandIn([["a", "c"], ["b", "c"]], {})
+    request = search_pb2.VerifyByImagesRequest(photos=[_photo(0), _photo(1)])
+    await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
+    assert any({"a", "b"} <= set(ids) for _query, ids in ds.compared)
+    assert not ds.ranked[0].image_pairs
+    # Found together by one photo: paired.
+    ds = StandIn([["a", "b"], ["b", "c"]], {})
+    await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
+    assert [(p.first_offer_id, p.second_offer_id) for p in ds.ranked[0].image_pairs] == [("a", "b")]
+
+
+async def test_a_photo_whose_first_comparison_failed_is_not_compared_again() -> None:
+    ds = StandIn([["a", "b"], ["a", "b"]], {})
+    ds.compare_fails = True
+    request = search_pb2.VerifyByImagesRequest(photos=[_photo(0), _photo(1)])
+    response = await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
+    # Photo 0's first comparison failed and it is not asked again; photo 1 brought nothing
+    # new, so its one call is the comparison with every offer (which fails too).
+    assert ds.compared == [(b"photo0", ["a", "b"]), (b"photo1", ["a", "b"])]
+    for offer in ds.ranked[0].offers:
+        assert not offer.visual_match.compared
+    assert {v.ranked.offer.offer_id for v in response.offers} == {"a", "b"}

@@ -68,7 +68,7 @@ def test_pairs_from_several_comparisons_are_merged_keeping_the_best() -> None:
         similar_pairs=[pair("1", "2", 88), pair("1", "3", 90)]
     )
     second = preprocess_pb2.CompareImagesResponse(similar_pairs=[pair("2", "1", 93)])
-    merged = visual.pairs_of([first, second])
+    merged = visual.pairs_of([first.similar_pairs, second.similar_pairs])
     assert sorted((p.first_offer_id, p.second_offer_id, p.similarity) for p in merged) == [
         ("1", "3", 90),
         ("2", "1", 93),

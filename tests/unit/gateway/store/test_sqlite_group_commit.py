@@ -1,0 +1,94 @@
+"""The SQLite store's group commit: writes that queue up behind a busy writer thread are
+committed together, and each keeps the outcome its own transaction would have had."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from services.gateway.store import sqlite as sqlite_store
+from services.gateway.store.sqlite import SqliteStore
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = SqliteStore(str(tmp_path / "gateway.db"))
+    yield opened
+    await opened.close()
+
+
+class _Commits:
+    """Counts the writer's commits (a group is one)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.groups: list[int] = []
+        commit = sqlite_store._Writer._commit
+
+        def counted(
+            writer: sqlite_store._Writer,
+            conn: sqlite3.Connection,
+            group: list[sqlite_store._Write],
+        ) -> None:
+            self.groups.append(len(group))
+            commit(writer, conn, group)
+
+        monkeypatch.setattr(sqlite_store._Writer, "_commit", counted)
+
+
+async def test_queued_writes_commit_together_and_a_failing_one_alone_rolls_back(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = _Commits(monkeypatch)
+    release = threading.Event()
+    busy = asyncio.wrap_future(store._writer.submit("", lambda conn: release.wait(10)))
+
+    def fails(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO kv VALUES ('half-done', x'00', NULL)")
+        raise ValueError("this write fails after writing")
+
+    queued = [
+        asyncio.ensure_future(store.put("a", b"1")),
+        asyncio.ensure_future(store.reserve("units", limit=2, ttl_seconds=60)),
+        asyncio.ensure_future(store._transaction("FULL", fails)),
+        asyncio.ensure_future(store.reserve("units", limit=2, ttl_seconds=60)),
+        asyncio.ensure_future(store.reserve("units", limit=2, ttl_seconds=60)),
+        asyncio.ensure_future(store.put("b", b"2")),
+    ]
+    await asyncio.sleep(0.05)  # every write is queued behind the held writer
+    release.set()
+    await busy
+    outcomes = await asyncio.gather(*queued, return_exceptions=True)
+
+    assert commits.groups == [6]
+    assert outcomes[0] is None and outcomes[5] is None
+    # Each reservation saw the ones before it, as with one transaction each.
+    assert [outcomes[1], outcomes[3], outcomes[4]] == [1, 2, None]
+    assert isinstance(outcomes[2], ValueError)
+    assert await store.get("half-done") is None
+    assert await store.get("a") == b"1" and await store.get("b") == b"2"
+    assert await store.counter("units") == 2
+
+
+async def test_a_write_given_up_before_it_started_is_not_made(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commits = _Commits(monkeypatch)
+    release = threading.Event()
+    busy = asyncio.wrap_future(store._writer.submit("", lambda conn: release.wait(10)))
+    abandoned = asyncio.ensure_future(store.reserve("units", limit=5, ttl_seconds=60))
+    kept = asyncio.ensure_future(store.reserve("units", limit=5, ttl_seconds=60))
+    await asyncio.sleep(0.05)
+    abandoned.cancel()
+    # The cancellation reaches the queued write on the loop's next turns.
+    await asyncio.sleep(0.05)
+    release.set()
+    await busy
+    assert await kept == 1
+    assert abandoned.cancelled()
+    assert await store.counter("units") == 1
+    assert commits.groups == [1]
