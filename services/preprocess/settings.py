@@ -2,7 +2,12 @@
 
 The geometry and byte limits are the upstream's rules (1688 image search:
 at least 800x800, at most 2 MB); the input limits protect the service from
-photos that would cost too much memory or time to decode.
+photos that would cost too much memory or time to decode. The 500,000-byte
+target is our own aim below that hard limit, not a rule any consumer checks:
+the gateway sends the JPEG base64-encoded in a form body (4/3 of its size),
+no real 1688 body or document shows a limit other than the 2 MB (one vendor
+advises ~100 KB, unconfirmed: ../shared/docs/1688-protocol.md), and nothing
+in the services refuses a bigger JPEG.
 """
 
 from __future__ import annotations
