@@ -131,21 +131,28 @@ def test_hard_limit_is_never_exceeded() -> None:
     assert steps[-1] == f"encode_jpeg:q{encoded_jpeg.quality}"
 
 
+def _whole_encode_qualities(monkeypatch: pytest.MonkeyPatch, image: Image.Image) -> list[int]:
+    """The qualities of the whole-image encodes from now on (the size predictor's sample is
+    smaller, so it is not counted)."""
+    qualities: list[int] = []
+    original = encoding.encode_jpeg
+
+    def counting(encoded: Image.Image, quality: int) -> bytes:
+        if encoded.size == image.size:
+            qualities.append(quality)
+        return original(encoded, quality)
+
+    monkeypatch.setattr(encoding, "encode_jpeg", counting)
+    return qualities
+
+
 def test_quality_search_finds_the_highest_fitting_quality_in_few_encodes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     image = photo(1200, 900, seed=1)
     sizes = {q: len(encoding.encode_jpeg(image, q)) for q in range(70, 91)}
     target = (sizes[86] + sizes[87]) // 2  # q86 fits, q87 does not
-    qualities: list[int] = []
-    original = encoding.encode_jpeg
-
-    def counting(encoded: Image.Image, quality: int) -> bytes:
-        if encoded.size == image.size:  # whole encodes; the size predictor's sample is smaller
-            qualities.append(quality)
-        return original(encoded, quality)
-
-    monkeypatch.setattr(encoding, "encode_jpeg", counting)
+    qualities = _whole_encode_qualities(monkeypatch, image)
     budget = dataclasses.replace(SETTINGS, target_bytes=target)
     encoded_jpeg = encode_within_budget(image, budget, [], [])
     assert encoded_jpeg.quality == 86
@@ -205,15 +212,7 @@ def test_a_photo_over_the_target_is_encoded_whole_once_at_a_predicted_quality(
     image = photo(*size, seed=seed, noise=noise)
     sizes = {q: len(encoding.encode_jpeg(image, q)) for q in range(80, 91)}
     target = (sizes[87] + sizes[88]) // 2  # q87 fits, q88 does not
-    whole: list[int] = []
-    original = encoding.encode_jpeg
-
-    def counting(encoded: Image.Image, quality: int) -> bytes:
-        if encoded.size == image.size:
-            whole.append(quality)
-        return original(encoded, quality)
-
-    monkeypatch.setattr(encoding, "encode_jpeg", counting)
+    whole = _whole_encode_qualities(monkeypatch, image)
     budget = dataclasses.replace(SETTINGS, target_bytes=target)
     encoded_jpeg = encode_within_budget(image, budget, [], [])
     assert encoded_jpeg.quality == 87

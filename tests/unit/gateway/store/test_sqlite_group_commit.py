@@ -40,12 +40,17 @@ class _Commits:
         monkeypatch.setattr(sqlite_store._Writer, "_commit", counted)
 
 
+def _hold_writer(store: SqliteStore) -> tuple[threading.Event, asyncio.Future[bool]]:
+    """Keeps the writer thread busy until the event is set (the future is that call)."""
+    release = threading.Event()
+    return release, asyncio.wrap_future(store._writer.submit("", lambda conn: release.wait(10)))
+
+
 async def test_queued_writes_commit_together_and_a_failing_one_alone_rolls_back(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commits = _Commits(monkeypatch)
-    release = threading.Event()
-    busy = asyncio.wrap_future(store._writer.submit("", lambda conn: release.wait(10)))
+    release, busy = _hold_writer(store)
 
     def fails(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO kv VALUES ('half-done', x'00', NULL)")
@@ -78,8 +83,7 @@ async def test_a_write_given_up_before_it_started_is_not_made(
     store: SqliteStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commits = _Commits(monkeypatch)
-    release = threading.Event()
-    busy = asyncio.wrap_future(store._writer.submit("", lambda conn: release.wait(10)))
+    release, busy = _hold_writer(store)
     abandoned = asyncio.ensure_future(store.reserve("units", limit=5, ttl_seconds=60))
     kept = asyncio.ensure_future(store.reserve("units", limit=5, ttl_seconds=60))
     await asyncio.sleep(0.05)
