@@ -1,13 +1,14 @@
 """Fetching URLs we were handed (by a caller, by the upstream) without letting them reach inside.
 
-Used by preprocess (photo URLs from callers) and the gateway (offer thumbnails
-from 1688). The host is resolved once and every address it resolves to must be
+Used by preprocess for photo URLs from callers and for offers' images from the
+upstream's answers. The host is resolved once and every address it resolves to must be
 public (loopback, private, link-local such as the cloud metadata endpoint
 169.254.169.254, shared, documentation and other reserved ranges are refused).
 The request then goes to the checked address itself, with the name kept in the
 Host header and in TLS (SNI and certificate check), so a second DNS answer
 cannot swap in an internal address between the check and the connection (DNS
-rebinding). Bodies are read under a byte cap, declared or not.
+rebinding). Redirects are followed by hand, each new URL checked by the caller
+and fenced again. Bodies are read under a byte cap, declared or not.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -32,6 +33,10 @@ class AddressRefused(FetchRefused):
 
 class TooLarge(FetchRefused):
     """The body is larger than the cap."""
+
+
+class NotFetched(Exception):
+    """The host answered, but not with the body: another HTTP status, or too many redirects."""
 
 
 def is_public(address: str) -> bool:
@@ -99,3 +104,44 @@ async def read_capped(response: httpx.Response, max_bytes: int) -> bytes:
         if len(body) > max_bytes:
             raise TooLarge(f"the body is larger than {max_bytes} bytes")
     return bytes(body)
+
+
+async def fenced_get(
+    client: httpx.AsyncClient,
+    url: httpx.URL,
+    *,
+    allow_private: bool,
+    max_bytes: int,
+    max_redirects: int,
+    redirect_to: Callable[[httpx.URL, str], httpx.URL],
+    headers: Mapping[str, str] | None = None,
+    request_timeout_s: float | None = None,
+) -> bytes:
+    """The body of ``url``'s 200 answer, each request made by :func:`fenced_request`.
+
+    A redirect's ``Location`` goes to ``redirect_to(current_url, location)``, which returns
+    the next URL after the caller's own checks (scheme, allowed hosts) or raises. Raises
+    :class:`NotFetched` (another status, more than ``max_redirects`` redirects),
+    :class:`TooLarge`, :class:`AddressRefused`, :class:`OSError` (the name does not resolve)
+    and ``httpx.HTTPError``.
+    """
+    for _ in range(max_redirects + 1):
+        request = await fenced_request(
+            client,
+            url,
+            allow_private=allow_private,
+            headers=headers,
+            request_timeout_s=request_timeout_s,
+        )
+        response = await client.send(request, stream=True)
+        try:
+            location = response.headers.get("Location")
+            if response.is_redirect and location:
+                url = redirect_to(url, location)
+                continue
+            if response.status_code != 200:
+                raise NotFetched(f"answered HTTP {response.status_code}")
+            return await read_capped(response, max_bytes)
+        finally:
+            await response.aclose()
+    raise NotFetched(f"more than {max_redirects} redirects")

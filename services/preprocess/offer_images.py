@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 
 import httpx
 
-from shared.fenced_fetch import DEFAULT_PORTS, FetchRefused, fenced_request, read_capped
+from shared.fenced_fetch import DEFAULT_PORTS, FetchRefused, NotFetched, TooLarge, fenced_get
 
 _HEADERS = {"Accept": "image/*", "Accept-Encoding": "identity"}
 _MAX_REDIRECTS = 3
@@ -137,25 +137,27 @@ class OfferImageFetcher:
         return data, False
 
     async def _follow(self, url: str) -> bytes:
-        for _ in range(_MAX_REDIRECTS + 1):
-            request = await self._request(url)
-            response = await self._client.send(request, stream=True)
-            try:
-                location = response.headers.get("Location")
-                if response.is_redirect and location:
-                    url = urljoin(url, location)
-                    continue
-                if response.status_code != 200:
-                    raise ImageUnavailable(f"the image host answered HTTP {response.status_code}")
-                try:
-                    return await read_capped(response, self._limits.max_bytes)
-                except FetchRefused as exc:
-                    raise ImageUnavailable(f"too large: {exc}") from exc
-            finally:
-                await response.aclose()
-        raise ImageUnavailable(f"more than {_MAX_REDIRECTS} redirects")
+        try:
+            return await fenced_get(
+                self._client,
+                self._checked(url),
+                allow_private=self._limits.allow_private,
+                max_bytes=self._limits.max_bytes,
+                max_redirects=_MAX_REDIRECTS,
+                redirect_to=lambda current, location: self._checked(
+                    urljoin(str(current), location)
+                ),
+                headers=_HEADERS,
+                request_timeout_s=self._limits.timeout_s,
+            )
+        except TooLarge as exc:
+            raise ImageUnavailable(f"too large: {exc}") from exc
+        except FetchRefused as exc:
+            raise ImageUnavailable(f"refused: {exc}") from exc
+        except NotFetched as exc:
+            raise ImageUnavailable(f"the image host {exc}") from exc
 
-    async def _request(self, text: str) -> httpx.Request:
+    def _checked(self, text: str) -> httpx.URL:
         try:
             url = httpx.URL(text)
         except (httpx.InvalidURL, ValueError, TypeError) as exc:
@@ -166,16 +168,7 @@ class OfferImageFetcher:
             raise ImageUnavailable("URLs with user names or passwords are not fetched")
         if not host_allowed(url.host, self._hosts):
             raise ImageUnavailable(f"host {url.host} is not a configured image host")
-        try:
-            return await fenced_request(
-                self._client,
-                url,
-                allow_private=self._limits.allow_private,
-                headers=_HEADERS,
-                request_timeout_s=self._limits.timeout_s,
-            )
-        except FetchRefused as exc:
-            raise ImageUnavailable(f"refused: {exc}") from exc
+        return url
 
     @property
     def cache(self) -> ByteLru:

@@ -15,10 +15,9 @@ import httpx
 
 from services.preprocess.errors import URL_FIELD, ImageRejected, Reason
 from services.preprocess.settings import PreprocessSettings
-from shared.fenced_fetch import DEFAULT_PORTS, AddressRefused, TooLarge, fenced_request, read_capped
+from shared.fenced_fetch import DEFAULT_PORTS, AddressRefused, NotFetched, TooLarge, fenced_get
 
 _HEADERS = {"Accept": "image/*", "Accept-Encoding": "identity"}
-_REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def _forbidden(message: str) -> ImageRejected:
@@ -65,33 +64,29 @@ class UrlFetcher:
 
     async def _follow(self, url: httpx.URL) -> bytes:
         original_host = url.host.lower()
-        for _ in range(self._settings.fetch_max_redirects + 1):
-            request = await self._request(url)
-            response = await self._client.send(request, stream=True)
-            try:
-                location = response.headers.get("Location")
-                if response.status_code in _REDIRECTS and location:
-                    url = _checked_url(str(url.join(location)))
-                    if url.host.lower() != original_host:
-                        raise _forbidden(f"the URL redirects to another host ({url.host})")
-                    continue
-                if response.status_code != 200:
-                    raise _failed(f"the URL answered HTTP {response.status_code}")
-                try:
-                    return await read_capped(response, self._settings.fetch_max_bytes)
-                except TooLarge as exc:
-                    raise _failed(f"the photo is too large ({exc})") from exc
-            finally:
-                await response.aclose()
-        raise _failed(f"more than {self._settings.fetch_max_redirects} redirects")
 
-    async def _request(self, url: httpx.URL) -> httpx.Request:
+        def same_host(current: httpx.URL, location: str) -> httpx.URL:
+            following = _checked_url(str(current.join(location)))
+            if following.host.lower() != original_host:
+                raise _forbidden(f"the URL redirects to another host ({following.host})")
+            return following
+
         try:
-            return await fenced_request(
-                self._client, url, allow_private=self._settings.allow_private_urls, headers=_HEADERS
+            return await fenced_get(
+                self._client,
+                url,
+                allow_private=self._settings.allow_private_urls,
+                max_bytes=self._settings.fetch_max_bytes,
+                max_redirects=self._settings.fetch_max_redirects,
+                redirect_to=same_host,
+                headers=_HEADERS,
             )
         except AddressRefused as exc:
             raise _forbidden(str(exc)) from exc
+        except TooLarge as exc:
+            raise _failed(f"the photo is too large ({exc})") from exc
+        except NotFetched as exc:
+            raise _failed(f"the URL {exc}") from exc
         except OSError as exc:
             raise _failed(f"the host {url.host!r} cannot be resolved") from exc
 

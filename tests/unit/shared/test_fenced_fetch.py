@@ -10,7 +10,15 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.fenced_fetch import AddressRefused, TooLarge, fenced_request, is_public, read_capped
+from shared.fenced_fetch import (
+    AddressRefused,
+    NotFetched,
+    TooLarge,
+    fenced_get,
+    fenced_request,
+    is_public,
+    read_capped,
+)
 
 
 @pytest.mark.parametrize(
@@ -126,3 +134,77 @@ async def test_read_capped() -> None:
     assert "Content-Length" not in undeclared.headers
     with pytest.raises(TooLarge, match="larger than 250 bytes"):
         await read_capped(undeclared, 250)
+
+
+def _redirecting(hops: int) -> httpx.MockTransport:
+    """``/0`` redirects to ``/1`` ... up to ``/{hops}``, which is the photo; ``/gone`` is a 404."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/gone":
+            return httpx.Response(404)
+        step = int(request.url.path.strip("/"))
+        if step < hops:
+            return httpx.Response(302, headers={"Location": f"/{step + 1}"})
+        return httpx.Response(200, content=b"photo")
+
+    return httpx.MockTransport(answer)
+
+
+async def test_fenced_get_checks_and_fences_every_redirect() -> None:
+    fences = Resolver(["93.184.216.34"], ["93.184.216.35"], ["93.184.216.36"])
+    loop = asyncio.get_running_loop()
+    checked: list[str] = []
+
+    def redirect_to(current: httpx.URL, location: str) -> httpx.URL:
+        checked.append(f"{current.path} -> {location}")
+        return httpx.URL("http://img.example").join(location)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(loop, "getaddrinfo", fences)
+        async with httpx.AsyncClient(transport=_redirecting(2)) as http:
+            body = await fenced_get(
+                http,
+                httpx.URL("http://img.example/0"),
+                allow_private=False,
+                max_bytes=100,
+                max_redirects=2,
+                redirect_to=redirect_to,
+            )
+    assert body == b"photo"
+    # Each hop was handed to the caller's check and resolved (fenced) again.
+    assert checked == ["/0 -> /1", "/1 -> /2"]
+    assert fences.lookups == 3
+
+
+async def test_fenced_get_stops_at_the_redirect_cap_and_on_other_statuses() -> None:
+    def onward(current: httpx.URL, location: str) -> httpx.URL:
+        return current.join(location)
+
+    async with httpx.AsyncClient(transport=_redirecting(3)) as http:
+        with pytest.raises(NotFetched, match="more than 2 redirects"):
+            await fenced_get(
+                http,
+                httpx.URL("http://localhost/0"),
+                allow_private=True,
+                max_bytes=100,
+                max_redirects=2,
+                redirect_to=onward,
+            )
+        with pytest.raises(NotFetched, match="answered HTTP 404"):
+            await fenced_get(
+                http,
+                httpx.URL("http://localhost/gone"),
+                allow_private=True,
+                max_bytes=100,
+                max_redirects=2,
+                redirect_to=onward,
+            )
+        with pytest.raises(TooLarge):
+            await fenced_get(
+                http,
+                httpx.URL("http://localhost/3"),
+                allow_private=True,
+                max_bytes=3,
+                max_redirects=0,
+                redirect_to=onward,
+            )
