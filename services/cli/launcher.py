@@ -13,6 +13,11 @@ period) on SIGINT, SIGTERM, SIGHUP or when its output is closed (``make run | ta
 closed terminal), and it stops them before it prints anything, so a dead pipe cannot keep
 them alive. If the launcher itself is killed, each child gets SIGTERM from the kernel
 (PR_SET_PDEATHSIG, set in the child before it runs the service).
+
+The services share this machine's cores: preprocess runs its image work (worker processes
+and comparison threads) at a lower CPU priority (``FF_PREPROCESS_IMAGE_NICENESS``, 5 by
+default, set like any setting in the environment), so the calls' routing through the
+aggregator, gateway and ranking is served first, as when preprocess has cores of its own.
 """
 
 from __future__ import annotations
