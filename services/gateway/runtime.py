@@ -81,6 +81,7 @@ class GatewayRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._upkeep
         await self.http.aclose()
+        await self.idempotency.settle()
         await self.store.close()
 
 

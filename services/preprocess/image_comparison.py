@@ -2,7 +2,9 @@
 
 Downloads run concurrently (bounded by the fetcher); the CPU work (decoding
 small, describing, comparing) runs in one worker thread per call so the event
-loop keeps serving. Descriptions are cached by image URL (a bounded LRU): the
+loop keeps serving. Those threads run at a lower CPU priority (``image_niceness``,
+as the worker processes): on a shared host, request routing (this service's and
+the others') is served before the image work. Descriptions are cached by image URL (a bounded LRU): the
 offers of one product come back search after search, and a verification
 compares every photo with the offers the other photos found. A candidate whose image cannot be fetched or decoded gets
 ``compared=False`` and the reason; it never fails the call. Only a query photo
@@ -22,10 +24,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import functools
 import hashlib
+import os
+import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from services.preprocess.crop_direction import MARGIN, Frame, crop_direction, frame_of
 from services.preprocess.offer_images import ImageUnavailable, OfferImageFetcher
@@ -39,6 +47,19 @@ from services.preprocess.visual_similarity import (
 
 DUPLICATE_SIMILARITY = 72.0
 _QUERIES_KEPT = 64
+# As many threads as asyncio's default executor has.
+_THREADS = min(32, (os.cpu_count() or 1) + 4)
+T = TypeVar("T")
+
+
+def lower_thread_priority(niceness: int) -> None:
+    """Lower the calling thread's CPU priority by ``niceness`` (Linux: a thread's own nice
+    value; elsewhere, or when refused, nothing changes)."""
+    if niceness <= 0:
+        return
+    tid = threading.get_native_id()
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + niceness)
 
 
 @dataclass(frozen=True)
@@ -214,7 +235,14 @@ class ImageComparer:
         comparator: Comparator,
         max_pixels: int,
         cached_descriptions: int,
+        niceness: int = 0,
     ) -> None:
+        self._threads = ThreadPoolExecutor(
+            _THREADS,
+            thread_name_prefix="compare",
+            initializer=lower_thread_priority,
+            initargs=(niceness,),
+        )
         self._fetcher = fetcher
         self._comparator = comparator
         self._max_pixels = max_pixels
@@ -234,6 +262,17 @@ class ImageComparer:
     @property
     def method(self) -> str:
         return self._comparator.method
+
+    async def _in_thread(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(*args)`` in one of the comparison threads (lower priority), in this task's
+        context (as ``asyncio.to_thread``)."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await loop.run_in_executor(self._threads, call)
+
+    def close(self) -> None:
+        """Stop the threads once the work under way is done."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
 
     async def compare(
         self, query_jpeg: bytes, candidates: Sequence[Candidate], pairs: bool = True
@@ -258,7 +297,7 @@ class ImageComparer:
         except BaseException:
             fetching.cancel()
             raise
-        measured = await asyncio.to_thread(
+        measured = await self._in_thread(
             measure, self._comparator, query, fetched, self._max_pixels, pairs
         )
         for url, described in measured.new.items():
@@ -281,7 +320,7 @@ class ImageComparer:
             async with self._ahead_gate:
                 self._ahead_started.add(key)
                 try:
-                    return await asyncio.to_thread(
+                    return await self._in_thread(
                         describe_query, self._comparator, query_jpeg, self._max_pixels
                     )
                 finally:

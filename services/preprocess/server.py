@@ -112,7 +112,11 @@ async def build(settings: PreprocessSettings) -> ServiceSpec:
     fetcher = UrlFetcher(settings)
     images = OfferImageFetcher(fetch_limits(settings))
     comparer = ImageComparer(
-        images, GridComparator(), settings.image_max_pixels, settings.cached_descriptions
+        images,
+        GridComparator(),
+        settings.image_max_pixels,
+        settings.cached_descriptions,
+        settings.image_niceness,
     )
     servicer = PreprocessServicer(pool, fetcher, comparer, settings)
 
@@ -125,6 +129,7 @@ async def build(settings: PreprocessSettings) -> ServiceSpec:
     async def on_stop() -> None:
         await fetcher.close()
         await images.close()
+        comparer.close()
         await pool.close()
 
     return ServiceSpec(

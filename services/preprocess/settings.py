@@ -81,6 +81,11 @@ class PreprocessSettings(ServerSettings):
     # are refused unread, and a worker still holding more than half of it after a photo is
     # replaced. 2 workers x (idle ~90 + 320) + the service stay under 1 GiB.
     worker_memory_mb: int = setting("{prefix}_WORKER_MEMORY_MB", 320, parse=int_range(64, 1 << 20))
+    # How much lower the CPU priority of the image work is than the service's own (a nice
+    # increment for the worker processes and the comparison threads; 0 = the same): on a
+    # shared host (factoryfinder up, a small node) request routing, this service's and
+    # the others', is served first; with cores of its own it changes nothing.
+    image_niceness: int = setting("{prefix}_IMAGE_NICENESS", 5, parse=int_range(0, 19))
 
     # --- fetching a photo by URL ---
     # Largest photo (bytes) fetched for a photo given by URL.

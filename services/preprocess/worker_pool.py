@@ -54,8 +54,6 @@ from services.preprocess.settings import PreprocessSettings
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["services.preprocess.pipeline"])
 _WARM_UP_SECONDS = 0.2
-# Workers yield to the gRPC process: health checks and I/O stay quick when every core is busy.
-_WORKER_NICENESS = 5
 
 
 # How often a worker checks that the service that owns it is still alive.
@@ -134,12 +132,14 @@ class _RssCeiling:
         return _status_kib("VmRSS") > cls.limit_kib
 
 
-def _start_worker(owner_pid: int, memory_mb: int) -> None:
+def _start_worker(owner_pid: int, memory_mb: int, niceness: int) -> None:
     threading.Thread(target=_exit_when_owner_dies, args=(owner_pid,), daemon=True).start()
     # Ctrl-C in a terminal reaches the whole process group; the parent handles it and
     # shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(_WORKER_NICENESS)
+    # Workers yield to the gRPC processes (``image_niceness``): health checks and I/O stay
+    # quick when every core is busy.
+    os.nice(niceness)
     # Like libvips (see resampling.py), HEIF decoding uses one thread: one worker per core.
     pillow_heif.options.DECODE_THREADS = 1
     _RssCeiling.set(memory_mb)
@@ -253,7 +253,11 @@ class WorkerPool:
             max_workers=self._settings.worker_count,
             mp_context=_CONTEXT,
             initializer=_start_worker,
-            initargs=(os.getpid(), self._settings.worker_memory_mb),
+            initargs=(
+                os.getpid(),
+                self._settings.worker_memory_mb,
+                self._settings.image_niceness,
+            ),
         )
 
     async def start(self) -> list[int]:

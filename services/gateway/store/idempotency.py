@@ -12,11 +12,21 @@ replicas share the store, so the replica taking the retry knows the key:
   was lost on the way is answered again without any upstream call.
 
 Keys are scoped by tenant: one tenant can never read another's answer.
+
+Both records are written behind: each write is handed to the store at once (in order,
+as an awaited one would be) but the request does not wait for it, so a search's two
+upstream calls and its answer cost no store round trip of their own. Reading the
+records here first waits for this process's writes still under way, so a retry that
+reaches this replica always sees them; one that reaches another replica after this one
+died sees what reached the store, as before. :meth:`Idempotency.settle` waits for them
+all (the gateway does before closing its store).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections import Counter
 
 from services.gateway.store.interface import Store
@@ -31,11 +41,14 @@ _MAX_ATTEMPT = 16
 _TTL_S = 15 * 60.0
 _MAX_KEY_LENGTH = 200
 
+log = logging.getLogger(__name__)
+
 
 class Idempotency:
     def __init__(self, store: Store, ttl_s: float = _TTL_S) -> None:
         self._store = store
         self._ttl = ttl_s
+        self._writing: set[asyncio.Task[None]] = set()
 
     @staticmethod
     def scoped(tenant: str, key: str) -> str | None:
@@ -57,12 +70,13 @@ class Idempotency:
         async def journal(_api: str) -> None:
             # Each attempt writes only its own record: no two writers share a key.
             record = json.dumps(dict(ctx.spent), sort_keys=True).encode()
-            await self._store.put(f"idem:{key}:spent:{attempt}", record, self._ttl)
+            self._write_behind(f"idem:{key}:spent:{attempt}", record)
 
         ctx.journal = journal
 
     async def spent_before(self, ctx: CallContext) -> Counter[str]:
         """What the earlier attempts of ``ctx``'s key spent, per API."""
+        await self.settle()
         spent: Counter[str] = Counter()
         for earlier in range(1, ctx.attempt):
             record = await self._store.get(f"idem:{ctx.idempotency_key}:spent:{earlier}")
@@ -71,7 +85,27 @@ class Idempotency:
         return spent
 
     async def answer(self, key: str) -> bytes | None:
+        await self.settle()
         return await self._store.get(f"idem:{key}:answer")
 
     async def keep_answer(self, key: str, answer: bytes) -> None:
-        await self._store.put(f"idem:{key}:answer", answer, self._ttl)
+        self._write_behind(f"idem:{key}:answer", answer)
+
+    async def settle(self) -> None:
+        """Wait for this process's records still being written."""
+        if self._writing:
+            await asyncio.gather(*self._writing, return_exceptions=True)
+
+    def _write_behind(self, key: str, value: bytes) -> None:
+        task = asyncio.get_running_loop().create_task(self._store.put(key, value, self._ttl))
+        # Kept until done (the loop holds only weak references); a failure is logged.
+        self._writing.add(task)
+        task.add_done_callback(self._written)
+
+    def _written(self, task: asyncio.Task[None]) -> None:
+        self._writing.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning(
+                "an idempotency record was not written",
+                exc_info=task.exception(),
+            )

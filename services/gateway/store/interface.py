@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+# What :meth:`Store.hold` returns when its ``refused_if`` entry is there.
+REFUSED = -2
+
 
 class Store(Protocol):
     async def get(self, key: str) -> bytes | None: ...
@@ -33,13 +36,24 @@ class Store(Protocol):
     async def counter(self, key: str) -> int: ...
 
     async def hold(
-        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+        self,
+        hold_id: str,
+        owner: str,
+        counters: Sequence[tuple[str, int]],
+        ttl_seconds: float,
+        *,
+        refused_if: str | None = None,
+        sent: bool = False,
     ) -> int:
         """Phase one of a two-phase reservation, atomically and durably.
 
         If every ``(key, limit)`` counter is below its limit, add one to each and
         record the hold as "reserved" by ``owner``; returns -1. Otherwise change
-        nothing and return the index of the first counter at its limit.
+        nothing and return the index of the first counter at its limit. When the
+        entry ``refused_if`` (a ``put`` key) is live, change nothing and return
+        ``REFUSED``: the check and the hold are one step. ``sent``: both phases in
+        that one step (the units are spent for good at once and no hold is
+        recorded), for a caller with nothing left to wait for but the write.
         """
         ...
 
@@ -59,8 +73,15 @@ class Store(Protocol):
         """(hold id, owner) of every hold still "reserved" (neither sent nor released)."""
         ...
 
-    async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
-        """Take one token from a shared bucket: 0.0 if taken, else seconds until one is due."""
+    async def take_token(
+        self, bucket: str, rate_per_s: float, burst: int, paused_by: str | None = None
+    ) -> float:
+        """Take one token from a shared bucket: 0.0 if taken, else seconds until one is due.
+
+        While the entry ``paused_by`` (a ``put`` key with a TTL) is live, nothing is
+        taken and the seconds left of its TTL are returned: the pause and the token
+        are read in one step.
+        """
         ...
 
     async def close(self) -> None: ...

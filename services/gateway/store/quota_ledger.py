@@ -7,7 +7,10 @@ reserved unit whose call never goes out is refunded; one left behind by a
 killed process is released by :meth:`QuotaLedger.recover` once its owner is
 known dead (its lease expired, or its pid is gone on this host), so after a
 crash the ledger counts what may have reached the upstream, not what was
-merely queued.
+merely queued. A caller with nothing left to wait for but the write takes both
+phases in one durable step (``reserve(..., sent=True)``), and every reservation reads
+the API's exhausted mark in the same step as its counters: a search's two calls wait
+for the store three times for their budget, not six.
 
 Budgets are per API for the whole app key, optionally with per-tenant shares
 (``tenant_shares[tenant][api]``; the tenant ``"*"`` is the share of every tenant
@@ -26,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from services.gateway.store.interface import Store
+from services.gateway.store.interface import REFUSED, Store
 from services.gateway.upstream.errors import QuotaExhausted
 from shared.china_time import next_reset, quota_day
 
@@ -101,11 +104,14 @@ class QuotaLedger:
         shares = self._shares.get(tenant, self._shares.get(DEFAULT_TENANT, {}))
         return shares.get(api)
 
-    async def reserve(self, api: str, tenant: str) -> Reservation:
+    async def reserve(self, api: str, tenant: str, *, sent: bool = False) -> Reservation:
         """Phase one: take one unit of ``api`` for ``tenant``; QuotaExhausted when none is left.
 
         The unit counts at once; confirm it with :meth:`sent` just before the
-        request is written, or give it back with :meth:`refund`.
+        request is written, or give it back with :meth:`refund`. ``sent``: both
+        phases in one durable step, for a caller with nothing left to wait for but
+        the write (a crash after it leaves the unit spent, as after :meth:`sent`).
+        The API's exhausted mark is checked in the same step.
         """
         now = self._clock()
         today = quota_day(now)
@@ -113,14 +119,21 @@ class QuotaLedger:
         ttl = (resets_at - now).total_seconds() + _KEY_GRACE_S
         limit = self._budgets.get(api, _UNLIMITED)
         app_key = _app_key(day, api)
-        if await self._store.get(_exhausted_key(day, api)) is not None:
-            raise QuotaExhausted(api, None, limit, await self._store.counter(app_key), resets_at)
         share = self._share(api, tenant)
         tenant_key = _tenant_key(day, api, tenant)
         # The tenant's share is checked first: its refusal names the tenant, not the app.
         counters = [(app_key, limit)] if share is None else [(tenant_key, share), (app_key, limit)]
-        reservation = Reservation(api, tenant, today)
-        full = await self._store.hold(reservation.hold_id, self.owner, counters, ttl)
+        reservation = Reservation(api, tenant, today, sent=sent)
+        full = await self._store.hold(
+            reservation.hold_id,
+            self.owner,
+            counters,
+            ttl,
+            refused_if=_exhausted_key(day, api),
+            sent=sent,
+        )
+        if full == REFUSED:
+            raise QuotaExhausted(api, None, limit, await self._store.counter(app_key), resets_at)
         if full >= 0:
             key, refused_at = counters[full]
             who = tenant if key == tenant_key and share is not None else None

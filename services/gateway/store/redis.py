@@ -31,19 +31,23 @@ if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[
 return 0
 """
 
-# KEYS[1] the hold's hash, KEYS[2] the set of hold ids, KEYS[3..] counters;
-# ARGV[1] owner, ARGV[2] ttl in ms, ARGV[3] hold id, ARGV[4..] the counters' limits.
-# Returns -1 when held, else the 0-based index of the first counter at its limit.
+# KEYS[1] the hold's hash, KEYS[2] the set of hold ids, KEYS[3] the entry that refuses
+# (a key that is never set when there is none), KEYS[4..] counters; ARGV[1] owner,
+# ARGV[2] ttl in ms, ARGV[3] hold id, ARGV[4] "1" when sent at once, ARGV[5..] the
+# counters' limits. Returns -1 when held, -2 when KEYS[3] exists, else the 0-based
+# index of the first counter at its limit.
 _HOLD = """
-for i = 3, #KEYS do
-  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i + 1]) then return i - 3 end
+if redis.call('EXISTS', KEYS[3]) == 1 then return -2 end
+for i = 4, #KEYS do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') >= tonumber(ARGV[i + 1]) then return i - 4 end
 end
 local keys = {}
-for i = 3, #KEYS do
+for i = 4, #KEYS do
   redis.call('INCR', KEYS[i])
   if redis.call('PTTL', KEYS[i]) < 0 then redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
   keys[#keys + 1] = KEYS[i]
 end
+if ARGV[4] == '1' then return -1 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'counters', cjson.encode(keys))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[3])
@@ -70,10 +74,15 @@ return 1
 """
 
 _HOLD_IDS = "quota:holds"
+# Named where a script takes an optional key that is absent: never written.
+_NO_KEY = "store:none"
 
-# KEYS[1] bucket hash {tokens, at}; ARGV[1] rate per s, ARGV[2] burst.
-# Returns the wait in seconds as a string (Lua numbers become integers in replies).
+# KEYS[1] bucket hash {tokens, at}, KEYS[2] the pause entry (a key never set when
+# there is none); ARGV[1] rate per s, ARGV[2] burst. Returns the wait in seconds as a
+# string (Lua numbers become integers in replies): the pause's TTL left while it lasts.
 _TAKE_TOKEN = """
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return tostring(paused / 1000) end
 local rate, burst = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
@@ -145,10 +154,18 @@ class RedisStore:
         return 0 if value is None else int(value)
 
     async def hold(
-        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+        self,
+        hold_id: str,
+        owner: str,
+        counters: Sequence[tuple[str, int]],
+        ttl_seconds: float,
+        *,
+        refused_if: str | None = None,
+        sent: bool = False,
     ) -> int:
-        keys = [_hold_key(hold_id), _HOLD_IDS, *(key for key, _ in counters)]
-        args: list[str | int] = [owner, _ms(ttl_seconds), hold_id]
+        keys = [_hold_key(hold_id), _HOLD_IDS, refused_if or _NO_KEY]
+        keys += [key for key, _ in counters]
+        args: list[str | int] = [owner, _ms(ttl_seconds), hold_id, "1" if sent else "0"]
         args += [limit for _, limit in counters]
         return int(await self._hold(keys=keys, args=args))
 
@@ -172,8 +189,11 @@ class RedisStore:
             if owner is not None
         ]
 
-    async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
-        return float(await self._take_token(keys=[bucket], args=[repr(rate_per_s), burst]))
+    async def take_token(
+        self, bucket: str, rate_per_s: float, burst: int, paused_by: str | None = None
+    ) -> float:
+        keys = [bucket, paused_by or _NO_KEY]
+        return float(await self._take_token(keys=keys, args=[repr(rate_per_s), burst]))
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -13,7 +13,7 @@ are then committed together, each in its own savepoint (one that raises is rolle
 alone, as its own transaction would be), with ``FULL`` when any of them needs it, and
 each is acknowledged only after that commit. Under many callers one fsync then serves
 many reservations, instead of each search queueing behind every other search's fsyncs
-(a search waits for this thread about a dozen times, four of them durable).
+(a search waits for this thread seven times, three of them durable).
 """
 
 from __future__ import annotations
@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from services.gateway.store.interface import REFUSED
 
 T = TypeVar("T")
 
@@ -222,6 +224,17 @@ class SqliteStore:
 
         await self._transaction("NORMAL", remove)
 
+    @staticmethod
+    def _live_entry(
+        conn: sqlite3.Connection, key: str, now: float
+    ) -> tuple[bytes, float | None] | None:
+        """A live ``kv`` entry: its value and expiry (None: it never expires)."""
+        row = conn.execute(
+            "SELECT value, expires_at FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
+            (key, now),
+        ).fetchone()
+        return None if row is None else (bytes(row[0]), None if row[1] is None else float(row[1]))
+
     def _live_counter(self, conn: sqlite3.Connection, key: str) -> tuple[int, float] | None:
         row = conn.execute(
             "SELECT value, expires_at FROM counters WHERE key = ? AND expires_at > ?",
@@ -258,10 +271,19 @@ class SqliteStore:
         return await self._read(read)
 
     async def hold(
-        self, hold_id: str, owner: str, counters: Sequence[tuple[str, int]], ttl_seconds: float
+        self,
+        hold_id: str,
+        owner: str,
+        counters: Sequence[tuple[str, int]],
+        ttl_seconds: float,
+        *,
+        refused_if: str | None = None,
+        sent: bool = False,
     ) -> int:
         def take(conn: sqlite3.Connection) -> int:
             now = self._clock()
+            if refused_if is not None and self._live_entry(conn, refused_if, now) is not None:
+                return REFUSED
             current = []
             for index, (key, limit) in enumerate(counters):
                 live = self._live_counter(conn, key)
@@ -270,10 +292,12 @@ class SqliteStore:
                     return index
                 current.append((key, value + 1, expires))
             conn.executemany("INSERT OR REPLACE INTO counters VALUES (?, ?, ?)", current)
-            keys = json.dumps([key for key, _ in counters])
-            conn.execute(
-                "INSERT INTO holds VALUES (?, ?, ?, ?)", (hold_id, owner, keys, now + ttl_seconds)
-            )
+            if not sent:
+                keys = json.dumps([key for key, _ in counters])
+                conn.execute(
+                    "INSERT INTO holds VALUES (?, ?, ?, ?)",
+                    (hold_id, owner, keys, now + ttl_seconds),
+                )
             return -1
 
         return await self._transaction("FULL", take)
@@ -307,9 +331,15 @@ class SqliteStore:
 
         return await asyncio.wrap_future(self._writer.submit("", read))
 
-    async def take_token(self, bucket: str, rate_per_s: float, burst: int) -> float:
+    async def take_token(
+        self, bucket: str, rate_per_s: float, burst: int, paused_by: str | None = None
+    ) -> float:
         def take(conn: sqlite3.Connection) -> float:
             now = self._clock()
+            if paused_by is not None:
+                pause = self._live_entry(conn, paused_by, now)
+                if pause is not None and pause[1] is not None:
+                    return float(pause[1]) - now
             row = conn.execute(
                 "SELECT tokens, updated_at FROM buckets WHERE name = ?", (bucket,)
             ).fetchone()

@@ -5,12 +5,13 @@ attempt, in this order:
 
 1. a fast refusal when the API's circuit breaker is open;
 2. a token from the app key's shared QPS bucket, and the access token;
-3. one unit of the API's daily budget reserved in the store (durably),
-   unless the caller already holds one;
-4. the breaker's permission (half-open lets one probe through);
-5. the unit marked sent (durably): a crash before this point gives it back
-   on restart (quota_ledger.py), a crash after it leaves it spent;
-6. the signed form POST, bounded by the connect/read timeouts and by what is
+3. one unit of the API's daily budget taken in the store and marked sent, in
+   one durable step (a crash after it leaves the unit spent), then the breaker's
+   permission (half-open lets one probe through; a refusal gives the unit back);
+   or, when the caller already holds a unit (reserved earlier, quota_ledger.py),
+   the breaker's permission and then that unit marked sent (durably): a crash
+   before this point gives it back on restart, a crash after it leaves it spent;
+4. the signed form POST, bounded by the connect/read timeouts and by what is
    left of the caller's deadline.
 
 A unit is refunded only when the request certainly never left (connect
@@ -267,14 +268,19 @@ class UpstreamClient:
             ) from None
         token = await self._tokens.access_token() if self._tokens is not None else ""
         state.token = token
-        # The unit is taken only now that nothing but the write is left to wait for.
-        held = state.held or await self._ledger.reserve(api.name, ctx.tenant)
-        state.held = held
-        if breaker is not None and not breaker.allow():
-            raise self._circuit_open(api, breaker)
-        # Still held while confirming: if that is cut short, call() gives the unit back.
-        reservation = await self._confirm(api, ctx, held)
-        state.held = None
+        if state.held is None:
+            # The unit is taken only now that nothing but the write is left to wait for,
+            # so it is taken and marked sent in one durable step.
+            reservation = await self._ledger.reserve(api.name, ctx.tenant, sent=True)
+            if breaker is not None and not breaker.allow():
+                await self._ledger.refund(api.name, ctx.tenant, reservation)
+                raise self._circuit_open(api, breaker)
+        else:
+            if breaker is not None and not breaker.allow():
+                raise self._circuit_open(api, breaker)
+            # Still held while confirming: if that is cut short, call() gives the unit back.
+            reservation = await self._confirm(api, ctx, state.held)
+            state.held = None
         state.made += 1
         try:
             body = await self._send(api, params, token, ctx)
@@ -290,16 +296,12 @@ class UpstreamClient:
         return body
 
     async def _confirm(self, api: Api, ctx: CallContext, held: Reservation) -> Reservation:
-        """Mark the unit sent; one released meanwhile (we were taken for dead) is taken anew."""
-        for reservation in (held, None):
-            confirmed = await self._ledger.sent(
-                reservation or await self._ledger.reserve(api.name, ctx.tenant)
-            )
-            if confirmed is not None:
-                return confirmed
-        raise UpstreamError(
-            UNAVAILABLE, "the budget ledger lost this call's unit", api=api.name, reached=False
-        )
+        """Mark the unit sent; one released meanwhile (we were taken for dead) is taken anew,
+        sent in the same step."""
+        confirmed = await self._ledger.sent(held)
+        if confirmed is not None:
+            return confirmed
+        return await self._ledger.reserve(api.name, ctx.tenant, sent=True)
 
     def _circuit_open(self, api: Api, breaker: CircuitBreaker) -> UpstreamError:
         return UpstreamError(

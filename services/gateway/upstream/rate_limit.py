@@ -3,7 +3,8 @@
 A token bucket per app key (``rate`` tokens a second, up to ``burst`` banked)
 lives in the store, so N replicas together stay within the limit. After the
 upstream says ``gw.QosAppFrequencyLimit``, :meth:`RateLimiter.back_off` pauses
-every caller of every replica (the pause end is written to the store).
+every caller of every replica (the pause is a store entry that lives as long as it
+does; the bucket's step reads it, so a call takes one store step, not two).
 """
 
 from __future__ import annotations
@@ -36,9 +37,12 @@ class RateLimiter:
     async def acquire(self, deadline_monotonic: float | None = None) -> None:
         """Wait for a token; RateLimitTimeout if the wait would pass the deadline."""
         while True:
-            wait = await self._pause_left()
+            # This replica's own pause is known at once; the others' is read with the token.
+            wait = max(0.0, self._paused_until - time.time())
             if wait == 0.0:
-                wait = await self._store.take_token(self._bucket, self._qps, self._burst)
+                wait = await self._store.take_token(
+                    self._bucket, self._qps, self._burst, paused_by=self._pause_key
+                )
                 if wait == 0.0:
                     return
             if deadline_monotonic is not None and time.monotonic() + wait > deadline_monotonic:
@@ -62,9 +66,3 @@ class RateLimiter:
         except Exception:
             # This replica still pauses; the others will meet the limit themselves.
             _log.warning("could not share the rate-limit back-off", exc_info=True)
-
-    async def _pause_left(self) -> float:
-        shared = await self._store.get(self._pause_key)
-        if shared is not None and len(shared) == _PAUSE.size:
-            self._paused_until = max(self._paused_until, _PAUSE.unpack(shared)[0])
-        return max(0.0, self._paused_until - time.time())

@@ -1,6 +1,7 @@
 """What the emulated gateway does with one ``/openapi/...`` request, in order.
 
-1. Read the path (app key last); count the call and log its start.
+1. Read the path (app key last); count the call and log its start (when the
+   HTTP layer received it, before the form was read).
 2. Injected latency, then an injected fault if one is drawn (``faults``).
 3. App key known (else 400 ``RequestValidateException``), API known under
    this URL style and version 1 (else ``gw.APIUnsupported``).
@@ -26,6 +27,7 @@ from services.sandbox.openapi import api_registry as apis
 from services.sandbox.openapi import detail_apis, errors, oauth_apis, search_apis
 from services.sandbox.openapi.api_call import Call, Reply
 from services.sandbox.openapi.errors import GatewayError, OAuthError
+from services.sandbox.openapi.request_log import LoggedRequest
 from services.sandbox.openapi.signature_check import (
     ApiPath,
     check_signature,
@@ -79,13 +81,20 @@ async def serve_call(
     method: str,
     base_url: str,
     request_id: str = "",
-) -> Reply:
-    """Serve one call; ``request_id`` (the caller's ``x-request-id``) goes into the log."""
+    received: float | None = None,
+) -> tuple[Reply, LoggedRequest | None]:
+    """Serve one call, and its log entry (None for a path that names no API).
+
+    ``request_id`` (the caller's ``x-request-id``) goes into the log; ``received``
+    (``time.monotonic()``) is when the HTTP layer got the request, logged as its start
+    (else now). The entry's end is set here; the HTTP layer moves it to when the reply
+    was rendered (``RequestLog.replied``).
+    """
     try:
         path = parse_path(tail)
     except GatewayError as exc:
-        return Reply(exc.status, exc.body())
-    entry = state.log.begin(path.app_key, path.api, method, request_id)
+        return Reply(exc.status, exc.body()), None
+    entry = state.log.begin(path.app_key, path.api, method, request_id, received)
     try:
         reply = await _with_faults(state, Call(path, params, base_url))
     except asyncio.CancelledError:
@@ -94,7 +103,7 @@ async def serve_call(
         state.log.finish(entry, CLIENT_CLOSED, "client_closed_request")
         raise
     state.log.finish(entry, reply.status, _error_code(reply))
-    return reply
+    return reply, entry
 
 
 def _asks_large_page(state: SandboxState, call: Call) -> bool:

@@ -6,7 +6,12 @@ keeps, for the last ``capacity`` requests, the API, app key, outcome and the
 sandbox process's ``time.monotonic()`` at arrival and at reply, which is how a
 test proves that requests overlapped in time, and the caller's request id (its
 ``x-request-id`` HTTP header, "" without one), so a bench can attribute
-upstream time to each of its requests.
+upstream time to each of its requests. The window is the sandbox's whole handling
+of the request: from when the HTTP layer received it (before its form, up to
+hundreds of KB of base64 for an upload, is read and parsed) to when the reply,
+rendered as JSON with its headers, is handed to the socket, so none of the sandbox's
+work is counted as its caller's (and none of the caller's as the sandbox's: the
+caller can have the reply as soon as it is handed over).
 """
 
 from __future__ import annotations
@@ -37,10 +42,17 @@ class RequestLog:
         self._counts: Counter[tuple[str, str]] = Counter()
         self._seq = itertools.count(1)
 
-    def begin(self, app_key: str, api: str, method: str, request_id: str = "") -> LoggedRequest:
-        entry = LoggedRequest(
-            next(self._seq), app_key, api, method, time.monotonic(), request_id=request_id
-        )
+    def begin(
+        self,
+        app_key: str,
+        api: str,
+        method: str,
+        request_id: str = "",
+        received: float | None = None,
+    ) -> LoggedRequest:
+        """Log a request's start: ``received`` (``time.monotonic()``) if given, else now."""
+        start = time.monotonic() if received is None else received
+        entry = LoggedRequest(next(self._seq), app_key, api, method, start, request_id=request_id)
         self._entries.append(entry)
         self._counts[(app_key, api)] += 1
         return entry
@@ -50,6 +62,11 @@ class RequestLog:
         entry.end = time.monotonic()
         entry.status = status
         entry.error_code = error_code
+
+    @staticmethod
+    def replied(entry: LoggedRequest) -> None:
+        """The reply is rendered, only handing it to the socket is left: the handling ends."""
+        entry.end = time.monotonic()
 
     def counts(self) -> dict[str, dict[str, int]]:
         report: dict[str, dict[str, int]] = {}

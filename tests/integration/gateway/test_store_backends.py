@@ -14,7 +14,7 @@ import pytest
 import redis
 
 from services.gateway.store.caches import Caches
-from services.gateway.store.interface import Store, open_store
+from services.gateway.store.interface import REFUSED, Store, open_store
 from services.gateway.store.quota_ledger import QuotaLedger
 from services.gateway.upstream.errors import QuotaExhausted
 
@@ -217,6 +217,43 @@ async def test_a_sent_hold_stays_spent_and_a_released_one_goes_back_once(store: 
     assert await store.mark_sent("dropped") is False
     assert await store.counter("c") == 1
     assert await store.holds() == []
+
+
+async def test_a_hold_refused_by_a_live_entry_changes_nothing(store: Store) -> None:
+    counters = [("tenant", 5), ("app", 5)]
+    await store.put("exhausted", b"1", ttl_seconds=3600)
+    assert await store.hold("h1", "me", counters, 3600, refused_if="exhausted") == REFUSED
+    assert (await store.counter("tenant"), await store.counter("app")) == (0, 0)
+    assert await store.holds() == []
+    # Without the entry (or once it expired) the same hold goes through.
+    await store.put("gone", b"1", ttl_seconds=0.001)
+    await asyncio.sleep(0.01)
+    assert await store.hold("h2", "me", counters, 3600, refused_if="gone") == -1
+    assert await store.hold("h3", "me", counters, 3600, refused_if="never-set") == -1
+    assert (await store.counter("tenant"), await store.counter("app")) == (2, 2)
+
+
+async def test_a_hold_sent_at_once_counts_and_leaves_nothing_to_give_back(store: Store) -> None:
+    counters = [("tenant", 1), ("app", 5)]
+    assert await store.hold("h1", "me", counters, 3600, sent=True) == -1
+    assert (await store.counter("tenant"), await store.counter("app")) == (1, 1)
+    assert await store.holds() == []
+    assert await store.release_hold("h1") is False
+    assert await store.mark_sent("h1") is False
+    # Its limits hold as a reserved hold's do.
+    assert await store.hold("h2", "me", counters, 3600, sent=True) == 0
+    assert (await store.counter("tenant"), await store.counter("app")) == (1, 1)
+
+
+async def test_a_live_pause_entry_stops_the_bucket_without_taking_a_token(store: Store) -> None:
+    assert await store.take_token("bucket", 0.001, 2, paused_by="pause") == 0.0
+    await store.put("pause", b"x", ttl_seconds=30)
+    wait = await store.take_token("bucket", 0.001, 2, paused_by="pause")
+    assert 29.0 < wait <= 30.0
+    await store.delete("pause")
+    # The pause took nothing: one token of the burst of 2 is still there.
+    assert await store.take_token("bucket", 0.001, 2, paused_by="pause") == 0.0
+    assert await store.take_token("bucket", 0.001, 2, paused_by="pause") > 0.0
 
 
 async def test_holds_survive_the_process_that_took_them(store_url: str) -> None:

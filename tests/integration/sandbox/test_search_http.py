@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -355,6 +358,31 @@ async def test_request_log_carries_the_callers_request_id(
     await gateway.call(CROSSBORDER, DETAIL, _detail_call(1))
     logged = await admin.requests(api=DETAIL)
     assert [entry.request_id for entry in logged] == ["bench-42", ""]
+
+
+async def test_request_log_spans_the_whole_handling_from_the_requests_arrival(
+    sandbox: RunningSandbox, gateway: Gateway, admin: SandboxAdmin
+) -> None:
+    """The logged start is when the request arrived, not when its form had been read: a
+    body that is still arriving is the sandbox's time, never its caller's."""
+    url, sent = gateway.signed(CROSSBORDER, DETAIL, _detail_call(1))
+    body = str(httpx.QueryParams(sent)).encode()
+    moments: dict[str, float] = {}
+
+    async def slowly() -> AsyncIterator[bytes]:
+        moments["first"] = time.monotonic()
+        yield body[:10]
+        await asyncio.sleep(0.2)
+        moments["rest"] = time.monotonic()
+        yield body[10:]
+
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    reply = await gateway.http.post(url, content=slowly(), headers=headers)
+    answered = time.monotonic()
+    assert reply.status_code == 200
+    (entry,) = await admin.requests(api=DETAIL)
+    assert entry.end is not None
+    assert moments["first"] <= entry.start < moments["rest"] <= entry.end <= answered
 
 
 async def test_linkplus_search_by_url(sandbox: RunningSandbox, gateway: Gateway) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import threading
 from collections.abc import AsyncIterator
 
 import pytest
@@ -34,7 +36,9 @@ def _jpeg(shade: int) -> bytes:
 @pytest.fixture
 async def comparer() -> AsyncIterator[ImageComparer]:
     fetcher = OfferImageFetcher(FetchLimits(("127.0.0.1",), 1_000_000, 1.0, 2, 1_000_000, True))
-    yield ImageComparer(fetcher, CountingComparator(), 40_000_000, 16)
+    opened = ImageComparer(fetcher, CountingComparator(), 40_000_000, 16)
+    yield opened
+    opened.close()
     await fetcher.close()
 
 
@@ -69,3 +73,20 @@ async def test_a_photo_that_is_not_an_image_is_still_the_callers_error(
     comparer.describe_ahead(b"not a jpeg")
     with pytest.raises(UnreadableImage):
         await comparer.compare(b"not a jpeg", [Candidate("1", "")])
+
+
+async def test_the_image_work_runs_at_the_lower_priority_it_is_given() -> None:
+    fetcher = OfferImageFetcher(FetchLimits(("127.0.0.1",), 1_000_000, 1.0, 2, 1_000_000, True))
+    lowered = ImageComparer(fetcher, CountingComparator(), 40_000_000, 16, niceness=3)
+
+    def own_priority() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    try:
+        here = own_priority()
+        # The comparison threads yield to request routing; this thread is left as it was.
+        assert await lowered._in_thread(own_priority) == min(19, here + 3)
+        assert own_priority() == here
+    finally:
+        lowered.close()
+        await fetcher.close()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
+import json
 import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
@@ -15,6 +17,7 @@ from factoryfinder.v1 import common_pb2
 from services.gateway.errors import to_service_error
 from services.gateway.offers.details import DetailUnavailable
 from services.gateway.runtime import GatewayRuntime, build_runtime
+from services.gateway.search.flow import upload_param
 from services.gateway.search.request import (
     InvalidSearch,
     SearchFilters,
@@ -400,3 +403,12 @@ async def test_enrichment_fills_what_a_live_row_lacks(runtime: GatewayRuntime) -
     assert enriched.category_id == "1031919"
     assert enriched.min_order == 10
     assert (plain.supplier.id, plain.category_id, plain.min_order) == ("", "", 0)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 1000, 65_537])
+def test_the_upload_param_is_the_json_of_the_photos_base64(size: int) -> None:
+    photo = bytes(range(256)) * (size // 256) + bytes(range(size % 256))
+    encoded = base64.b64encode(photo).decode("ascii")
+    expected = json.dumps({"imageBase64": encoded}, separators=(",", ":"))
+    assert upload_param(photo) == expected
+    assert base64.b64decode(json.loads(upload_param(photo))["imageBase64"]) == photo

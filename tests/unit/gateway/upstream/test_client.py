@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -452,17 +453,39 @@ async def test_a_unit_released_under_a_live_call_is_taken_anew(
     assert len(rig.upstream.requests) == 1
 
 
-async def test_a_call_cancelled_before_its_unit_is_sent_gives_it_back(
+async def test_a_call_cancelled_before_its_held_unit_is_sent_gives_it_back(
     rig_factory: Callable[..., Rig], store: Store
 ) -> None:
     rig = rig_factory(httpx.Response(200, json=OK))
+    held = await rig.ledger.reserve(API, "acme")
 
     async def cancelled(reservation: object) -> None:
         raise asyncio.CancelledError
 
     rig.ledger.sent = cancelled  # type: ignore[method-assign]
     with pytest.raises(asyncio.CancelledError):
-        await rig.client.call(IMAGE_QUERY, {}, ctx())
+        await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
     assert rig.upstream.requests == []
     assert await used(rig.ledger) == 0
+    assert await store.holds() == []
+
+
+async def test_a_call_without_a_held_unit_takes_and_spends_it_in_one_store_step(
+    rig_factory: Callable[..., Rig], store: Store
+) -> None:
+    rig = rig_factory(httpx.Response(200, json=OK))
+    steps: list[str] = []
+    for name in ("get", "hold", "mark_sent", "take_token"):
+        original = getattr(store, name)
+
+        def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            steps.append(_name)
+            return _original(*args, **kwargs)
+
+        setattr(store, name, spy)
+    await rig.client.call(IMAGE_QUERY, {}, ctx())
+    # (The rig's rate limiter is a fake: no token step.) The unit is taken and marked
+    # sent at once, the API's exhausted mark checked in that same step.
+    assert steps == ["hold"]
+    assert await used(rig.ledger) == 1
     assert await store.holds() == []

@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,19 @@ async def test_back_off_pauses_every_limiter_of_the_app_key(store: Store) -> Non
     with pytest.raises(RateLimitTimeout) as there:
         await replica.acquire(time.monotonic() + 1.0)
     assert 59.0 < there.value.retry_after <= 60.0
+
+
+async def test_a_token_and_the_shared_pause_are_one_store_step(store: Store) -> None:
+    limiter = RateLimiter(store, "app-1", qps=100.0, burst=100)
+    steps: list[str] = []
+    for name in ("get", "put", "take_token"):
+        original = getattr(store, name)
+
+        def spy(*args: Any, _name: str = name, _original: Any = original, **kwargs: Any) -> Any:
+            steps.append(_name)
+            return _original(*args, **kwargs)
+
+        setattr(store, name, spy)
+    await limiter.acquire(None)
+    await limiter.acquire(None)
+    assert steps == ["take_token", "take_token"]

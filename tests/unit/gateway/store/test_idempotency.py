@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from services.gateway.store.idempotency import Idempotency
+from services.gateway.store.interface import Store, open_store
+from services.gateway.upstream.client import CallContext
+
+
+@pytest.fixture
+async def store() -> AsyncIterator[Store]:
+    opened = open_store("memory://")
+    yield opened
+    await opened.close()
+
+
+class HeldPuts:
+    """Wraps a store's ``put`` so writes wait until released (a slow store)."""
+
+    def __init__(self, store: Store) -> None:
+        self.release = asyncio.Event()
+        self.started = 0
+        self._put = store.put
+
+        async def put(key: str, value: bytes, ttl_seconds: float | None = None) -> None:
+            self.started += 1
+            await self.release.wait()
+            await self._put(key, value, ttl_seconds)
+
+        store.put = put  # type: ignore[method-assign]
+
+
+async def test_records_are_written_behind_and_read_after_they_land(store: Store) -> None:
+    held = HeldPuts(store)
+    records = Idempotency(store)
+    first = CallContext("acme", None)
+    records.attach(first, "acme/r1", attempt=1)
+    # Neither the journal nor the answer waits for the store.
+    await first.note_spent("upload")
+    await records.keep_answer("acme/r1", b"answer")
+    await asyncio.sleep(0)
+    assert held.started == 2
+    retry = CallContext("acme", None)
+    records.attach(retry, "acme/r1", attempt=2)
+    reading = asyncio.ensure_future(records.answer("acme/r1"))
+    spending = asyncio.ensure_future(records.spent_before(retry))
+    await asyncio.sleep(0.01)
+    # A retry in this process waits for the writes under way instead of missing them.
+    assert not reading.done() and not spending.done()
+    held.release.set()
+    assert await reading == b"answer"
+    assert await spending == {"upload": 1}
+
+
+async def test_settle_waits_for_every_record(store: Store) -> None:
+    held = HeldPuts(store)
+    records = Idempotency(store)
+    await records.keep_answer("acme/r2", b"kept")
+    settling = asyncio.ensure_future(records.settle())
+    await asyncio.sleep(0.01)
+    assert not settling.done()
+    held.release.set()
+    await settling
+    assert await store.get("idem:acme/r2:answer") == b"kept"
