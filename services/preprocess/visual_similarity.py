@@ -419,9 +419,10 @@ def _palette(o1: Floats, o2: Floats, lum: Floats, spread: Floats) -> Floats:
     return rooted
 
 
-def _edges(lum: Floats, cells: int = 4) -> Floats:
-    """Magnitude-weighted orientation histograms (8 bins, unsigned) on a cells x cells
-    grid."""
+def _edges(lum: Floats) -> tuple[Floats, Floats]:
+    """Magnitude-weighted orientation histograms (8 bins, unsigned), square-rooted, on a
+    4 x 4 grid and on an 8 x 8 grid (the coarse one sums the fine one's cells 2 x 2: one
+    pass over the gradients for both)."""
     gy = np.zeros_like(lum)
     gx = np.zeros_like(lum)
     gy[:, 1:-1] = lum[:, 2:] - lum[:, :-2]
@@ -430,6 +431,7 @@ def _edges(lum: Floats, cells: int = 4) -> Floats:
     angle = np.mod(np.arctan2(gy, gx), math.pi)
     index = np.minimum((angle / math.pi * _ORIENTATION_BINS).astype(np.int64), 7)
     n, side = lum.shape[0], lum.shape[1]
+    cells = 8
     step = side // cells
     cell_of = (np.arange(side) // step)[:, None] * cells + (np.arange(side) // step)[None, :]
     target = (
@@ -437,10 +439,14 @@ def _edges(lum: Floats, cells: int = 4) -> Floats:
         + cell_of[None] * _ORIENTATION_BINS
         + index
     )
-    histogram = np.bincount(
+    fine = np.bincount(
         target.ravel(), weights=magnitude.ravel(), minlength=n * cells * cells * _ORIENTATION_BINS
+    ).reshape(n, cells // 2, 2, cells // 2, 2, _ORIENTATION_BINS)
+    coarse = fine.sum(axis=(2, 4))
+    return (
+        np.sqrt(coarse.reshape(n, -1)).astype(np.float32),
+        np.sqrt(fine.reshape(n, -1)).astype(np.float32),
     )
-    return np.sqrt(histogram.reshape(n, -1)).astype(np.float32)
 
 
 def view_vectors(views: npt.NDArray[np.float32]) -> Floats:
@@ -448,27 +454,28 @@ def view_vectors(views: npt.NDArray[np.float32]) -> Floats:
     (1 - ``FINE_WEIGHT`` of the squared length), then the fine blocks (the rest)."""
     r, g, b = views[..., 0], views[..., 1], views[..., 2]
     lum = 0.299 * r + 0.587 * g + 0.114 * b
+    coarse_edges, fine_edges = _edges(lum)
     vector = np.concatenate(
         [
-            _coarse_vectors(views, lum) * math.sqrt(1 - FINE_WEIGHT),
-            _fine_vectors(lum) * math.sqrt(FINE_WEIGHT),
+            _coarse_vectors(views, lum, coarse_edges) * math.sqrt(1 - FINE_WEIGHT),
+            _fine_vectors(lum, fine_edges) * math.sqrt(FINE_WEIGHT),
         ],
         axis=1,
     )
     return vector.astype(np.float32)
 
 
-def _fine_vectors(lum: Floats) -> Floats:
+def _fine_vectors(lum: Floats, edges: Floats) -> Floats:
     """Luminance layout on a 16 x 16 grid (minus its mean) and edge-orientation histograms
     on an 8 x 8 grid, equally weighted, unit length."""
     layout = _pool(lum, 16)
     layout = _unit(layout - layout.mean(axis=1, keepdims=True))
-    return _unit(np.concatenate([layout, _unit(_edges(lum, 8))], axis=1))
+    return _unit(np.concatenate([layout, _unit(edges)], axis=1))
 
 
-def _coarse_vectors(views: npt.NDArray[np.float32], lum: Floats) -> Floats:
-    """(n, 32, 32, 3) RGB views and their luminance → (n, COARSE_DIM) unit vectors of the
-    four weighted blocks."""
+def _coarse_vectors(views: npt.NDArray[np.float32], lum: Floats, edges: Floats) -> Floats:
+    """(n, 32, 32, 3) RGB views, their luminance and coarse edge histograms → (n,
+    COARSE_DIM) unit vectors of the four weighted blocks."""
     r, g, b = views[..., 0], views[..., 1], views[..., 2]
     n = views.shape[0]
     spread = np.maximum(lum.reshape(n, -1).std(axis=1), 12.0).astype(np.float32)
@@ -482,7 +489,7 @@ def _coarse_vectors(views: npt.NDArray[np.float32], lum: Floats) -> Floats:
         "layout": layout,
         "colour": colour,
         "palette": _unit(_palette(o1, o2, lum, spread)),
-        "edges": _unit(_edges(lum)),
+        "edges": _unit(edges),
     }
     total = math.sqrt(sum(w * w for w in _BLOCK_WEIGHTS.values()))
     vector = np.concatenate([blocks[k] * (w / total) for k, w in _BLOCK_WEIGHTS.items()], axis=1)
