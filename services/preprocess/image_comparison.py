@@ -119,7 +119,7 @@ class Fetched:
 
 class DescriptorCache:
     """Image URL → description, least recently used out, at most ``size`` entries (about
-    8 KB each). Used from the event loop only."""
+    32 KB each). Used from the event loop only."""
 
     def __init__(self, size: int) -> None:
         self._size = size

@@ -119,7 +119,7 @@ class PreprocessSettings(ServerSettings):
     )
     # Bytes of downloaded offer images kept, by URL.
     image_cache_bytes: int = setting("{prefix}_IMAGE_CACHE_BYTES", 64 * MB, parse=int_range(0))
-    # Descriptions of offer images kept by URL (about 8 KB each).
+    # Descriptions of offer images kept by URL (about 32 KB each: 8 views of 1007 floats).
     cached_descriptions: int = setting(
         "{prefix}_CACHED_DESCRIPTIONS", 8192, parse=int_range(0, 1_000_000)
     )

@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw, ImageOps
 from services.preprocess.crop_direction import MARGIN, crop_direction, frame_of
 from services.preprocess.image_comparison import DUPLICATE_SIMILARITY, Described, near_duplicates
 from services.preprocess.visual_similarity import (
+    COARSE_DIM,
     Descriptor,
     GridComparator,
     UnreadableImage,
@@ -213,9 +214,50 @@ def test_a_turned_or_tightly_cropped_photo_scores_its_product_as_plainly_the_sam
 ) -> None:
     # The grids are not rotation-invariant and a close crop shows a third of the product:
     # the buyer's turned views and the offers' tighter centres keep the score high (without
-    # them these score 54, 62 and 60), while other products stay low.
+    # them these score 54, 62 and 60 under ff-visual-1), while other products stay low.
+    # ff-visual-2's finer grids see a turned or enlarged outline a little less alike:
+    # these score 64-66 where ff-visual-1 gave 65-68.
     query = _query(photo)
     own = COMPARATOR.similarity(query, _offer(PRODUCT))
     others = [COMPARATOR.similarity(query, _offer(other)) for other in OTHERS]
-    assert own >= 65, own
+    assert own >= 62, own
     assert max(others) < 30, others
+
+
+# Two drawer slides of one family, as an image search returns them side by side: the same
+# metal and dark bar, a thinner bar and a near-level shot against a thicker one tilted a
+# little more and shot from further away (sandbox seed 1688 had such a pair 79-91 alike).
+_SLIDE = {
+    "shape": "drawer_slide",
+    "main": (171, 166, 178),
+    "accent": (29, 169, 18),
+    "pattern": "solid",
+    "backdrop": (193, 201, 204),
+}
+SLIDE = render_image(_spec(**_SLIDE, a=0.3, b=0.49, tilt=-0.02, scale=0.74), 800)
+SLIDE_ALIKE = render_image(_spec(**_SLIDE, a=0.76, b=0.44, tilt=-0.1, scale=0.64), 800)
+
+
+def test_the_fine_grids_tell_a_look_alike_of_the_same_family_apart() -> None:
+    # Phone, perspective and close-crop shots of the thinner slide, four each: it leads its
+    # look-alike by 7.7 points on average and at least 4.3 (the coarse grids alone: 5.8 and
+    # 2.9).
+    own, alike = _offer(SLIDE), _offer(SLIDE_ALIKE)
+    leads = []
+    for condition in ("phone", "perspective", "close_crop"):
+        for seed in range(4):
+            query = _query(buyer_photo(SLIDE, condition, seed))
+            leads.append(COMPARATOR.similarity(query, own) - COMPARATOR.similarity(query, alike))
+    assert sum(leads) / len(leads) >= 7.0, leads
+    assert min(leads) >= 4.0, leads
+
+
+def test_near_duplicates_are_measured_on_the_coarse_blocks_alone() -> None:
+    # A copy that differs only in the fine grids pairs as fully as the original: the
+    # duplicate score divides the coarse blocks' share back out.
+    offer = _offer(SLIDE)
+    coarse_only = offer.views.copy()
+    coarse_only[:, COARSE_DIM:] = 0.0
+    copy = Descriptor(coarse_only, offer.core)
+    assert COMPARATOR.duplicate_similarity(offer, copy) == 100.0
+    assert COMPARATOR.similarity(offer, copy) < 100.0
