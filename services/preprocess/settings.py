@@ -119,9 +119,10 @@ class PreprocessSettings(ServerSettings):
     )
     # Bytes of downloaded offer images kept, by URL.
     image_cache_bytes: int = setting("{prefix}_IMAGE_CACHE_BYTES", 64 * MB, parse=int_range(0))
-    # Descriptions of offer images kept by URL (about 32 KB each: 8 views of 1007 floats).
+    # Descriptions of offer images kept by URL (about 32 KB each: 8 views of 1007 floats;
+    # 4096 of them, ~128 MB, fit the pod's memory limit beside the workers, deploy/).
     cached_descriptions: int = setting(
-        "{prefix}_CACHED_DESCRIPTIONS", 8192, parse=int_range(0, 1_000_000)
+        "{prefix}_CACHED_DESCRIPTIONS", 4096, parse=int_range(0, 1_000_000)
     )
     # CompareImages takes at most this many candidates (a verification compares <= 300).
     compare_max_candidates: int = setting(
