@@ -290,12 +290,24 @@ def subject_box(
     return (left + right) / 2, (top + bottom) / 2, min(max(half, 0.08), 0.5)
 
 
-def subject_span(
+def _distance(
     pixels: npt.NDArray[np.float32], background: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """Each pixel's distance from the backdrop (the sum of its channels' differences)."""
+    distance: npt.NDArray[np.float32] = np.abs(pixels - background).sum(axis=2)
+    return distance
+
+
+def subject_span(
+    pixels: npt.NDArray[np.float32],
+    background: npt.NDArray[np.float32],
+    distance: npt.NDArray[np.float32] | None = None,
 ) -> tuple[float, float, float, float]:
     """The rectangle (left, top, right, bottom, in fractions) of what differs from the
-    backdrop; the whole frame when nothing or almost everything does."""
-    distance = np.abs(pixels - background).sum(axis=2)
+    backdrop; the whole frame when nothing or almost everything does. ``distance``: the
+    pixels' :func:`_distance` from ``background`` when already known."""
+    if distance is None:
+        distance = _distance(pixels, background)
     mask = distance > _SUBJECT_THRESHOLD
     # A full-width strip of one colour (a reseller's price banner, an app's bar) is not the
     # subject: leave such rows out.
@@ -311,13 +323,17 @@ def subject_span(
 
 
 def neutral_background(
-    pixels: npt.NDArray[np.float32], background: npt.NDArray[np.float32]
+    pixels: npt.NDArray[np.float32],
+    background: npt.NDArray[np.float32],
+    distance: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
     """Pixels close to the border colour turned grey (their luminance kept): a backdrop's tint
     says nothing about the product, and a reseller's colour cast turns a pale lavender
-    backdrop pink; the product's own colours move only by the cast's few percent."""
-    distance = np.abs(pixels - background).sum(axis=2, keepdims=True)
-    weight = np.clip((distance - 20.0) / 40.0, 0.0, 1.0)
+    backdrop pink; the product's own colours move only by the cast's few percent.
+    ``distance``: as for :func:`subject_span`."""
+    if distance is None:
+        distance = _distance(pixels, background)
+    weight = np.clip((distance[..., None] - 20.0) / 40.0, 0.0, 1.0)
     grey = pixels @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
     grey = grey[..., None]
     neutral: npt.NDArray[np.float32] = (grey + weight * (pixels - grey)).astype(np.float32)
@@ -372,14 +388,14 @@ def _level(canvas: npt.NDArray[np.float32]) -> _Level:
     border = np.median(edge, axis=0).astype(np.float32)
     grey = round(float(border @ np.array([0.299, 0.587, 0.114])))
     background = background_field(canvas, border)
-    distance = np.abs(canvas - background).sum(axis=2)
+    distance = _distance(canvas, background)
     on_edge = np.concatenate([distance[0], distance[-1], distance[:, 0], distance[:, -1]])
     if (on_edge < _SUBJECT_THRESHOLD).mean() < _BACKDROP_SHARE:
         # No backdrop around it (a close crop, a fabric filling the frame): all subject.
         image = Image.fromarray(np.clip(canvas, 0, 255).astype(np.uint8), "RGB")
         return _Level((0.5, 0.5, 0.5), (0.0, 0.0, 1.0, 1.0), image, (grey, grey, grey))
-    neutral = neutral_background(canvas, background)
-    span = subject_span(canvas, background)
+    neutral = neutral_background(canvas, background, distance)
+    span = subject_span(canvas, background, distance)
     left, top, right, bottom = span
     half = min(max(max(bottom - top, right - left) / 2 * 1.06, 0.08), 0.5)
     return _Level(
