@@ -116,6 +116,7 @@ class _CallObserver:
         self.request_id = _request_id(context)
         self.started = time.perf_counter()
         self._token = json_logging.request_id_var.set(self.request_id)
+        self._trace = tracing.join(context.invocation_metadata())
 
     async def begin(self) -> None:
         # Trailing, not initial, metadata: response headers commit a call, and a
@@ -156,6 +157,7 @@ class _CallObserver:
         if self.reason:
             fields["reason"] = self.reason
         log.info("rpc", extra={"fields": fields})
+        tracing.leave(self._trace)
         json_logging.request_id_var.reset(self._token)
 
 

@@ -34,6 +34,7 @@ from factoryfinder.v1 import (
 )
 
 from services.aggregator.settings import AggregatorSettings
+from shared import tracing
 from shared.errors import Code, ServiceError
 from shared.grpc_client import open_channel
 from shared.grpc_errors import from_rpc_error
@@ -131,7 +132,7 @@ class Downstream:
             return await call(
                 request,
                 timeout=remaining if budget_s is None else min(budget_s, remaining),
-                metadata=scope.metadata(),
+                metadata=tracing.outgoing(scope.metadata()),
             )
         except grpc.aio.AioRpcError as exc:
             raise from_rpc_error(exc, service) from None
@@ -153,10 +154,8 @@ class Downstream:
         digest = hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest()[:24]
         key = f"{scope.request_id}/{step}/{digest}"
         for attempt, pause in enumerate((*_GATEWAY_PAUSES_S, None), start=1):
-            metadata = (
-                *scope.metadata(),
-                (IDEMPOTENCY_HEADER, key),
-                (ATTEMPT_HEADER, str(attempt)),
+            metadata = tracing.outgoing(
+                (*scope.metadata(), (IDEMPOTENCY_HEADER, key), (ATTEMPT_HEADER, str(attempt)))
             )
             try:
                 return await call(request, timeout=scope.remaining(), metadata=metadata)
