@@ -14,7 +14,8 @@ Every server gets:
   RESOURCE_EXHAUSTED);
 - keepalive settings that service meshes and load balancers expect;
 - a span per call in the caller's trace (:mod:`shared.tracing`);
-- an interceptor that gives each call a request id (``x-request-id`` from
+- each of its method handlers wrapped (at registration, not by an interceptor) so
+  each call gets a request id (``x-request-id`` from
   metadata, or a new one, sent back as trailing metadata), turns
   :class:`~shared.errors.ServiceError` (and, through the spec's ``map_error``, the
   service's own domain exceptions) into a rich status, turns anything
@@ -116,6 +117,7 @@ class _CallObserver:
         self.request_id = _request_id(context)
         self.started = time.perf_counter()
         self._token = json_logging.request_id_var.set(self.request_id)
+        self._trace = tracing.join(context.invocation_metadata())
 
     async def begin(self) -> None:
         # Trailing, not initial, metadata: response headers commit a call, and a
@@ -156,26 +158,68 @@ class _CallObserver:
         if self.reason:
             fields["reason"] = self.reason
         log.info("rpc", extra={"fields": fields})
+        tracing.leave(self._trace)
         json_logging.request_id_var.reset(self._token)
 
 
-class _ObservingInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, service: str, map_error: ErrorMapper | None) -> None:
+class _ObservedHandlers(grpc.GenericRpcHandler):
+    """A service's generic handler whose method handlers come out wrapped (once per method)."""
+
+    def __init__(
+        self, inner: grpc.GenericRpcHandler, service: str, map_error: ErrorMapper | None
+    ) -> None:
+        self._inner = inner
+        self._service = service
+        self._map_error = map_error
+        self._wrapped: dict[str, grpc.RpcMethodHandler[Any, Any] | None] = {}
+
+    def service(
+        self, handler_call_details: grpc.HandlerCallDetails
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
+        method: str = handler_call_details.method
+        try:
+            return self._wrapped[method]
+        except KeyError:
+            pass
+        handler = self._inner.service(handler_call_details)
+        wrapped = (
+            None if handler is None else _wrap(handler, self._service, method, self._map_error)
+        )
+        self._wrapped[method] = wrapped
+        return wrapped
+
+
+class _ObservingRegistrar:
+    """The server as ``spec.register`` sees it: every method handler a service adds is wrapped
+    once, at registration, with the per-call observer (request id, errors, log line, metrics).
+
+    Not a server interceptor: on a grpc.aio server any interceptor puts every call through an
+    extra asynchronous step (~0.15 ms of CPU per call measured on loopback); a wrapped handler
+    costs only what the observer does. Health and reflection are registered on the server
+    itself and stay unobserved, as before.
+    """
+
+    def __init__(self, server: grpc.aio.Server, service: str, map_error: ErrorMapper | None):
+        self._server = server
         self._service = service
         self._map_error = map_error
 
-    async def intercept_service(
-        self,
-        continuation: Callable[
-            [grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]
-        ],
-        details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(details)
-        method: str = details.method
-        if handler is None or method.startswith("/grpc."):
-            return handler
-        return _wrap(handler, self._service, method, self._map_error)
+    def add_generic_rpc_handlers(self, handlers: Sequence[grpc.GenericRpcHandler]) -> None:
+        self._server.add_generic_rpc_handlers(
+            tuple(_ObservedHandlers(h, self._service, self._map_error) for h in handlers)
+        )
+
+    def add_registered_method_handlers(
+        self, service_name: str, method_handlers: dict[str, grpc.RpcMethodHandler[Any, Any]]
+    ) -> None:
+        wrapped = {
+            name: _wrap(handler, self._service, f"/{service_name}/{name}", self._map_error)
+            for name, handler in method_handlers.items()
+        }
+        self._server.add_registered_method_handlers(service_name, wrapped)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._server, name)
 
 
 def _wrap(
@@ -279,15 +323,11 @@ class RunningServer:
 async def start_server(spec: ServiceSpec, settings: ServerSettings) -> RunningServer:
     """Build, bind and start the server; SERVING once ``spec.on_start`` is done."""
     server = grpc.aio.server(
-        interceptors=[
-            *tracing.server_interceptors(),
-            _ObservingInterceptor(spec.name, spec.map_error),
-        ],
-        options=server_options(settings),
+        interceptors=tracing.server_interceptors(), options=server_options(settings)
     )
     health = health_aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health, server)
-    spec.register(server)
+    spec.register(cast(grpc.aio.Server, _ObservingRegistrar(server, spec.name, spec.map_error)))
     reflection.enable_server_reflection(
         (*spec.service_names, _HEALTH_NAME, reflection.SERVICE_NAME), server
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 import pytest
-from factoryfinder.v1 import gateway_pb2
+from factoryfinder.v1 import common_pb2, gateway_pb2
 from grpc.aio import AioRpcError, Metadata
 
 from services.aggregator.downstream import (
@@ -18,6 +18,7 @@ from services.aggregator.downstream import (
     CallScope,
     Downstream,
     replica_lost,
+    request_digest,
 )
 from services.aggregator.settings import AggregatorSettings
 from shared.config import load
@@ -112,3 +113,19 @@ async def test_the_gateways_own_refusal_and_the_last_loss_are_not_retried(
         await downstream._call_gateway("search", scope(), lost, gateway_pb2.SearchOffersRequest())
     assert caught.value.code.value == "UNAVAILABLE"
     assert len(lost.keys) == GATEWAY_ATTEMPTS
+
+
+def test_a_prepared_image_counts_in_the_key_by_its_digest() -> None:
+    def search(jpeg: bytes, sha256: str, page_size: int = 20) -> gateway_pb2.SearchOffersRequest:
+        image = common_pb2.PreparedImage(jpeg=jpeg, width=8, height=8, sha256=sha256)
+        return gateway_pb2.SearchOffersRequest(image=image, page_size=page_size)
+
+    same = request_digest(search(b"a" * 1000, "aa"))
+    assert request_digest(search(b"a" * 1000, "aa")) == same
+    assert request_digest(search(b"a" * 1000, "bb")) != same
+    assert request_digest(search(b"a" * 1000, "aa", page_size=10)) != same
+    # Without a digest, the JPEG itself counts.
+    assert request_digest(search(b"a", "")) != request_digest(search(b"b", ""))
+    request = search(b"a" * 1000, "aa")
+    request_digest(request)
+    assert request.image.jpeg == b"a" * 1000  # the request sent is left whole
