@@ -195,11 +195,8 @@ class SqliteStore:
 
     async def get(self, key: str) -> bytes | None:
         def read(conn: sqlite3.Connection) -> bytes | None:
-            row = conn.execute(
-                "SELECT value FROM kv WHERE key = ? AND (expires_at IS NULL OR expires_at > ?)",
-                (key, self._clock()),
-            ).fetchone()
-            return None if row is None else bytes(row[0])
+            live = self._live_entry(conn, key, self._clock())
+            return None if live is None else live[0]
 
         return await self._read(read)
 

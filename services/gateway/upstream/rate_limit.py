@@ -61,6 +61,8 @@ class RateLimiter:
         task.add_done_callback(self._writes.discard)
 
     async def _share_pause(self, until: float, seconds: float) -> None:
+        # Replicas read the pause's TTL (Store.take_token); the value stays its end, as
+        # replicas of the previous release read it, so a rolling upgrade keeps the pause.
         try:
             await self._store.put(self._pause_key, _PAUSE.pack(until), ttl_seconds=seconds)
         except Exception:

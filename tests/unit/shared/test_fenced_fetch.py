@@ -176,35 +176,27 @@ async def test_fenced_get_checks_and_fences_every_redirect() -> None:
     assert fences.lookups == 3
 
 
-async def test_fenced_get_stops_at_the_redirect_cap_and_on_other_statuses() -> None:
+@pytest.mark.parametrize(
+    ("path", "max_bytes", "max_redirects", "refusal", "message"),
+    [
+        ("/0", 100, 2, NotFetched, "more than 2 redirects"),
+        ("/gone", 100, 2, NotFetched, "answered HTTP 404"),
+        ("/3", 3, 0, TooLarge, "at most 3 are fetched"),
+    ],
+)
+async def test_fenced_get_stops_at_the_redirect_cap_and_on_other_statuses(
+    path: str, max_bytes: int, max_redirects: int, refusal: type[Exception], message: str
+) -> None:
     def onward(current: httpx.URL, location: str) -> httpx.URL:
         return current.join(location)
 
     async with httpx.AsyncClient(transport=_redirecting(3)) as http:
-        with pytest.raises(NotFetched, match="more than 2 redirects"):
+        with pytest.raises(refusal, match=message):
             await fenced_get(
                 http,
-                httpx.URL("http://localhost/0"),
+                httpx.URL(f"http://localhost{path}"),
                 allow_private=True,
-                max_bytes=100,
-                max_redirects=2,
-                redirect_to=onward,
-            )
-        with pytest.raises(NotFetched, match="answered HTTP 404"):
-            await fenced_get(
-                http,
-                httpx.URL("http://localhost/gone"),
-                allow_private=True,
-                max_bytes=100,
-                max_redirects=2,
-                redirect_to=onward,
-            )
-        with pytest.raises(TooLarge):
-            await fenced_get(
-                http,
-                httpx.URL("http://localhost/3"),
-                allow_private=True,
-                max_bytes=3,
-                max_redirects=0,
+                max_bytes=max_bytes,
+                max_redirects=max_redirects,
                 redirect_to=onward,
             )
