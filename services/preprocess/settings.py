@@ -101,9 +101,11 @@ class PreprocessSettings(ServerSettings):
 
     # --- offers' images for CompareImages (services/preprocess/offer_images.py) ---
     # Host names, or ".suffix" for a domain and its subdomains (with ALLOW_PRIVATE_URLS,
-    # 127.0.0.1 and localhost too: the sandbox serves its images itself).
+    # 127.0.0.1 and localhost too: the sandbox serves its images itself). 1688's rows point
+    # at its CDN and now and then at Alibaba Cloud object storage (an OSS link, real-1688);
+    # the mesh's egress (deploy/istio/egress.yaml) opens exactly these to preprocess.
     image_hosts: list[str] = setting(
-        "{prefix}_IMAGE_HOSTS", [".alicdn.com", ".1688.com"], parse=parse_list
+        "{prefix}_IMAGE_HOSTS", [".alicdn.com", ".aliyuncs.com"], parse=parse_list
     )
     # Largest offer image downloaded, in bytes.
     image_max_bytes: int = setting("{prefix}_IMAGE_MAX_BYTES", 4 * MB, parse=int_range(1024))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from services.preprocess.settings import PreprocessSettings
+from shared.config import load
 from tests.deploy.istio_schema import is_istio, problems
 from tests.deploy.rendered_manifests import NAMESPACE, Manifest, named, of_kind, pod_spec
 
@@ -165,6 +167,31 @@ def _reaches(sidecar: Manifest, host: str) -> bool:
             ):
                 return True
     return False
+
+
+def test_preprocess_fetches_offer_images_from_exactly_the_hosts_the_mesh_opens(
+    overlays: dict[str, list[Manifest]],
+) -> None:
+    """The service's own fence (FF_PREPROCESS_IMAGE_HOSTS, unset in prod: its default) and
+    the mesh's egress agree: a host the mesh opens but the service refuses leaves those
+    offers uncompared (1688's rows point at Alibaba Cloud object storage now and then), a
+    host the service allows but the mesh refuses fails each download slowly."""
+    prod = overlays["prod"]
+    set_in_prod = {
+        env["name"]
+        for deployment in of_kind(prod, "Deployment")
+        for container in pod_spec(deployment)["containers"]
+        for env in container.get("env", [])
+    } | {key for config in of_kind(prod, "ConfigMap") for key in config.get("data", {})}
+    assert "FF_PREPROCESS_IMAGE_HOSTS" not in set_in_prod
+    mesh = {
+        host
+        for entry in of_kind(prod, "ServiceEntry")
+        if entry["metadata"]["name"] == "offer-image-hosts"
+        for host in entry["spec"]["hosts"]
+    }
+    default = load(PreprocessSettings, {}).image_hosts
+    assert {("*" + h) if h.startswith(".") else h for h in default} == mesh
 
 
 def test_only_the_gateway_reaches_1688_and_only_preprocess_its_image_hosts(

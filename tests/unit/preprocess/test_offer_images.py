@@ -3,11 +3,18 @@ bounds."""
 
 from __future__ import annotations
 
+import json
+import re
+
+import httpx
 import numpy as np
 
 from services.preprocess.image_comparison import Described, DescriptorCache
 from services.preprocess.offer_images import ByteLru, absolute_url, host_allowed
+from services.preprocess.settings import PreprocessSettings
 from services.preprocess.visual_similarity import Descriptor
+from shared.config import load
+from tests.integration.gateway.real_1688 import REAL_DIR
 
 
 def test_hosts_are_matched_exactly_or_as_a_domain_and_its_subdomains() -> None:
@@ -20,6 +27,23 @@ def test_hosts_are_matched_exactly_or_as_a_domain_and_its_subdomains() -> None:
     assert not host_allowed("alicdn.com.evil.net", hosts)
     assert not host_allowed("sub.img.example.org", hosts)
     assert not host_allowed("127.0.0.1", hosts)
+
+
+def test_every_image_host_in_the_real_1688_bodies_is_fetched_by_default() -> None:
+    """Rows point at the CDN and, now and then, at Alibaba Cloud object storage (a
+    keywordQuery capture): the default fence must let both through, or those offers stay
+    uncompared and the answer is made without them."""
+    hosts = load(PreprocessSettings, {}).image_hosts
+    urls = [
+        url
+        for path in sorted(REAL_DIR.glob("*.json"))
+        for url in re.findall(r'"imageUrl":\s*"([^"]+)"', json.dumps(json.loads(path.read_text())))
+        if "/" in url  # the documentation samples' placeholders ("图片url") are not URLs
+    ]
+    assert len(urls) >= 20
+    seen = {httpx.URL(absolute_url(url)).host for url in urls}
+    assert "nhci-aigc.oss-cn-zhangjiakou.aliyuncs.com" in seen
+    assert {host for host in seen if not host_allowed(host, hosts)} == set()
 
 
 def test_protocol_relative_and_bare_paths_become_https_cdn_urls() -> None:
