@@ -10,6 +10,12 @@ gateway's own status details) is retried on another replica within the
 caller's deadline: the replicas share their ledger and caches, so the one
 taking the retry reuses what the first attempt got upstream and pays only
 for what it never received (services/gateway/idempotency.py).
+
+The other services' calls are pure (the same request gets the same answer, nothing
+is spent), so their channels retry UNAVAILABLE by policy; gRPC only retries a call
+that no replica has started on, though, and one whose replica dies mid-call fails
+with "Stream removed". Those are sent again here too, the same way, within the
+caller's deadline.
 """
 
 from __future__ import annotations
@@ -43,10 +49,10 @@ from shared.grpc_server import REQUEST_ID_HEADER
 TENANT_HEADER = "x-tenant-id"
 IDEMPOTENCY_HEADER = "x-idempotency-key"
 ATTEMPT_HEADER = "x-idempotency-attempt"
-# A gateway call is tried on this many replicas at most, pausing between tries
-# so a dead replica's connection is seen broken and the next pick skips it.
-GATEWAY_ATTEMPTS = 3
-_GATEWAY_PAUSES_S = (0.05, 0.2)
+# A call whose replica was lost is tried on this many replicas at most, pausing between
+# tries so a dead replica's connection is seen broken and the next pick skips it.
+REPLICA_ATTEMPTS = 3
+_REPLICA_PAUSES_S = (0.05, 0.2)
 _STATUS_DETAILS = "grpc-status-details-bin"
 R = TypeVar("R")
 
@@ -148,15 +154,20 @@ class Downstream:
         request: object,
         budget_s: float | None = None,
     ) -> R:
-        remaining = scope.remaining()
-        try:
-            return await call(
-                request,
-                timeout=remaining if budget_s is None else min(budget_s, remaining),
-                metadata=tracing.outgoing(scope.metadata()),
-            )
-        except grpc.aio.AioRpcError as exc:
-            raise from_rpc_error(exc, service) from None
+        """A call to a service whose calls are pure: sent again when its replica is lost."""
+        metadata = tracing.outgoing(scope.metadata())
+        budget_end = None if budget_s is None else time.monotonic() + budget_s
+        for pause in (*_REPLICA_PAUSES_S, None):
+            remaining = scope.remaining()
+            if budget_end is not None:
+                remaining = min(remaining, max(0.0, budget_end - time.monotonic()))
+            try:
+                return await call(request, timeout=remaining, metadata=metadata)
+            except grpc.aio.AioRpcError as exc:
+                if pause is None or not replica_lost(exc):
+                    raise from_rpc_error(exc, service) from None
+            await asyncio.sleep(min(pause, scope.remaining()))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def prepare(
         self, request: preprocess_pb2.PrepareImageRequest, scope: CallScope
@@ -173,7 +184,7 @@ class Downstream:
         | gateway_pb2.GetQuotaUsageRequest,
     ) -> R:
         key = f"{scope.request_id}/{step}/{request_digest(request)}"
-        for attempt, pause in enumerate((*_GATEWAY_PAUSES_S, None), start=1):
+        for attempt, pause in enumerate((*_REPLICA_PAUSES_S, None), start=1):
             metadata = tracing.outgoing(
                 (*scope.metadata(), (IDEMPOTENCY_HEADER, key), (ATTEMPT_HEADER, str(attempt)))
             )

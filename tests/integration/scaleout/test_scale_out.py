@@ -3,8 +3,9 @@ redis-server) behind one aggregator.
 
 The aggregator balances round-robin over the preprocess replicas, so each gets
 a fair share; and when one replica is SIGKILLed mid-run, the channel's retry
-policy for UNAVAILABLE sends the affected calls to the others: no caller
-request is lost.
+policy for UNAVAILABLE sends the calls it had not started to the others, and the
+aggregator sends again those it had (services/aggregator/downstream.py): no
+caller request is lost.
 """
 
 from __future__ import annotations

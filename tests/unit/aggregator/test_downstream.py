@@ -1,4 +1,5 @@
-"""The aggregator's gateway calls: a lost replica is retried under one idempotency key."""
+"""The aggregator's downstream calls: a lost gateway replica is retried under one idempotency
+key; a lost replica of a pure service (preprocess, ranking, planning) is retried too."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from grpc.aio import AioRpcError, Metadata
 
 from services.aggregator.downstream import (
     ATTEMPT_HEADER,
-    GATEWAY_ATTEMPTS,
     IDEMPOTENCY_HEADER,
+    REPLICA_ATTEMPTS,
     CallScope,
     Downstream,
     replica_lost,
@@ -88,7 +89,7 @@ async def test_a_lost_replica_is_retried_with_the_same_key(downstream: Downstrea
     request = gateway_pb2.SearchOffersRequest(page_token="abc")
     answer = await downstream._call_gateway("search", scope(), replicas, request)
     assert answer == "answer"
-    assert len(replicas.keys) == 3 == GATEWAY_ATTEMPTS
+    assert len(replicas.keys) == 3 == REPLICA_ATTEMPTS
     assert len(set(replicas.keys)) == 1
     assert replicas.attempts == ["1", "2", "3"]
     assert replicas.keys[0].startswith("req-1/search/")
@@ -108,11 +109,47 @@ async def test_the_gateways_own_refusal_and_the_last_loss_are_not_retried(
         await downstream._call_gateway("search", scope(), own, gateway_pb2.SearchOffersRequest())
     assert len(own.keys) == 1
     assert refused.value.reason == "UPSTREAM_UNAVAILABLE"
-    lost = Replicas(*[error(grpc.StatusCode.UNAVAILABLE)] * GATEWAY_ATTEMPTS)
+    lost = Replicas(*[error(grpc.StatusCode.UNAVAILABLE)] * REPLICA_ATTEMPTS)
     with pytest.raises(ServiceError) as caught:
         await downstream._call_gateway("search", scope(), lost, gateway_pb2.SearchOffersRequest())
     assert caught.value.code.value == "UNAVAILABLE"
-    assert len(lost.keys) == GATEWAY_ATTEMPTS
+    assert len(lost.keys) == REPLICA_ATTEMPTS
+
+
+class Pure:
+    """Answers a pure service's call after ``failures`` (in order), recording the timeouts."""
+
+    def __init__(self, *failures: AioRpcError) -> None:
+        self.failures = list(failures)
+        self.timeouts: list[float] = []
+
+    async def __call__(self, request: Any, **options: Any) -> str:
+        self.timeouts.append(options["timeout"])
+        if self.failures:
+            raise self.failures.pop(0)
+        return "answer"
+
+
+async def test_a_pure_services_call_is_sent_again_when_its_replica_dies_mid_call(
+    downstream: Downstream,
+) -> None:
+    """gRPC's retry policy never repeats a call a replica had started ("Stream removed" when
+    a preprocess replica is SIGKILLed under it): the call is sent again, within its budget."""
+    lost = Pure(error(grpc.StatusCode.UNAVAILABLE), error(grpc.StatusCode.UNAVAILABLE))
+    assert await downstream._call("preprocess", scope(), lost, object(), budget_s=2.0) == "answer"
+    assert len(lost.timeouts) == REPLICA_ATTEMPTS
+    assert all(0 < t <= 2.0 for t in lost.timeouts)
+    assert lost.timeouts == sorted(lost.timeouts, reverse=True)  # one budget for all tries
+    late = Pure(error(grpc.StatusCode.DEADLINE_EXCEEDED), error(grpc.StatusCode.UNAVAILABLE))
+    with pytest.raises(ServiceError) as caught:
+        await downstream._call("ranking", scope(), late, object())
+    assert caught.value.code.value == "DEADLINE_EXCEEDED"
+    assert len(late.timeouts) == 1
+    gone = Pure(*[error(grpc.StatusCode.UNAVAILABLE)] * REPLICA_ATTEMPTS)
+    with pytest.raises(ServiceError) as unavailable:
+        await downstream._call("planning", scope(), gone, object())
+    assert unavailable.value.code.value == "UNAVAILABLE"
+    assert len(gone.timeouts) == REPLICA_ATTEMPTS
 
 
 def test_a_prepared_image_counts_in_the_key_by_its_digest() -> None:
