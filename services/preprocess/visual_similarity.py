@@ -149,8 +149,9 @@ Floats = npt.NDArray[np.float32]
 Box = tuple[float, float, float]  # a square: centre x, centre y, half side (frame fractions)
 
 METHOD = (
-    "ff-visual-2: best cosine over subject-framed views (the photo's also mirrored) and windows of colour layout, "
-    "palette, luminance layout and edge-orientation grids (0.85) and the luminance layout "
+    "ff-visual-2: best cosine over subject-framed views (the photo's also mirrored) and "
+    "windows of colour layout, palette, luminance layout and edge-orientation grids (0.85) "
+    "and the luminance layout "
     "and edge-orientation grids twice as fine (0.15), 100*((cos-0.55)/0.45)^2"
 )
 WORK_SIDE = 128
