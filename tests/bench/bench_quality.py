@@ -157,7 +157,9 @@ def _score(
     tally.add(ours, theirs, reach)
 
 
-async def _searches(stack: Stack, picked: list[ProductTruth]) -> dict[str, Tally]:
+async def _searches(
+    stack: Stack, picked: list[ProductTruth], conditions: Iterable[str] = CONDITIONS
+) -> dict[str, Tally]:
     tallies: dict[str, Tally] = defaultdict(Tally)
     gate = asyncio.Semaphore(CONCURRENCY)
     async with grpc.aio.insecure_channel(stack.target) as channel:
@@ -177,7 +179,7 @@ async def _searches(stack: Stack, picked: list[ProductTruth]) -> dict[str, Tally
             *(
                 one(truth, condition, seed)
                 for seed, truth in enumerate(picked)
-                for condition in CONDITIONS
+                for condition in conditions
             )
         )
     return tallies
