@@ -406,7 +406,10 @@ def _set_combined_view(
     """The offer's visual match over every photo: compared when any photo could be."""
     compared = [one for one in seen.values() if one.compared]
     if compared:
-        visual.set_seen(offer, visual.Seen(True, combined, "", compared[0].phash))
+        # On the pairs' scale too: the mean over the same photos, when each has one.
+        scales = [one.pair_scale for one in compared if one.pair_scale is not None]
+        pair_scale = sum(scales) / len(scales) if len(scales) == len(compared) else None
+        visual.set_seen(offer, visual.Seen(True, combined, "", compared[0].phash, pair_scale))
         return
     reasons = sorted({one.reason for one in seen.values() if one.reason})
     visual.set_seen(offer, visual.Seen(False, 0.0, "; ".join(reasons) or "not compared"))

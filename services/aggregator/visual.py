@@ -23,6 +23,9 @@ class Seen:
     similarity: float
     reason: str
     phash: int = 0
+    # The similarity on the near-duplicate pairs' scale (VisualMatch.pair_scale_similarity),
+    # when preprocess measured one.
+    pair_scale: float | None = None
 
 
 def compare_request(
@@ -43,7 +46,13 @@ def compare_request(
 
 def outcomes(response: preprocess_pb2.CompareImagesResponse) -> dict[str, Seen]:
     return {
-        c.id: Seen(c.match.compared, c.match.similarity, c.match.unavailable_reason, c.phash)
+        c.id: Seen(
+            c.match.compared,
+            c.match.similarity,
+            c.match.unavailable_reason,
+            c.phash,
+            c.match.pair_scale_similarity if c.match.has_pair_scale_similarity else None,
+        )
         for c in response.comparisons
     }
 
@@ -60,10 +69,15 @@ def apply(
 
 def set_seen(offer: common_pb2.Offer, seen: Seen) -> None:
     similarity = seen.similarity if seen.compared else 0.0
+    pair_scale = seen.pair_scale if seen.compared else None
     offer.similarity = similarity
     offer.visual_match.CopyFrom(
         common_pb2.VisualMatch(
-            compared=seen.compared, similarity=similarity, unavailable_reason=seen.reason
+            compared=seen.compared,
+            similarity=similarity,
+            unavailable_reason=seen.reason,
+            pair_scale_similarity=pair_scale or 0.0,
+            has_pair_scale_similarity=pair_scale is not None,
         )
     )
     if seen.compared:

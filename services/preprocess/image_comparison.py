@@ -70,7 +70,9 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one candidate compared (similarity 0-100 when ``compared``, else the reason)."""
+    """How one candidate compared (similarity 0-100 when ``compared``, else the reason;
+    ``pair_scale_similarity``: the comparator's :attr:`Similarity.pair_scale`, when it has
+    one)."""
 
     id: str
     compared: bool
@@ -78,6 +80,7 @@ class Outcome:
     reason: str = ""
     phash: int = 0
     from_cache: bool = False
+    pair_scale_similarity: float | None = None
 
 
 @dataclass(frozen=True)
@@ -212,9 +215,8 @@ def measure(
     for item in fetched:
         outcome, described = _describe_one(comparator, item, max_pixels)
         if described is not None:
-            outcome = replace(
-                outcome, similarity=comparator.similarity(query, described.descriptor)
-            )
+            seen = comparator.similarity(query, described.descriptor)
+            outcome = replace(outcome, similarity=seen.value, pair_scale_similarity=seen.pair_scale)
             paired.append((outcome.id, described))
             if item.described is None and item.candidate.image_url:
                 new[item.candidate.image_url] = described

@@ -61,6 +61,8 @@ def comparison_response(comparison: Comparison) -> preprocess_pb2.CompareImagesR
                     compared=outcome.compared,
                     similarity=outcome.similarity,
                     unavailable_reason=outcome.reason,
+                    pair_scale_similarity=outcome.pair_scale_similarity or 0.0,
+                    has_pair_scale_similarity=outcome.pair_scale_similarity is not None,
                 ),
                 phash=outcome.phash,
                 from_cache=outcome.from_cache,

@@ -129,6 +129,14 @@ other paired 73 % with 16 false, the frame and subjects alone 67 % with 15.
 Near-duplicates are scored on the coarse blocks alone (as ``ff-visual-1`` scored
 them): the fine grids in the pairing too (on seed 7, live) lost one source and
 one pictured product first that the coarse pairing kept.
+
+So that a buyer-side similarity can be weighed against a pair's, the comparison
+also reports it on the pairs' scale (:attr:`Similarity.pair_scale`): the cosine
+of the coarse blocks alone, of the very two views (the buyer photo's view or
+window, the offer's view) whose full cosine gave the similarity, divided by
+their share (1 - ``FINE_WEIGHT``) and mapped to 0-100 the same way. It is not
+the best coarse cosine over all pairs of views: it says how the chosen match
+looks to the pair measure, not a second search.
 """
 
 from __future__ import annotations
@@ -203,6 +211,17 @@ class Descriptor:
     core: int
 
 
+@dataclass(frozen=True)
+class Similarity:
+    """A buyer's photo against an offer's image (0-100), and optionally the same comparison
+    on the scale of ``duplicate_similarity`` (``pair_scale``: what the pair measure would
+    say of the views the similarity chose; None when the method has no such scale, and
+    callers then use ``value``)."""
+
+    value: float
+    pair_scale: float | None = None
+
+
 class Comparator(Protocol):
     """Describes an image once; compares two descriptions (0-100)."""
 
@@ -210,7 +229,7 @@ class Comparator(Protocol):
 
     def describe(self, image: Image.Image, *, search_windows: bool) -> Descriptor: ...
 
-    def similarity(self, query: Descriptor, candidate: Descriptor) -> float: ...
+    def similarity(self, query: Descriptor, candidate: Descriptor) -> Similarity: ...
 
     def duplicate_similarity(self, first: Descriptor, second: Descriptor) -> float: ...
 
@@ -600,8 +619,15 @@ class GridComparator:
             views.append(np.concatenate(views[:2])[:, :, ::-1, :])
         return Descriptor(view_vectors(np.concatenate(views)), CORE_VIEWS)
 
-    def similarity(self, query: Descriptor, candidate: Descriptor) -> float:
-        return to_percent(float((query.views @ candidate.views.T).max()))
+    def similarity(self, query: Descriptor, candidate: Descriptor) -> Similarity:
+        # pair_scale: the coarse blocks alone (as duplicate_similarity scores pairs) of the
+        # two views whose full cosine is the best.
+        cosines = query.views @ candidate.views.T
+        row, column = np.unravel_index(int(cosines.argmax()), cosines.shape)
+        coarse = float(query.views[row, :COARSE_DIM] @ candidate.views[column, :COARSE_DIM])
+        return Similarity(
+            to_percent(float(cosines[row, column])), to_percent(coarse / (1 - FINE_WEIGHT))
+        )
 
     def duplicate_similarity(self, first: Descriptor, second: Descriptor) -> float:
         # The coarse blocks only: a reseller's watermark, crop and re-encoding move the

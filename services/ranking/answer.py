@@ -128,8 +128,10 @@ def build_answer(
             sorted(members, key=lambda a: _source_key(a.offer, {})[2:]), start=0
         )
     }
+    # The close members' closeness to the buyer's photo on the pairs' scale: a crop is
+    # weighed against an ImagePair's similarity.
     near_best = {
-        a.offer.offer_id: a.offer.similarity
+        a.offer.offer_id: a.offer.pair_scale
         for a in members
         if a.offer.compared and a.offer.similarity >= best - _CLOSE_SIMILARITY
     }
@@ -254,7 +256,8 @@ def _visual_note(offer: Offer, photo: float | None, best: float, locale: Locale)
 def _is_crop(narrower: str, wider: str, close: Mapping[str, float], match: MatchSet) -> bool:
     """A photo that looks more like the buyer's photo than like the wider photo it would
     be cut from (by more than ``_CROP_SLACK`` points) is the pictured product's own photo
-    first: a look-alike product shot from further away is "wider" too."""
+    first: a look-alike product shot from further away is "wider" too. ``close``: on the
+    pairs' scale (``Offer.pair_scale``), as the pair's similarity is."""
     pair = match.duplicates.get(wider, {}).get(narrower, 0.0)
     return close[narrower] - pair <= _CROP_SLACK
 
@@ -267,7 +270,8 @@ def _framing_points(
 ) -> list[Evidence]:
     """Whose photo is the uncropped one among the close members' near-duplicates.
 
-    ``close``: the close members' similarity to the buyer's photo. A crop is counted only
+    ``close``: the close members' similarity to the buyer's photo on the pairs' scale
+    (``Offer.pair_scale``). A crop is counted only
     when it is a believable crop (``_is_crop``), and at most ``_MAX_CROPS`` each way."""
     if offer_id not in close:
         return []

@@ -82,6 +82,17 @@ class Offer:
     upstream_rank: int = 0
     #: ``similarity`` was measured (the main image was fetched and compared with the photo).
     compared: bool = False
+    #: The same closeness on the near-duplicate pairs' scale (``ImagePair.similarity``;
+    #: ``VisualMatch.pair_scale_similarity``), when measured; else None.
+    pair_scale_similarity: float | None = None
+
+    @property
+    def pair_scale(self) -> float:
+        """The closeness to compare with an ``ImagePair.similarity``: the pair-scale one when
+        measured, else ``similarity``."""
+        if self.pair_scale_similarity is None:
+            return self.similarity
+        return self.pair_scale_similarity
 
     @property
     def effective_min_order(self) -> int:

@@ -96,6 +96,7 @@ def offer_from_proto(message: common_pb2.Offer) -> Offer:
         image_phash=message.image_phash if message.has_image_phash else None,
         upstream_rank=max(0, message.upstream_rank),
         compared=_compared(message),
+        pair_scale_similarity=_pair_scale(message),
     )
 
 
@@ -114,6 +115,13 @@ def _compared(message: common_pb2.Offer) -> bool:
     if message.HasField("visual_match"):
         return message.visual_match.compared
     return message.similarity > 0
+
+
+def _pair_scale(message: common_pb2.Offer) -> float | None:
+    match = message.visual_match
+    if not (match.compared and match.has_pair_scale_similarity):
+        return None
+    return _similarity(match.pair_scale_similarity)
 
 
 def pairs_from_proto(pairs: Iterable[common_pb2.ImagePair]) -> tuple[ImagePair, ...]:

@@ -72,7 +72,13 @@ class StandIn:
             response.comparisons.append(
                 preprocess_pb2.ImageComparison(
                     id=candidate.id,
-                    match=common_pb2.VisualMatch(compared=True, similarity=value),
+                    # On the pairs' scale: 5 points more (the finer grids mark photos down).
+                    match=common_pb2.VisualMatch(
+                        compared=True,
+                        similarity=value,
+                        pair_scale_similarity=value + 5,
+                        has_pair_scale_similarity=True,
+                    ),
                     phash=7,
                 )
             )
@@ -164,6 +170,9 @@ async def test_verification_measures_every_photo_against_every_offer_found() -> 
     offers = {o.offer_id: o for o in ds.ranked[0].offers}
     assert offers["a"].similarity == pytest.approx(80.0)
     assert offers["a"].visual_match.compared
+    # On the pairs' scale, the mean over the same photos: (95 + 85 + 75) / 3.
+    assert offers["a"].visual_match.pair_scale_similarity == pytest.approx(85.0)
+    assert offers["a"].visual_match.has_pair_scale_similarity
     # Its best place in any photo's search: first for photos 0 and 1, second for photo 2's "c".
     assert {o: offers[o].upstream_rank for o in offers} == {"a": 1, "b": 1, "c": 2}
     assert response.answer.source_offer_id == "a"

@@ -51,6 +51,24 @@ def test_measured_similarity_reason_and_phash_land_on_the_offers() -> None:
     assert offers[2].visual_match.unavailable_reason.startswith("not compared")
 
 
+def test_the_pair_scale_similarity_lands_on_the_offer_when_measured() -> None:
+    offers = _offers("1", "2", "3")
+    measured = _comparison("1", 80.0)
+    measured.match.pair_scale_similarity = 86.5
+    measured.match.has_pair_scale_similarity = True
+    response = preprocess_pb2.CompareImagesResponse(
+        comparisons=[measured, _comparison("2", 70.0), _comparison("3", 0, "HTTP 404")]
+    )
+    assert visual.outcomes(response)["1"].pair_scale == 86.5
+    visual.apply(offers, response)
+    assert (
+        offers[0].visual_match.pair_scale_similarity,
+        offers[0].visual_match.has_pair_scale_similarity,
+    ) == (86.5, True)
+    assert not offers[1].visual_match.has_pair_scale_similarity  # none measured: none sent
+    assert not offers[2].visual_match.has_pair_scale_similarity
+
+
 def test_a_failed_comparison_marks_every_offer_with_the_reason() -> None:
     offers = _offers("1", "2")
     visual.mark_unavailable(offers, "visual comparison unavailable (SERVICE_UNAVAILABLE)")

@@ -14,8 +14,10 @@ from services.preprocess.crop_direction import MARGIN, crop_direction, frame_of
 from services.preprocess.image_comparison import DUPLICATE_SIMILARITY, Described, near_duplicates
 from services.preprocess.visual_similarity import (
     COARSE_DIM,
+    FINE_WEIGHT,
     Descriptor,
     GridComparator,
+    Similarity,
     UnreadableImage,
     decode_small,
     image_phash,
@@ -106,7 +108,7 @@ def _reseller(image: Image.Image, edit: str) -> Image.Image:
 
 def test_an_image_is_fully_similar_to_itself() -> None:
     offer = _offer(PRODUCT)
-    assert COMPARATOR.similarity(offer, offer) == 100.0
+    assert COMPARATOR.similarity(offer, offer) == Similarity(100.0, 100.0)
     assert COMPARATOR.duplicate_similarity(offer, offer) == 100.0
 
 
@@ -131,9 +133,9 @@ def test_a_resellers_edit_is_a_near_duplicate_of_the_factory_photo(edit: str) ->
 @pytest.mark.parametrize("condition", sorted(CONDITIONS))
 def test_a_buyers_photo_scores_its_product_above_other_products(condition: str) -> None:
     query = _query(buyer_photo(PRODUCT, condition, seed=3))
-    own = COMPARATOR.similarity(query, _offer(PRODUCT))
-    resold = COMPARATOR.similarity(query, _offer(_reseller(PRODUCT, "watermark"), quality=70))
-    others = [COMPARATOR.similarity(query, _offer(other)) for other in OTHERS]
+    own = COMPARATOR.similarity(query, _offer(PRODUCT)).value
+    resold = COMPARATOR.similarity(query, _offer(_reseller(PRODUCT, "watermark"), quality=70)).value
+    others = [COMPARATOR.similarity(query, _offer(other)).value for other in OTHERS]
     assert own > max(others) + 5, (own, others)
     assert resold > max(others), (resold, others)
 
@@ -218,8 +220,8 @@ def test_a_turned_or_tightly_cropped_photo_scores_its_product_as_plainly_the_sam
     # ff-visual-2's finer grids see a turned or enlarged outline a little less alike:
     # these score 64-66 where ff-visual-1 gave 65-68.
     query = _query(photo)
-    own = COMPARATOR.similarity(query, _offer(PRODUCT))
-    others = [COMPARATOR.similarity(query, _offer(other)) for other in OTHERS]
+    own = COMPARATOR.similarity(query, _offer(PRODUCT)).value
+    others = [COMPARATOR.similarity(query, _offer(other)).value for other in OTHERS]
     assert own >= 62, own
     assert max(others) < 30, others
 
@@ -230,8 +232,8 @@ def test_a_mirrored_photo_scores_its_product_as_plainly_the_same(tilt: float) ->
     # buyer's mirrored views these score 63 and 28 (tilted further); with them 96 and 98.
     product = render_image(_spec(tilt=tilt, cx=0.42), 800)
     query = _query(buyer_photo(ImageOps.mirror(product), "phone", 3))
-    own = COMPARATOR.similarity(query, _offer(product))
-    others = [COMPARATOR.similarity(query, _offer(other)) for other in OTHERS]
+    own = COMPARATOR.similarity(query, _offer(product)).value
+    others = [COMPARATOR.similarity(query, _offer(other)).value for other in OTHERS]
     assert own >= 90, own
     assert max(others) < 30, others
 
@@ -259,7 +261,9 @@ def test_the_fine_grids_tell_a_look_alike_of_the_same_family_apart() -> None:
     for condition in ("phone", "perspective", "close_crop"):
         for seed in range(4):
             query = _query(buyer_photo(SLIDE, condition, seed))
-            leads.append(COMPARATOR.similarity(query, own) - COMPARATOR.similarity(query, alike))
+            leads.append(
+                COMPARATOR.similarity(query, own).value - COMPARATOR.similarity(query, alike).value
+            )
     assert sum(leads) / len(leads) >= 7.0, leads
     assert min(leads) >= 4.0, leads
 
@@ -272,4 +276,23 @@ def test_near_duplicates_are_measured_on_the_coarse_blocks_alone() -> None:
     coarse_only[:, COARSE_DIM:] = 0.0
     copy = Descriptor(coarse_only, offer.core)
     assert COMPARATOR.duplicate_similarity(offer, copy) == 100.0
-    assert COMPARATOR.similarity(offer, copy) < 100.0
+    assert COMPARATOR.similarity(offer, copy).value < 100.0
+
+
+def test_the_pair_scale_similarity_is_the_chosen_views_on_the_coarse_blocks() -> None:
+    # A buyer's photo whose fine grids are blanked: the full similarity drops, the pair
+    # scale (the coarse blocks of the views the full cosine chose) stays at the pairing's 100.
+    offer = _offer(SLIDE)
+    coarse_only = offer.views.copy()
+    coarse_only[:, COARSE_DIM:] = 0.0
+    seen = COMPARATOR.similarity(Descriptor(coarse_only, offer.core), offer)
+    assert seen.pair_scale == 100.0
+    assert seen.value == to_percent(1 - FINE_WEIGHT)
+    # On a real photo: the coarse cosine of the chosen pair of views, not the coarse best.
+    query = _query(buyer_photo(SLIDE, "phone", 0))
+    cosines = query.views @ offer.views.T
+    row, column = np.unravel_index(int(cosines.argmax()), cosines.shape)
+    coarse = float(query.views[row, :COARSE_DIM] @ offer.views[column, :COARSE_DIM])
+    assert COMPARATOR.similarity(query, offer) == Similarity(
+        to_percent(float(cosines.max())), to_percent(coarse / (1 - FINE_WEIGHT))
+    )

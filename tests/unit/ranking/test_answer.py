@@ -7,6 +7,7 @@ Pages are live-shaped unless a test says otherwise: no company names, no minimum
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -461,3 +462,38 @@ def test_the_uncropped_photo_counts_four_crops_at_most() -> None:
     assert answer.source_offer_id == "factory"
     framing = [e for e in answer.source_evidence if e.signal == "uncropped_photo"]
     assert [(e.value, e.weight) for e in framing] == [("4/0", 3.0)]
+
+
+def _fine_grids_page() -> tuple[list[Offer], list[ImagePair]]:
+    """The buyer shot the source's product: its photo measures 90 (95 on the coarse grids
+    the pairs are measured on: the finer grids mark a buyer's photo down, never a pair), a
+    reseller's copy of it 87 (92). A look-alike product of the same kind, shot from further
+    away, measures 88 (89) and 88 like the source's photo (85 like the copy's), "wider"."""
+    scales = {"source": 95.0, "copy": 92.0, "wide": 89.0}
+    page = [
+        offer("source", title=SHIRT, similarity=90, price="25", rank=2, identities=("tp_member",)),
+        offer("copy", title=SHIRT, similarity=87, price="29", rank=3, identities=("tp_member",)),
+        offer("wide", title=SHIRT, similarity=88, price="25", rank=1, identities=("tp_member",)),
+        *look_alikes(first_rank=4),
+    ]
+    page = [replace(o, pair_scale_similarity=scales.get(o.offer_id)) for o in page]
+    pairs = [
+        ImagePair("source", "copy", 96.0, wider_offer_id="source"),
+        ImagePair("source", "wide", 88.0, wider_offer_id="wide"),
+        ImagePair("copy", "wide", 85.0, wider_offer_id="wide"),
+    ]
+    return page, pairs
+
+
+def test_a_crop_is_judged_on_the_pairs_scale() -> None:
+    page, pairs = _fine_grids_page()
+    answer = answer_of(page, pairs).answer
+    # On the pairs' scale the source's photo looks 7 points more like the buyer's than like
+    # the look-alike's (95 against 88): its own photo, not a crop of the look-alike's.
+    assert answer.source_offer_id == "source"
+    framing = [e for e in answer.source_evidence if e.signal == "uncropped_photo"]
+    assert [(e.value, e.weight) for e in framing] == [("1/0", 0.75)]
+    # Weighed on the mixed scales (90 against 88) the source and its copy counted as crops
+    # of the look-alike, which was named.
+    mixed = [replace(o, pair_scale_similarity=None) for o in page]
+    assert answer_of(mixed, pairs).answer.source_offer_id == "wide"

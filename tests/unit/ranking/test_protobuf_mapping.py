@@ -210,6 +210,40 @@ def test_whether_the_similarity_was_measured(
     assert offer_from_proto(message).compared is compared
 
 
+@pytest.mark.parametrize(
+    ("match", "pair_scale"),
+    [
+        (common_pb2.VisualMatch(compared=True, similarity=80.0), None),  # no pair scale sent
+        (
+            common_pb2.VisualMatch(
+                compared=True,
+                similarity=80.0,
+                pair_scale_similarity=86.5,
+                has_pair_scale_similarity=True,
+            ),
+            86.5,
+        ),
+        (
+            common_pb2.VisualMatch(
+                unavailable_reason="HTTP 404",
+                pair_scale_similarity=86.5,
+                has_pair_scale_similarity=True,
+            ),
+            None,
+        ),
+    ],
+)
+def test_the_pair_scale_similarity_is_read_when_measured(
+    match: common_pb2.VisualMatch, pair_scale: float | None
+) -> None:
+    message = wire_offer(similarity=match.similarity)
+    message.visual_match.CopyFrom(match)
+    offer = offer_from_proto(message)
+    assert offer.pair_scale_similarity == pair_scale
+    # What a crop is weighed on: the pair scale when measured, else the similarity.
+    assert offer.pair_scale == (match.similarity if pair_scale is None else pair_scale)
+
+
 def test_the_answer_on_the_wire_names_the_source_supplier() -> None:
     factory = wire_offer("1", similarity=90.0)
     trader = wire_offer("2", similarity=88.0, price=to_money(D("25.00")))
