@@ -88,7 +88,7 @@ class GatewayRuntime:
 def _store(settings: GatewaySettings) -> Store:
     if not settings.store_url:
         Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    return open_store(settings.resolved_store_url)
+    return open_store(settings.resolved_store_url, settings.store_sync)
 
 
 def _http(

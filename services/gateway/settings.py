@@ -20,6 +20,7 @@ from shared.config import (
     float_range,
     int_range,
     load,
+    one_of,
     parse_list,
     setting,
 )
@@ -107,6 +108,10 @@ class GatewaySettings(ServerSettings):
     data_dir: str = setting("{prefix}_DATA_DIR", "var/gateway")
     # "" = sqlite:///<data_dir>/gateway.db; or memory://, redis://host:port/db.
     store_url: str = setting("{prefix}_STORE_URL", "")
+    # SQLite store: synchronous level of quota commits. NORMAL (WAL, no fsync per commit)
+    # survives a killed process; an OS crash or power cut can lose the last commits' quota
+    # records (1688 enforces its own quota and its refusal is mapped). FULL fsyncs each.
+    store_sync: str = setting("{prefix}_STORE_SYNC", "NORMAL", parse=one_of("NORMAL", "FULL"))
 
     # --- budgets and limits -------------------------------------------------------------
     # Daily budget per upstream API (api=calls); listed APIs replace their defaults, 0 = none

@@ -87,12 +87,16 @@ class Store(Protocol):
     async def close(self) -> None: ...
 
 
-def open_store(url: str) -> Store:
-    """Open ``sqlite:///abs/path.db``, ``memory://`` or ``redis://host:port/db``."""
+def open_store(url: str, sqlite_sync: str = "NORMAL") -> Store:
+    """Open ``sqlite:///abs/path.db``, ``memory://`` or ``redis://host:port/db``.
+
+    ``sqlite_sync``: the SQLite file's synchronous level for quota commits, ``NORMAL``
+    or ``FULL`` (sqlite.py says what each survives); Redis keeps its own persistence.
+    """
     if url.startswith("sqlite:///"):
         from services.gateway.store.sqlite import SqliteStore
 
-        return SqliteStore(url.removeprefix("sqlite://"))
+        return SqliteStore(url.removeprefix("sqlite://"), durability=sqlite_sync)
     if url == "memory://":
         from services.gateway.store.sqlite import SqliteStore
 

@@ -34,8 +34,14 @@ async def _tokens(store: Store, key: str, burst: int, count: int) -> None:
     print(sum(wait == 0.0 for wait in waits), flush=True)
 
 
+def open_for_test(url: str) -> Store:
+    """``open_store``; a test's ``sqlite:///...#FULL`` opens the SQLite file with FULL sync."""
+    base, _, sync = url.partition("#")
+    return open_store(base, sync or "NORMAL")
+
+
 async def main(url: str, mode: str, key: str, limit: int, count: int) -> None:
-    store = open_store(url)
+    store = open_for_test(url)
     try:
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)

@@ -14,18 +14,22 @@ import pytest
 import redis
 
 from services.gateway.store.caches import Caches
-from services.gateway.store.interface import REFUSED, Store, open_store
+from services.gateway.store.interface import REFUSED, Store
 from services.gateway.store.quota_ledger import QuotaLedger
 from services.gateway.upstream.errors import QuotaExhausted
+from tests.integration.gateway.store_worker import open_for_test
 
 ROOT = Path(__file__).resolve().parents[3]
 WORKER = "tests.integration.gateway.store_worker"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+@pytest.fixture(params=["sqlite", "sqlite-full", pytest.param("redis", marks=pytest.mark.redis)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'gateway.db'}"
+    if request.param == "sqlite-full":
+        # The quota's commits fsynced (FF_GATEWAY_STORE_SYNC=FULL): the same suite holds.
+        return f"sqlite:///{tmp_path / 'gateway.db'}#FULL"
     url: str = request.getfixturevalue("redis_server")
     client = redis.Redis.from_url(url)
     client.flushdb()
@@ -35,7 +39,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 async def store(store_url: str) -> AsyncIterator[Store]:
-    opened = open_store(store_url)
+    opened = open_for_test(store_url)
     yield opened
     await opened.close()
 
@@ -117,7 +121,7 @@ def test_200_reservations_from_two_processes_grant_exactly_50(store_url: str) ->
     assert sum(granted) == 50
 
     async def count() -> int:
-        store = open_store(store_url)
+        store = open_for_test(store_url)
         try:
             return await store.counter("quota:day:api")
         finally:
@@ -169,8 +173,10 @@ async def test_caches_round_trip(store: Store) -> None:
     assert await caches.get_detail("offer-9") == b"detail"
 
 
-def test_sqlite_kill_9_while_reserving_loses_nothing(tmp_path: Path) -> None:
-    url, limit = f"sqlite:///{tmp_path / 'gateway.db'}", 100
+# NORMAL (the default) and FULL both survive a killed process; only FULL survives a power cut.
+@pytest.mark.parametrize("sync", ["", "#FULL"])
+def test_sqlite_kill_9_while_reserving_loses_nothing(tmp_path: Path, sync: str) -> None:
+    url, limit = f"sqlite:///{tmp_path / 'gateway.db'}{sync}", 100
     first = _spawn(url, "loop", "c", limit, 0)
     _go(first)
     assert first.stdout is not None
@@ -180,7 +186,7 @@ def test_sqlite_kill_9_while_reserving_loses_nothing(tmp_path: Path) -> None:
     first.wait(timeout=10)
 
     async def count() -> int:
-        store = open_store(url)
+        store = open_for_test(url)
         try:
             return await store.counter("c")
         finally:
@@ -257,10 +263,10 @@ async def test_a_live_pause_entry_stops_the_bucket_without_taking_a_token(store:
 
 
 async def test_holds_survive_the_process_that_took_them(store_url: str) -> None:
-    first = open_store(store_url)
+    first = open_for_test(store_url)
     await first.hold("orphan", "dead-owner", [("c", 10)], 3600)
     await first.close()
-    second = open_store(store_url)
+    second = open_for_test(store_url)
     try:
         assert await second.holds() == [("orphan", "dead-owner")]
         assert await second.release_hold("orphan") is True
@@ -273,12 +279,12 @@ async def test_a_restarted_ledger_releases_only_what_a_dead_owner_never_sent(
     store_url: str,
 ) -> None:
     budgets = {"imageQuery": 3}
-    dead = QuotaLedger(open_store(store_url), budgets, owner="gone-host/1/nonce")
+    dead = QuotaLedger(open_for_test(store_url), budgets, owner="gone-host/1/nonce")
     spent = await dead.reserve("imageQuery", "")
     assert await dead.sent(spent) is not None
     await dead.reserve("imageQuery", "")  # never sent: its process "dies" now
     await dead._store.close()
-    alive_store = open_store(store_url)
+    alive_store = open_for_test(store_url)
     try:
         sibling = QuotaLedger(alive_store, budgets, owner="other-host/2/nonce")
         await sibling.renew_lease()

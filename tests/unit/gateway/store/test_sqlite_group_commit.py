@@ -96,3 +96,25 @@ async def test_a_write_given_up_before_it_started_is_not_made(
     assert abandoned.cancelled()
     assert await store.counter("units") == 1
     assert commits.groups == [1]
+
+
+@pytest.mark.parametrize("durability", ["NORMAL", "FULL"])
+async def test_the_quota_commits_use_the_chosen_synchronous_level(
+    tmp_path: Path, durability: str
+) -> None:
+    opened = SqliteStore(str(tmp_path / "gateway.db"), durability=durability)
+    try:
+        await opened.put("cache", b"1")
+        assert opened._writer._sync == "NORMAL"
+        assert await opened.hold("h1", "me", [("app", 5)], 3600) == -1
+        # The level the hold was committed at (set just before its transaction).
+        assert opened._writer._sync == durability
+        level = opened._conn.execute("PRAGMA synchronous").fetchone()[0]
+        assert level == {"NORMAL": 1, "FULL": 2}[durability]
+    finally:
+        await opened.close()
+
+
+def test_an_unknown_durability_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="durability"):
+        SqliteStore(str(tmp_path / "gateway.db"), durability="OFF")
