@@ -41,7 +41,15 @@ write 源头工厂 too, factories list under bland names):
   over a source 10-14 points closer to the buyer's photo): a crop counts only when its
   photo is no more than 5 points more like the buyer's photo than like the wider one
   (else it is the pictured product's photo before it is anyone's crop), and at most four
-  crops count each way (a product has a handful of resellers). Found on sandbox seed 7
+  crops count each way (a product has a handful of resellers). Both sides of that 5-point
+  comparison are on the pairs' scale: the buyer-side figure is ``Offer.pair_scale``
+  (preprocess's similarity of the very pair of views that gave ``similarity``, on the
+  coarse grids an ``ImagePair`` is measured with), because the buyer-side similarity also
+  weighs finer grids that move it by ~5 points where the pair's does not, and a source then
+  counted as a crop of a look-alike's wider photo. Replayed rankings of the quality bench
+  (same requests, mixed scales → one scale): seed 7 live source first 147 → 146/159,
+  verification 44 → 45/47; seed 7 doc2026 the pictured product first 160 → 161/168,
+  verification 42 → 44/47; seeds 1688 and 11 unchanged. Found on sandbox seed 7
   (live), checked on seed 1688 (30 + 40 products, both row shapes) and on seeds 7
   (doc2026) and 11 (live), none tuned on: source first 83.1 → 89.2 % (seed 7 live),
   84.5 → 90.6 % (seed 7 doc2026), 91.1 → 92.5 % (seed 11), seed 1688 89.6 / 92.7 / 90.7 /
@@ -271,8 +279,8 @@ def _framing_points(
     """Whose photo is the uncropped one among the close members' near-duplicates.
 
     ``close``: the close members' similarity to the buyer's photo on the pairs' scale
-    (``Offer.pair_scale``). A crop is counted only
-    when it is a believable crop (``_is_crop``), and at most ``_MAX_CROPS`` each way."""
+    (``Offer.pair_scale``). A crop is counted only when it is a believable crop
+    (``_is_crop``), and at most ``_MAX_CROPS`` each way."""
     if offer_id not in close:
         return []
     shows_more = sum(
