@@ -18,7 +18,11 @@ share), then reports:
 - the stages' medians beside it (gateway minus upstream, compare, ranking);
 - ``VerifyByImages`` with 3 photos as a ratio to one ``SearchByImage`` (the photos are
   searched and compared concurrently, so the ideal is close to 1.0, far from 3.0;
-  target <= 1.15).
+  target <= 1.15);
+- the plumbing floor (``plumbing_floor.py``): messages of the same sizes along the same
+  chain of processes through bare gRPC servers and a bare HTTP client and server, at 1
+  caller and at 32, measured after the stack has stopped; no code of ours can be faster
+  than it on the same machine, so the own time is also printed as a multiple of it.
 Every search uses a new photo; the rare one that prepares to the same JPEG as an earlier
 photo (one nudged pixel can vanish in preprocessing) is a free repeat and is left out.
 
@@ -46,12 +50,19 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
 import grpc
 import httpx
 from factoryfinder.v1 import common_pb2, search_pb2, search_pb2_grpc
 
+from services.gateway.search.flow import upload_param
+from services.preprocess.enhancement import PhotoRole
+from services.preprocess.pipeline import prepare
+from services.preprocess.settings import PreprocessSettings
 from services.sandbox.admin.client import SandboxAdmin
+from shared.config import load
+from tests.bench.plumbing_floor import Sizes, measure_floor
 from tests.e2e.photos import variant
 from tests.e2e.stack import Stack, running_stack
 
@@ -178,14 +189,10 @@ def _ms(values: list[float]) -> list[float]:
     return sorted(v * 1000 for v in values)
 
 
-def _report(label: str, attributed: list[Attributed], target: str) -> None:
+def _report(label: str, attributed: list[Attributed], target: str) -> list[float]:
     searches = [a for a in attributed if not a.cached]
     own = _ms([a.own for a in searches])
-    p99 = own[min(len(own) - 1, round(len(own) * 0.99))]
-    print(
-        f"{label:<30} own median {statistics.median(own):7.1f} ms  p90 "
-        f"{own[len(own) * 9 // 10]:7.1f}  p99 {p99:7.1f}  (n={len(own)}; {target})"
-    )
+    print(f"{label:<30} own {_spread(own)}  (n={len(own)}; {target})")
     for stage in ("gateway", "compare", "ranking", "preprocess"):
         values = _ms([a.stages.get(stage, 0.0) for a in searches])
         print(f"{'':<30}   stage {stage:<10} median {statistics.median(values):7.1f} ms")
@@ -196,9 +203,39 @@ def _report(label: str, attributed: list[Attributed], target: str) -> None:
         f"(by request id for {named}/{len(searches)} searches, else the round's split evenly; "
         f"{len(attributed) - len(searches)} cache hits left out)"
     )
+    return own
 
 
-async def _main(stack: Stack) -> None:
+def _p99(ms: list[float]) -> float:
+    return ms[min(len(ms) - 1, round(len(ms) * 0.99))]
+
+
+def _spread(ms: list[float]) -> str:
+    return (
+        f"median {statistics.median(ms):7.1f} ms  p90 {ms[len(ms) * 9 // 10]:7.1f}  "
+        f"p99 {_p99(ms):7.1f}"
+    )
+
+
+def _sizes(response: search_pb2.SearchByImageResponse) -> Sizes:
+    """The chain's message sizes, from this bench's photos and a response of the stack. The
+    page stands for the gateway's reply and ranking's request: the offers as the caller gets
+    them (a little more than the gateway's page: they carry their score breakdowns)."""
+    settings = load(PreprocessSettings)
+    photos = [_photo().image_data for _ in range(8)]
+    prepared = [prepare(p, PhotoRole.PRODUCT, settings).jpeg for p in photos]
+    # The upload's form: its photo parameter, encoded, and ~300 bytes of signed parameters.
+    forms = [len(quote_plus(upload_param(jpeg))) + 300 for jpeg in prepared]
+    return Sizes(
+        photo=round(statistics.median(map(len, photos))),
+        prepared=round(statistics.median(map(len, prepared))),
+        form=round(statistics.median(forms)),
+        page=sum(o.ByteSize() for o in response.offers),
+        response=response.ByteSize(),
+    )
+
+
+async def _main(stack: Stack) -> tuple[Sizes, list[float], list[float]]:
     async with (
         SandboxAdmin(stack.sandbox_url) as admin,
         httpx.AsyncClient(base_url=stack.sandbox_url, timeout=30) as http,
@@ -211,18 +248,35 @@ async def _main(stack: Stack) -> None:
         one = await _overheads(stub, stack, http, 1, 30)
         many = await _overheads(stub, stack, http, 32, 3)
         ratio = await _verify_ratio(stub, stack, 5)
+        sizes = _sizes((await _one_search(stub, stack, _photo()))[1])
     print(f"sandbox latency fixed at {LATENCY_MS} ms per upstream call")
-    _report("factoryfinder's own, 1 caller", one, "target: median <= 10 ms")
-    _report("factoryfinder's own, 32 callers", many, "target: p99 <= 50 ms")
+    own_one = _report("factoryfinder's own, 1 caller", one, "target: median <= 10 ms")
+    own_many = _report("factoryfinder's own, 32 callers", many, "target: p99 <= 50 ms")
     print(
         f"VerifyByImages(3) / SearchByImage latency ratio: {ratio:.2f}  "
         "(target <= 1.15; sequential would be ~3.0)"
     )
+    return sizes, own_one, own_many
 
 
 def main() -> None:
     with running_stack(FAST_LIMITS) as stack:
-        asyncio.run(_main(stack))
+        sizes, own_one, own_many = asyncio.run(_main(stack))
+    floor_one, floor_many = measure_floor(sizes, [(1, 30), (32, 3)])
+    print(
+        f"plumbing floor (bare gRPC + HTTP, same chain; photo {sizes.photo} B, prepared "
+        f"{sizes.prepared} B, form {sizes.form} B, page {sizes.page} B, response "
+        f"{sizes.response} B):"
+    )
+    for label, floor, own in (
+        ("1 caller", floor_one, own_one),
+        ("32 callers", floor_many, own_many),
+    ):
+        print(
+            f"{'  ' + label:<30} floor {_spread(floor)}  own/floor: median "
+            f"{statistics.median(own) / statistics.median(floor):.1f}x, "
+            f"p99 {_p99(own) / _p99(floor):.1f}x"
+        )
 
 
 if __name__ == "__main__":
