@@ -142,7 +142,6 @@ unchanged (live 150/164, 168/176, 43/45; doc2026 151/164, 168/176, 44/45; the ey
 source is a close crop of a grey product, compared colour-blind (the quarter turns alone
 keep 146; the colour-blind comparison alone gives 145), where a reseller's colour cast
 had told its copy from the source. The eye alone on 40
-
 products of seed 1688 (a buyer photo against its product's offers and 18 offers of
 same-kind look-alikes): grey-scale photos the product best 32 -> 40 (its median 54 ->
 96; the look-alikes' median 6 -> 22), quarter turns 27 -> 40 (median 7 -> 97), phone,
@@ -683,24 +682,21 @@ class GridComparator:
             views.append(framed[:, :, ::-1, :])
             # ... and turned a quarter either way (a photo taken sideways, no EXIF).
             views.extend(np.rot90(framed, turns, axes=(1, 2)) for turns in _QUARTER_TURNS)
-        return Descriptor(
-            view_vectors(np.concatenate(views)),
-            CORE_VIEWS,
-            colourless=search_windows and chroma_level(canvas) < GREY_CHROMA,
-        )
+        vectors = view_vectors(np.concatenate(views))
+        if search_windows and chroma_level(canvas) < GREY_CHROMA:
+            # A grey-scale photo says nothing of the offer's colours: its views are kept
+            # without them, and each offer's are compared so (``similarity``).
+            return Descriptor(colour_blind(vectors), CORE_VIEWS, colourless=True)
+        return Descriptor(vectors, CORE_VIEWS)
 
     def similarity(self, query: Descriptor, candidate: Descriptor) -> Similarity:
         # pair_scale: the coarse blocks alone (as duplicate_similarity scores pairs) of the
         # two views whose full cosine is the best.
-        # A grey-scale photo says nothing of the offer's colours: both compared without them.
-        ours, theirs = (
-            (colour_blind(query.views), colour_blind(candidate.views))
-            if query.colourless
-            else (query.views, candidate.views)
-        )
-        cosines = ours @ theirs.T
+        # A grey-scale photo's views are colour-blind already (``describe``): the offer's too.
+        theirs = colour_blind(candidate.views) if query.colourless else candidate.views
+        cosines = query.views @ theirs.T
         row, column = np.unravel_index(int(cosines.argmax()), cosines.shape)
-        coarse = float(ours[row, :COARSE_DIM] @ theirs[column, :COARSE_DIM])
+        coarse = float(query.views[row, :COARSE_DIM] @ theirs[column, :COARSE_DIM])
         return Similarity(
             to_percent(float(cosines[row, column])), to_percent(coarse / (1 - FINE_WEIGHT))
         )
