@@ -79,7 +79,7 @@ async def _http_role() -> None:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    print(site._server.sockets[0].getsockname()[1], flush=True)  # type: ignore[union-attr]
+    print(runner.addresses[0][1], flush=True)
     await asyncio.Event().wait()
 
 
