@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from factoryfinder.v1 import common_pb2, ranking_pb2
+from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
 from google.protobuf.message import Message
 
 from services.ranking.domain import (
@@ -176,61 +177,62 @@ def _evidence(e: Evidence) -> common_pb2.Evidence:
     return common_pb2.Evidence(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
 
 
-def _customization(custom: Customization) -> common_pb2.Customization:
-    message = common_pb2.Customization(
-        supported=custom.supported,
-        made_to_sample=custom.made_to_sample,
-        custom_min_order=custom.custom_min_order,
-        services=custom.services,
-        fast_sampling=custom.fast_sampling,
-        evidence=[_evidence(e) for e in custom.evidence],
-    )
+def _add_evidence(
+    into: RepeatedCompositeFieldContainer[common_pb2.Evidence], evidence: Iterable[Evidence]
+) -> None:
+    for e in evidence:
+        into.add(signal=e.signal, value=e.value, weight=e.weight, note=e.note)
+
+
+def _write_customization(custom: Customization, message: common_pb2.Customization) -> None:
+    """Replaces whatever the caller sent (``Clear`` keeps the field present, as a copy did)."""
+    message.Clear()
+    message.supported = custom.supported
+    message.made_to_sample = custom.made_to_sample
+    message.custom_min_order = custom.custom_min_order
+    message.services.extend(custom.services)
+    message.fast_sampling = custom.fast_sampling
+    _add_evidence(message.evidence, custom.evidence)
     if custom.sample_fee is not None:
         message.sample_fee.CopyFrom(to_money(custom.sample_fee))
-    return message
 
 
-def _score(score: Score) -> common_pb2.ScoreBreakdown:
-    message = common_pb2.ScoreBreakdown(
-        components=[
-            common_pb2.ScoreComponent(
-                name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
-            )
-            for c in score.components
-        ],
-        total=float(score.total),
-        profile=score.profile,
-        price_basis=score.price_basis,
-        price_ratio=float(score.price_ratio) if score.price_ratio is not None else 0.0,
-    )
+def _write_score(score: Score, message: common_pb2.ScoreBreakdown) -> None:
+    for c in score.components:
+        message.components.add(
+            name=c.name, points=float(c.points), max_points=float(c.max_points), reason=c.reason
+        )
+    message.total = float(score.total)
+    message.profile = score.profile
+    message.price_basis = score.price_basis
+    message.price_ratio = float(score.price_ratio) if score.price_ratio is not None else 0.0
     if score.compared_unit_price is not None:
         message.compared_unit_price.CopyFrom(to_money(score.compared_unit_price))
     if score.average_unit_price is not None:
         message.average_unit_price.CopyFrom(to_money(score.average_unit_price))
-    return message
 
 
-def _ranked(ranked: RankedOffer, original: common_pb2.Offer) -> common_pb2.RankedOffer:
+def _write_ranked(
+    ranked: RankedOffer, original: common_pb2.Offer, message: common_pb2.RankedOffer
+) -> None:
     """The caller's offer, every field kept, with the inferences written in."""
-    message = common_pb2.RankedOffer(
-        offer=original,
-        score=_score(ranked.score),
-        rank=ranked.rank,
-        group_id=ranked.group_id,
-        is_group_source=ranked.is_group_source,
-        is_reseller=ranked.is_reseller,
-        markup_over_source=float(ranked.markup_over_source),
-    )
-    supplier = message.offer.supplier
+    offer = message.offer
+    offer.CopyFrom(original)
+    _write_score(ranked.score, message.score)
+    message.rank = ranked.rank
+    message.group_id = ranked.group_id
+    message.is_group_source = ranked.is_group_source
+    message.is_reseller = ranked.is_reseller
+    message.markup_over_source = float(ranked.markup_over_source)
+    supplier = offer.supplier
     supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
     supplier.kind_confidence = ranked.kind.confidence
     del supplier.kind_evidence[:]
-    supplier.kind_evidence.extend(_evidence(e) for e in ranked.kind.evidence)
-    message.offer.customization.CopyFrom(_customization(ranked.customization))
-    return message
+    _add_evidence(supplier.kind_evidence, ranked.kind.evidence)
+    _write_customization(ranked.customization, offer.customization)
 
 
-def _answer(answer: Answer, ranked: Mapping[str, common_pb2.RankedOffer]) -> common_pb2.Answer:
+def _answer(answer: Answer, source: common_pb2.Supplier | None) -> common_pb2.Answer:
     message = common_pb2.Answer(
         found=answer.found,
         source_offer_id=answer.source_offer_id,
@@ -249,9 +251,8 @@ def _answer(answer: Answer, ranked: Mapping[str, common_pb2.RankedOffer]) -> com
         source_evidence=[_evidence(e) for e in answer.source_evidence],
         summary=answer.summary,
     )
-    source = ranked.get(answer.source_offer_id)
     if source is not None:
-        message.source_supplier.CopyFrom(source.offer.supplier)
+        message.source_supplier.CopyFrom(source)
     return message
 
 
@@ -264,9 +265,7 @@ def response_to_proto(
     ]
     if duplicates:
         reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))
-    ranked = [_ranked(r, originals[r.offer.offer_id]) for r in result.offers]
-    return ranking_pb2.RankOffersResponse(
-        offers=ranked,
+    response = ranking_pb2.RankOffersResponse(
         groups=[
             common_pb2.OfferGroup(
                 group_id=g.group_id,
@@ -290,5 +289,12 @@ def response_to_proto(
         ),
         filter_reports=reports,
         profile=result.profile,
-        answer=_answer(result.answer, {r.offer.offer_id: r for r in ranked}),
     )
+    source = None  # the answer's source supplier, as written in (its kind and evidence)
+    for r in result.offers:
+        message = response.offers.add()
+        _write_ranked(r, originals[r.offer.offer_id], message)
+        if r.offer.offer_id == result.answer.source_offer_id:
+            source = message.offer.supplier
+    response.answer.CopyFrom(_answer(result.answer, source))
+    return response

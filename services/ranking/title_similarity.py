@@ -39,7 +39,12 @@ def similar_title_pairs(
     titles: Sequence[str], min_dice: float, skip: Sequence[bool]
 ) -> list[tuple[int, int]]:
     """Index pairs (a < b) of titles with Dice ≥ ``min_dice``, except pairs where both
-    ``skip[a]`` and ``skip[b]`` are true. Titles under two characters pair with nothing."""
+    ``skip[a]`` and ``skip[b]`` are true. Titles under two characters pair with nothing.
+
+    When every title is skipped (every offer has a photo hash, as on a page whose images
+    were all compared) no pair can count, so no title is normalized."""
+    if all(skip):
+        return []
     lines = normalize(titles).split(_SEPARATOR) if titles else []
     grams = [frozenset(line[i : i + 2] for i in range(len(line) - 1)) for line in lines]
     found: set[tuple[int, int]] = set()
