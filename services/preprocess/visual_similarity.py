@@ -495,12 +495,20 @@ def _level(canvas: npt.NDArray[np.float32]) -> _Level:
 
 def _crop_views(level: _Level, boxes: Sequence[Box]) -> npt.NDArray[np.float32]:
     """Each box of the level's picture cut out and reduced to VIEW_SIDE."""
-    views = np.empty((len(boxes), VIEW_SIDE, VIEW_SIDE, 3), dtype=np.float32)
-    for index, box in enumerate(boxes):
-        cut = _cut(level.neutral, box, level.grey)
-        views[index] = np.asarray(
-            cut.resize((VIEW_SIDE, VIEW_SIDE), Image.Resampling.BOX), dtype=np.float32
-        )
+    picture, size = level.neutral, (VIEW_SIDE, VIEW_SIDE)
+    reduced = []
+    for box in boxes:
+        left, top, right, bottom = _pixel_box(box, picture.width)
+        if 0 <= left < right <= picture.width and 0 <= top < bottom <= picture.height:
+            # Inside the frame: reduced straight from the picture (the same pixels as the
+            # crop's, without copying it first).
+            reduced.append(picture.resize(size, Image.Resampling.BOX, (left, top, right, bottom)))
+        else:
+            reduced.append(_cut(picture, box, level.grey).resize(size, Image.Resampling.BOX))
+    pixels = np.frombuffer(b"".join(view.tobytes() for view in reduced), dtype=np.uint8)
+    views: npt.NDArray[np.float32] = pixels.reshape(len(boxes), VIEW_SIDE, VIEW_SIDE, 3).astype(
+        np.float32
+    )
     return views
 
 
@@ -539,8 +547,9 @@ def _palette(o1: Floats, o2: Floats, lum: Floats, spread: Floats) -> Floats:
     relative = chroma / spread[:, None]
     # Each pixel's weight is shared between the two hue bins either side of its hue.
     position = _turned_up(np.arctan2(flat2, flat1), _TAU) * (_HUE_BINS / (2 * math.pi))
-    lower = np.floor(position).astype(np.int64) % _HUE_BINS
-    upper_share = position - np.floor(position)
+    floor = np.floor(position)
+    lower = floor.astype(np.int64) % _HUE_BINS
+    upper_share = position - floor
     coloured = np.clip(relative - 0.15, 0, None)
     row = np.arange(n)[:, None] * _HUE_BINS
     hues = np.bincount(
