@@ -41,10 +41,8 @@ def phash(image: Image.Image) -> int:
     median = float(np.median(block[1:]))
     block[0] = median
     bits = block > median
-    value = 0
-    for bit in bits:
-        value = (value << 1) | int(bit)
-    return value
+    # The first coefficient's bit is the hash's highest.
+    return int.from_bytes(np.packbits(bits).tobytes(), "big")
 
 
 def hamming(a: int, b: int) -> int:

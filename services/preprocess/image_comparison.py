@@ -35,7 +35,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
-from services.preprocess.crop_direction import MARGIN, Frame, crop_direction, frame_of
+from services.preprocess.crop_direction import (
+    MARGIN,
+    Fitting,
+    Frame,
+    fitted_direction,
+    fitting,
+    frame_of,
+)
 from services.preprocess.offer_images import ImageUnavailable, OfferImageFetcher
 from services.preprocess.visual_similarity import (
     Comparator,
@@ -149,13 +156,22 @@ def near_duplicates(
     """Pairs of (id, description) whose images are near-duplicates, each pair once, in the
     order of the input, each saying which side is the wider photo when one is."""
     pairs = []
+    # Each frame made ready for crop_direction once, however many pairs it is in.
+    fittings: dict[int, Fitting] = {}
+
+    def fitted(index: int) -> Fitting:
+        if index not in fittings:
+            fittings[index] = fitting(described[index][1].frame)
+        return fittings[index]
+
     for i, (first, one) in enumerate(described):
-        for second, other in described[i + 1 :]:
+        for j in range(i + 1, len(described)):
+            second, other = described[j]
             if first == second:
                 continue
             score = comparator.duplicate_similarity(one.descriptor, other.descriptor)
             if score >= DUPLICATE_SIMILARITY:
-                direction = crop_direction(one.frame, other.frame)
+                direction = fitted_direction(fitted(i), fitted(j))
                 wider = first if direction > MARGIN else second if direction < -MARGIN else ""
                 pairs.append(Pair(first, second, score, wider))
     return pairs
