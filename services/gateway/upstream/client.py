@@ -1,8 +1,7 @@
 """Signed, budgeted, rate-limited, retried calls to the 1688 Open Platform.
 
 One :class:`~services.gateway.upstream.http.UpstreamHttp` per process (aiohttp, pooled
-keep-alive connections). Each
-attempt, in this order:
+keep-alive connections). Each attempt, in this order:
 
 1. a fast refusal when the API's circuit breaker is open;
 2. a token from the app key's shared QPS bucket, and the access token;
