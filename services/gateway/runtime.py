@@ -1,7 +1,7 @@
 """Everything one gateway process holds, built from its settings.
 
-One store, one ``httpx.AsyncClient`` (pooled, keep-alive, no proxies from the
-environment), the quota ledger, the shared rate limiter, a circuit breaker per
+One store, one upstream HTTP client (aiohttp: pooled, keep-alive, no proxies from the
+environment, no cookies), the quota ledger, the shared rate limiter, a circuit breaker per
 API, the token manager, the caches and the flows. :meth:`GatewayRuntime.start`
 calibrates the clock (a failure is only logged: the first stale-timestamp
 answer calibrates again); :meth:`GatewayRuntime.close` releases it all.
@@ -15,8 +15,6 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from services.gateway.offers.details import OfferDetails
 from services.gateway.search.flow import FlowLimits, SearchFlow
 from services.gateway.settings import GatewaySettings
@@ -28,6 +26,7 @@ from services.gateway.upstream import metrics as upstream_metrics
 from services.gateway.upstream.circuit_breaker import CircuitBreaker
 from services.gateway.upstream.client import BREAKER_APIS, Timeouts, UpstreamClient
 from services.gateway.upstream.errors import UpstreamError
+from services.gateway.upstream.http import Limits, UpstreamHttp
 from services.gateway.upstream.rate_limit import RateLimiter
 from services.gateway.upstream.retry import RetryPolicy
 from services.gateway.upstream.token_sealing import TokenSeal
@@ -40,7 +39,7 @@ log = logging.getLogger(__name__)
 class GatewayRuntime:
     settings: GatewaySettings
     store: Store
-    http: httpx.AsyncClient
+    http: UpstreamHttp
     ledger: QuotaLedger
     breakers: dict[str, CircuitBreaker]
     client: UpstreamClient
@@ -91,23 +90,17 @@ def _store(settings: GatewaySettings) -> Store:
     return open_store(settings.resolved_store_url, settings.store_sync)
 
 
-def _http(
-    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None
-) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        transport=transport,
-        limits=httpx.Limits(
+def _http(settings: GatewaySettings) -> UpstreamHttp:
+    return UpstreamHttp(
+        Limits(
             max_connections=settings.max_connections,
-            max_keepalive_connections=settings.max_keepalive,
-            keepalive_expiry=settings.keepalive_expiry_s,
-        ),
-        timeout=httpx.Timeout(settings.read_timeout_s, connect=settings.connect_timeout_s),
-        follow_redirects=False,
-        trust_env=False,
+            max_keepalive=settings.max_keepalive,
+            keepalive_expiry_s=settings.keepalive_expiry_s,
+        )
     )
 
 
-def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) -> TokenManager:
+def _tokens(settings: GatewaySettings, store: Store, http: UpstreamHttp) -> TokenManager:
     configured = TokenPair(
         access_token=settings.access_token,
         refresh_token=settings.refresh_token,
@@ -132,12 +125,9 @@ def _tokens(settings: GatewaySettings, store: Store, http: httpx.AsyncClient) ->
     )
 
 
-def build_runtime(
-    settings: GatewaySettings, transport: httpx.AsyncBaseTransport | None = None
-) -> GatewayRuntime:
-    """``transport`` replaces the network (unit tests script the upstream with it)."""
+def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
     store = _store(settings)
-    http = _http(settings, transport)
+    http = _http(settings)
     ledger = QuotaLedger(store, settings.budgets, settings.tenant_shares)
     breakers = {
         api.name: CircuitBreaker(api.name, settings.breaker_failures, settings.breaker_reset_s)

@@ -1,7 +1,7 @@
 """Signed, budgeted, rate-limited, retried calls to the 1688 Open Platform.
 
-One ``httpx.AsyncClient`` per process (pooled keep-alive connections). Each
-attempt, in this order:
+One :class:`~services.gateway.upstream.http.UpstreamHttp` per process (aiohttp, pooled
+keep-alive connections). Each attempt, in this order:
 
 1. a fast refusal when the API's circuit breaker is open;
 2. a token from the app key's shared QPS bucket, and the access token;
@@ -33,7 +33,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
 from opentelemetry import trace
 
 from services.gateway.offers.parsing import decode_body, parse_server_time_ms
@@ -53,6 +52,7 @@ from services.gateway.upstream.errors import (
     UpstreamMalformed,
     classify,
 )
+from services.gateway.upstream.http import HttpFailure, Reply, UpstreamHttp
 from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import SIGNATURE_PARAM, TIMESTAMP_PARAM, sign, url_path
 from shared.json_logging import request_id_var
@@ -140,7 +140,7 @@ class _Attempt:
 class UpstreamClient:
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: UpstreamHttp,
         base_url: str,
         app_key: str,
         app_secret: str,
@@ -355,9 +355,6 @@ class UpstreamClient:
 
     async def _send(self, api: Api, params: Mapping[str, str], token: str, ctx: CallContext) -> Any:
         total = self._timeout(api, ctx)
-        timeout = httpx.Timeout(
-            min(self._timeouts.read_s, total), connect=min(self._timeouts.connect_s, total)
-        )
         url = f"{self._base}/{url_path(api.namespace, api.name, self._app_key)}"
         body = form_body.encode(self.signed_form(api, params, token))
         headers = {"Content-Type": form_body.CONTENT_TYPE}
@@ -367,42 +364,44 @@ class UpstreamClient:
             headers[REQUEST_ID_HEADER] = request_id
         started = self._monotonic()
         try:
-            async with asyncio.timeout(total):
-                response = await self._http.post(
-                    url, content=body, headers=headers, timeout=timeout
-                )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise self._transport_error(api, exc, reached=False) from None
-        except (httpx.HTTPError, TimeoutError) as exc:
-            raise self._transport_error(api, exc, reached=True) from None
+            response = await self._http.post(
+                url,
+                body,
+                headers,
+                connect_s=self._timeouts.connect_s,
+                read_s=self._timeouts.read_s,
+                total_s=total,
+            )
+        except HttpFailure as exc:
+            raise self._transport_error(api, exc) from None
         finally:
             upstream_metrics.UPSTREAM_LATENCY.labels(api.name).observe(self._monotonic() - started)
         return self._read(api, response)
 
-    def _transport_error(self, api: Api, exc: BaseException, reached: bool) -> UpstreamError:
+    def _transport_error(self, api: Api, exc: HttpFailure) -> UpstreamError:
         what = (
             "timed out"
-            if isinstance(exc, TimeoutError | httpx.TimeoutException)
-            else ("cannot connect" if not reached else "connection failed")
+            if exc.timed_out
+            else ("cannot connect" if not exc.reached else "connection failed")
         )
         return UpstreamError(
             UNAVAILABLE,
-            f"{what} ({type(exc).__name__})",
+            f"{what} ({exc})",
             api=api.name,
             transient=True,
-            reached=reached,
+            reached=exc.reached,
         )
 
-    def _read(self, api: Api, response: httpx.Response) -> Any:
+    def _read(self, api: Api, response: Reply) -> Any:
         try:
             body = decode_body(api.name, response.content)
         except UpstreamMalformed:
-            if response.status_code >= 500:
+            if response.status >= 500:
                 raise UpstreamError(
-                    UNAVAILABLE, f"HTTP {response.status_code}", api=api.name, transient=True
+                    UNAVAILABLE, f"HTTP {response.status}", api=api.name, transient=True
                 ) from None
             raise
-        error = classify(api.name, response.status_code, body, self.scrub)
+        error = classify(api.name, response.status, body, self.scrub)
         if error is not None:
             raise error
         return body

@@ -29,12 +29,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-import httpx
-
 from services.gateway.offers.parsing import decode_body, parse_1688_time
 from services.gateway.store.interface import Store
+from services.gateway.upstream import form as form_body
 from services.gateway.upstream import metrics as upstream_metrics
 from services.gateway.upstream.errors import TOKEN_EXPIRED, UNAVAILABLE, UpstreamError
+from services.gateway.upstream.http import HttpFailure, UpstreamHttp
 from services.gateway.upstream.token_sealing import TokenSeal
 
 log = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ class OAuthRefresher:
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: UpstreamHttp,
         base_url: str,
         app_key: str,
         app_secret: str,
@@ -166,23 +166,28 @@ class OAuthRefresher:
         url = f"{self._base}/{name}/{self._app_key}"
         try:
             response = await self._http.post(
-                url, data={**form, **credentials}, timeout=self._timeout
+                url,
+                form_body.encode({**form, **credentials}),
+                {"Content-Type": form_body.CONTENT_TYPE},
+                connect_s=self._timeout,
+                read_s=self._timeout,
+                total_s=self._timeout,
             )
-        except httpx.HTTPError as exc:
+        except HttpFailure as exc:
             raise UpstreamError(
-                UNAVAILABLE, f"{name} failed: {type(exc).__name__}", api=api, transient=True
+                UNAVAILABLE, f"{name} failed: {exc}", api=api, transient=True
             ) from None
-        if response.status_code >= 500:
+        if response.status >= 500:
             raise UpstreamError(
                 UNAVAILABLE,
-                f"{name} failed: HTTP {response.status_code}",
+                f"{name} failed: HTTP {response.status}",
                 api=api,
                 transient=True,
             )
-        if response.status_code >= 400:
+        if response.status >= 400:
             raise UpstreamError(
                 TOKEN_EXPIRED,
-                f"{name} refused (HTTP {response.status_code}): re-authorize the app",
+                f"{name} refused (HTTP {response.status}): re-authorize the app",
                 api=api,
             )
         return parse_grant(decode_body(api, response.content), self._clock(), pair, api)

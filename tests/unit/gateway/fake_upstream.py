@@ -7,9 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from shared.aop_signing import verify
+from tests.unit.gateway.local_http import Received, Reply, json_reply
 
 APP_KEY = "app1"
 SECRET = "unit-secret-0123"
@@ -17,11 +16,11 @@ TOKEN = "unit-token-0123"
 TOTAL = 45
 
 
-def _reply(payload: Any, status: int = 200) -> httpx.Response:
-    return httpx.Response(status, json=payload)
+def _reply(payload: Any, status: int = 200) -> Reply:
+    return json_reply(payload, status)
 
 
-def _error(code: str, message: str) -> httpx.Response:
+def _error(code: str, message: str) -> Reply:
     return _reply({"error_code": code, "error_message": message}, 400)
 
 
@@ -35,10 +34,12 @@ class FakeUpstream:
     outside_pool: set[str] = field(default_factory=set)
     # Every offerQueryParam received, decoded.
     queries: list[dict[str, Any]] = field(default_factory=list)
+    # Where it is served (tests/unit/gateway/local_http.py).
+    url: str = ""
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        path = request.url.path.removeprefix("/openapi/")
-        form = dict(httpx.QueryParams(request.content.decode()))
+    def handle(self, request: Received) -> Reply:
+        path = request.path.removeprefix("/openapi/")
+        form = request.form
         api = path.split("/")[3]
         self.calls[api] += 1
         if not verify(path, form, SECRET):
@@ -63,13 +64,13 @@ class FakeUpstream:
         """As after the upstream's imageId store expired."""
         self.image_ids.clear()
 
-    def _upload(self, form: dict[str, str]) -> httpx.Response:
+    def _upload(self, form: dict[str, str]) -> Reply:
         json.loads(form["uploadImageParam"])["imageBase64"]
         image_id = "0" if self.refuse_images else str(1000 + self.calls["product.image.upload"])
         self.image_ids.add(image_id)
         return _reply({"result": {"success": "true", "code": "200", "result": image_id}})
 
-    def _query(self, form: dict[str, str]) -> httpx.Response:
+    def _query(self, form: dict[str, str]) -> Reply:
         param = json.loads(form["offerQueryParam"])
         self.queries.append(param)
         if param["imageId"] not in self.image_ids:
@@ -100,7 +101,7 @@ class FakeUpstream:
         }
         return _reply({"result": {"success": True, "code": "200", "result": result}})
 
-    def _detail(self, form: dict[str, str]) -> httpx.Response:
+    def _detail(self, form: dict[str, str]) -> Reply:
         offer_id = json.loads(form["offerDetailParam"])["offerId"]
         if str(offer_id) in self.outside_pool:
             refusal = {"success": False, "message": f"offerId:{offer_id} 不是精选货源商品"}
@@ -116,7 +117,7 @@ class FakeUpstream:
         }
         return _reply({"result": {"success": True, "result": detail}})
 
-    def _product(self, form: dict[str, str]) -> httpx.Response:
+    def _product(self, form: dict[str, str]) -> Reply:
         info = {
             "productID": int(form["productID"]),
             "bizType": 2,

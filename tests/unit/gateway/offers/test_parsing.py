@@ -123,6 +123,11 @@ def test_yuan_prices(value: Any, expected: str) -> None:
     assert parsing.parse_yuan(value) == Decimal(expected)
 
 
+@pytest.mark.parametrize("text", ["20.50", "57", "20.5", "007.50", "0", "0.00", "1280.125"])
+def test_plain_prices_read_as_the_general_path_reads_them(text: str) -> None:
+    assert parsing.parse_yuan(text) == parsing._yuan_text(text)
+
+
 @pytest.mark.parametrize("value", [None, "", "0", "面议", "0.00"])
 def test_unusable_yuan_prices(value: Any) -> None:
     assert parsing.parse_yuan(value) is None

@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator
 from decimal import Decimal
 
-import httpx
 import pytest
 from factoryfinder.v1 import common_pb2
 
@@ -29,6 +28,7 @@ from services.gateway.upstream import errors
 from services.gateway.upstream.client import CallContext
 from services.gateway.upstream.errors import QuotaExhausted
 from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
+from tests.unit.gateway.local_http import LocalHttp
 
 UPLOAD = "product.image.upload"
 QUERY = "product.search.imageQuery"
@@ -46,8 +46,13 @@ def ctx() -> CallContext:
 
 
 @pytest.fixture
-def upstream() -> FakeUpstream:
-    return FakeUpstream()
+async def upstream() -> AsyncIterator[FakeUpstream]:
+    scripted = FakeUpstream()
+    server = LocalHttp(scripted.handle)
+    await server.start()
+    scripted.url = server.url
+    yield scripted
+    await server.stop()
 
 
 async def runtime_for(upstream: FakeUpstream, **env: str) -> GatewayRuntime:
@@ -57,11 +62,11 @@ async def runtime_for(upstream: FakeUpstream, **env: str) -> GatewayRuntime:
             "FF_GATEWAY_APP_SECRET": SECRET,
             "FF_GATEWAY_ACCESS_TOKEN": TOKEN,
             "FF_GATEWAY_STORE_URL": "memory://",
-            "FF_GATEWAY_UPSTREAM_URL": "http://sandbox/openapi",
+            "FF_GATEWAY_UPSTREAM_URL": f"{upstream.url}/openapi",
             **env,
         }
     )
-    return build_runtime(settings, httpx.MockTransport(upstream.handle))
+    return build_runtime(settings)
 
 
 @pytest.fixture

@@ -1,13 +1,12 @@
-"""The upstream client against a scripted HTTP transport, with a fake clock for waits."""
+"""The upstream client against a scripted upstream on 127.0.0.1, with a fake clock for waits."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from services.gateway.store.interface import Store, open_store
@@ -21,9 +20,20 @@ from services.gateway.upstream.client import (
     UpstreamClient,
 )
 from services.gateway.upstream.errors import QuotaExhausted
+from services.gateway.upstream.http import Limits, UpstreamHttp
 from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import verify
 from shared.json_logging import request_id_var
+from tests.unit.gateway.local_http import (
+    DROP,
+    Answer,
+    LocalHttp,
+    Received,
+    Reply,
+    Stall,
+    json_reply,
+    text_reply,
+)
 
 SECRET = "s3cr3t-app-secret"
 API = IMAGE_QUERY.name
@@ -37,6 +47,8 @@ class FakeTime:
     def __init__(self) -> None:
         self.now = 1000.0
         self.sleeps: list[float] = []
+        # Called after each sleep with the number of sleeps so far.
+        self.after_sleep: Callable[[int], Awaitable[None]] | None = None
 
     def monotonic(self) -> float:
         return self.now
@@ -44,6 +56,8 @@ class FakeTime:
     async def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+        if self.after_sleep is not None:
+            await self.after_sleep(len(self.sleeps))
 
 
 class Limiter:
@@ -76,28 +90,22 @@ class Tokens:
         return [self.token]
 
 
-Reply = httpx.Response | Exception
-
-
 @dataclass
 class Upstream:
-    """Replies in order (the last one repeats), recording every request."""
+    """Answers in order (the last one repeats), recording every request."""
 
-    replies: list[Reply]
+    replies: list[Answer]
     requests: list[dict[str, str]] = field(default_factory=list)
-    headers: list[httpx.Headers] = field(default_factory=list)
+    headers: list[Mapping[str, str]] = field(default_factory=list)
 
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(dict(httpx.QueryParams(request.content.decode())))
+    def handle(self, request: Received) -> Answer:
+        self.requests.append(request.form)
         self.headers.append(request.headers)
-        reply = self.replies[min(len(self.requests), len(self.replies)) - 1]
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
+        return self.replies[min(len(self.requests), len(self.replies)) - 1]
 
 
-def error_reply(status: int, code: str, message: str = "") -> httpx.Response:
-    return httpx.Response(status, json={"error_code": code, "error_message": message})
+def error_reply(status: int, code: str, message: str = "") -> Reply:
+    return json_reply({"error_code": code, "error_message": message}, status)
 
 
 @dataclass
@@ -109,6 +117,7 @@ class Rig:
     time: FakeTime
     tokens: Tokens
     limiter: Limiter
+    server: LocalHttp
 
 
 @pytest.fixture
@@ -119,12 +128,23 @@ async def store() -> AsyncIterator[Store]:
 
 
 @pytest.fixture
-def rig_factory(store: Store) -> Callable[..., Rig]:
-    clients: list[httpx.AsyncClient] = []
+async def server() -> AsyncIterator[LocalHttp]:
+    running = LocalHttp(lambda request: text_reply("nothing scripted", 599))
+    await running.start()
+    yield running
+    await running.stop()
 
-    def build(*replies: Reply, budget: int = 100, breaker_failures: int = 3) -> Rig:
+
+@pytest.fixture
+async def rig_factory(store: Store, server: LocalHttp) -> AsyncIterator[Callable[..., Rig]]:
+    clients: list[UpstreamHttp] = []
+
+    def build(
+        *replies: Answer, budget: int = 100, breaker_failures: int = 3, read_s: float = 2.0
+    ) -> Rig:
         upstream = Upstream(list(replies))
-        http = httpx.AsyncClient(transport=httpx.MockTransport(upstream.handle))
+        server.handler = upstream.handle
+        http = UpstreamHttp(Limits(max_connections=10, max_keepalive=5, keepalive_expiry_s=30))
         clients.append(http)
         fake = FakeTime()
         ledger = QuotaLedger(store, {API: budget})
@@ -132,14 +152,14 @@ def rig_factory(store: Store) -> Callable[..., Rig]:
         breaker = CircuitBreaker(API, breaker_failures, 30.0, clock=fake.monotonic)
         client = UpstreamClient(
             http,
-            "http://upstream/openapi",
+            f"{server.url}/openapi",
             "app1",
             SECRET,
             ledger,
             limiter,
             {API: breaker},
             RetryPolicy(max_attempts=4, base_delay_s=0.1, max_delay_s=1.0, frequency_backoff_s=2),
-            Timeouts(connect_s=1.0, read_s=2.0),
+            Timeouts(connect_s=1.0, read_s=read_s),
             monotonic=fake.monotonic,
             wall=lambda: 1_718_000_000.0,
             sleep=fake.sleep,
@@ -147,9 +167,11 @@ def rig_factory(store: Store) -> Callable[..., Rig]:
         )
         tokens = Tokens()
         client.use_tokens(tokens)
-        return Rig(client, upstream, ledger, breaker, fake, tokens, limiter)
+        return Rig(client, upstream, ledger, breaker, fake, tokens, limiter, server)
 
-    return build
+    yield build
+    for http in clients:
+        await http.aclose()
 
 
 def ctx(deadline_in: float | None = 30.0, now: float = 1000.0) -> CallContext:
@@ -166,7 +188,7 @@ async def used(ledger: QuotaLedger) -> int:
 
 
 async def test_a_signed_call(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     call = ctx()
     body = await rig.client.call(IMAGE_QUERY, {"offerQueryParam": '{"imageId":"1"}'}, call)
     assert body == OK
@@ -181,7 +203,7 @@ async def test_a_signed_call(rig_factory: Callable[..., Rig]) -> None:
 async def test_a_call_is_a_form_post_carrying_the_request_id(
     rig_factory: Callable[..., Rig],
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     token = request_id_var.set("req-42")
     try:
         await rig.client.call(IMAGE_QUERY, {"offerQueryParam": '{"imageId":"1 +/="}'}, ctx())
@@ -194,22 +216,22 @@ async def test_a_call_is_a_form_post_carrying_the_request_id(
 
 
 async def test_no_request_id_no_header(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     await rig.client.call(IMAGE_QUERY, {"offerQueryParam": "{}"}, ctx())
     assert "x-request-id" not in rig.upstream.headers[0]
 
 
 async def test_the_timestamp_carries_the_calibrated_skew(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json={"result": 1_718_000_005_000}))
+    rig = rig_factory(json_reply({"result": 1_718_000_005_000}))
     assert await rig.client.calibrate_clock() == pytest.approx(5.0)
     assert rig.client.timestamp_ms() == 1_718_000_005_000
 
 
 async def test_5xx_is_retried_with_growing_jittered_waits(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory(
-        httpx.Response(502, text="<html>bad gateway</html>"),
+        text_reply("<html>bad gateway</html>", 502),
         error_reply(503, "isp.unavailable"),
-        httpx.Response(200, json=OK),
+        json_reply(OK),
     )
     call = ctx()
     assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
@@ -228,13 +250,13 @@ async def test_5xx_is_retried_with_growing_jittered_waits(rig_factory: Callable[
         (error_reply(400, "gw.ParamMissing"), errors.PARAM_MISSING),
         (error_reply(400, "gw.APIUnsupported"), errors.API_UNSUPPORTED),
         (error_reply(400, "400", "RequestValidateException: bad appKey"), errors.REQUEST_INVALID),
-        (httpx.Response(200, text="not json"), errors.MALFORMED),
+        (text_reply("not json", 200), errors.MALFORMED),
     ],
 )
 async def test_permanent_failures_are_not_retried(
-    rig_factory: Callable[..., Rig], reply: httpx.Response, reason: str
+    rig_factory: Callable[..., Rig], reply: Reply, reason: str
 ) -> None:
-    rig = rig_factory(reply, httpx.Response(200, json=OK))
+    rig = rig_factory(reply, json_reply(OK))
     with pytest.raises(errors.UpstreamError) as caught:
         await rig.client.call(IMAGE_QUERY, {}, ctx())
     assert caught.value.reason == reason
@@ -243,8 +265,15 @@ async def test_permanent_failures_are_not_retried(
 
 
 async def test_connect_errors_are_retried_and_refunded(rig_factory: Callable[..., Rig]) -> None:
-    refused = httpx.ConnectError("refused")
-    rig = rig_factory(refused, refused, httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
+    # Refused until the server is back on its port, after the second retry wait.
+    await rig.server.stop()
+
+    async def back_after(sleeps: int) -> None:
+        if sleeps == 2:
+            await rig.server.start()
+
+    rig.time.after_sleep = back_after
     call = ctx()
     assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
     assert call.spent == {API: 1}
@@ -252,14 +281,33 @@ async def test_connect_errors_are_retried_and_refunded(rig_factory: Callable[...
 
 
 async def test_timeouts_are_retried_but_spent(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.ReadTimeout("slow"), httpx.Response(200, json=OK))
+    rig = rig_factory(Stall(2.0, json_reply(OK)), json_reply(OK), read_s=0.2)
     call = ctx()
     assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
     assert call.spent == {API: 2}
 
 
+async def test_a_connection_dropped_before_the_reply_is_retried_but_spent(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(DROP, json_reply(OK))
+    call = ctx()
+    assert await rig.client.call(IMAGE_QUERY, {}, call) == OK
+    assert call.spent == {API: 2}
+    assert len(rig.upstream.requests) == 2
+
+
+async def test_the_connection_is_kept_alive_between_calls(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(json_reply(OK))
+    for _ in range(3):
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert len(rig.server.peers) == 1
+
+
 async def test_retries_stop_before_the_deadline(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(500, text="oops"))
+    rig = rig_factory(text_reply("oops", 500))
     with pytest.raises(errors.UpstreamError) as caught:
         await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=0.4))
     assert caught.value.reason == errors.UNAVAILABLE
@@ -269,16 +317,14 @@ async def test_retries_stop_before_the_deadline(rig_factory: Callable[..., Rig])
 
 
 async def test_attempts_are_bounded(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(500, text="oops"), breaker_failures=100)
+    rig = rig_factory(text_reply("oops", 500), breaker_failures=100)
     with pytest.raises(errors.UpstreamError):
         await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
     assert len(rig.upstream.requests) == 4
 
 
 async def test_a_401_refreshes_once_and_retries(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(
-        error_reply(401, "401", "Request need user authorized"), httpx.Response(200, json=OK)
-    )
+    rig = rig_factory(error_reply(401, "401", "Request need user authorized"), json_reply(OK))
     assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
     assert rig.tokens.refreshes == 1
     assert [r["access_token"] for r in rig.upstream.requests] == ["tok-0", "tok-1"]
@@ -296,8 +342,8 @@ async def test_a_second_401_is_not_refreshed_again(rig_factory: Callable[..., Ri
 async def test_a_stale_timestamp_recalibrates_and_retries(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory(
         error_reply(400, "400", "RequestValidateException: Request is expired."),
-        httpx.Response(200, json={"result": 1_718_000_090_000}),
-        httpx.Response(200, json=OK),
+        json_reply({"result": 1_718_000_090_000}),
+        json_reply(OK),
     )
     assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
     assert rig.client.clock_skew_s == pytest.approx(90.0)
@@ -315,7 +361,7 @@ async def test_no_usage_left_marks_the_api_exhausted(rig_factory: Callable[..., 
 
 
 async def test_frequency_limit_backs_off_then_succeeds(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"), httpx.Response(200, json=OK))
+    rig = rig_factory(error_reply(400, "gw.QosAppFrequencyLimit"), json_reply(OK))
     assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
     assert rig.time.sleeps == [2.0]
     assert rig.limiter.back_offs == [2.0]
@@ -345,7 +391,7 @@ async def test_a_frequency_limit_through_every_retry_ends_with_a_retry_after(
 
 
 async def test_the_budget_is_never_overspent(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK), budget=3)
+    rig = rig_factory(json_reply(OK), budget=3)
     results = await asyncio.gather(
         *(rig.client.call(IMAGE_QUERY, {}, ctx()) for _ in range(10)), return_exceptions=True
     )
@@ -355,7 +401,7 @@ async def test_the_budget_is_never_overspent(rig_factory: Callable[..., Rig]) ->
 
 
 async def test_the_breaker_opens_and_recovers(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(500, text="down"), breaker_failures=3)
+    rig = rig_factory(text_reply("down", 500), breaker_failures=3)
     with pytest.raises(errors.UpstreamError):
         await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=None))
     assert state(rig.breaker) == "open"
@@ -366,7 +412,7 @@ async def test_the_breaker_opens_and_recovers(rig_factory: Callable[..., Rig]) -
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
     assert len(rig.upstream.requests) == sent
     assert await used(rig.ledger) == sent
-    rig.upstream.replies.append(httpx.Response(200, json=OK))
+    rig.upstream.replies.append(json_reply(OK))
     rig.time.now += 31
     assert state(rig.breaker) == "half_open"
     assert await rig.client.call(IMAGE_QUERY, {}, ctx(now=rig.time.now)) == OK
@@ -374,7 +420,7 @@ async def test_the_breaker_opens_and_recovers(rig_factory: Callable[..., Rig]) -
 
 
 async def test_a_held_unit_pays_for_the_first_attempt(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     held = await rig.ledger.reserve(API, "acme")
     await rig.client.call(IMAGE_QUERY, {}, ctx(), held=held)
     assert await used(rig.ledger) == 1
@@ -383,7 +429,7 @@ async def test_a_held_unit_pays_for_the_first_attempt(rig_factory: Callable[...,
 async def test_a_held_unit_is_refunded_when_nothing_goes_out(
     rig_factory: Callable[..., Rig],
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     rig.breaker.record_failure()
     rig.breaker.record_failure()
     rig.breaker.record_failure()
@@ -407,7 +453,7 @@ async def test_secrets_are_scrubbed_from_upstream_messages(
 
 
 async def test_an_expired_deadline_sends_nothing(rig_factory: Callable[..., Rig]) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     with pytest.raises(errors.UpstreamError) as caught:
         await rig.client.call(IMAGE_QUERY, {}, ctx(deadline_in=-1))
     assert caught.value.reason == errors.DEADLINE_EXCEEDED
@@ -426,7 +472,7 @@ async def test_frequency_limits_do_not_open_the_breaker(rig_factory: Callable[..
 async def test_the_unit_is_taken_after_the_rate_wait_and_is_spent_once_written(
     rig_factory: Callable[..., Rig], store: Store
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     while_waiting: list[tuple[int, int]] = []
 
     async def acquire(deadline_monotonic: float | None = None) -> None:
@@ -444,7 +490,7 @@ async def test_the_unit_is_taken_after_the_rate_wait_and_is_spent_once_written(
 async def test_a_unit_released_under_a_live_call_is_taken_anew(
     rig_factory: Callable[..., Rig], store: Store
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     held = await rig.ledger.reserve(API, "acme")
     # Recovery took the owner for dead and gave the held unit back.
     assert await store.release_hold(held.hold_id)
@@ -456,7 +502,7 @@ async def test_a_unit_released_under_a_live_call_is_taken_anew(
 async def test_a_call_cancelled_before_its_held_unit_is_sent_gives_it_back(
     rig_factory: Callable[..., Rig], store: Store
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     held = await rig.ledger.reserve(API, "acme")
 
     async def cancelled(reservation: object) -> None:
@@ -473,7 +519,7 @@ async def test_a_call_cancelled_before_its_held_unit_is_sent_gives_it_back(
 async def test_a_call_without_a_held_unit_takes_and_spends_it_in_one_store_step(
     rig_factory: Callable[..., Rig], store: Store
 ) -> None:
-    rig = rig_factory(httpx.Response(200, json=OK))
+    rig = rig_factory(json_reply(OK))
     steps: list[str] = []
     for name in ("get", "hold", "mark_sent", "take_token"):
         original = getattr(store, name)

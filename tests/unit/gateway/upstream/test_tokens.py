@@ -7,12 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
 from services.gateway.store.interface import Store, open_store
 from services.gateway.upstream import errors
 from services.gateway.upstream import metrics as upstream_metrics
+from services.gateway.upstream.http import Limits, UpstreamHttp
 from services.gateway.upstream.token_sealing import TokenSeal
 from services.gateway.upstream.tokens import (
     OAuthRefresher,
@@ -22,6 +22,7 @@ from services.gateway.upstream.tokens import (
     parse_expiry,
     parse_grant,
 )
+from tests.unit.gateway.local_http import LocalHttp, Received, Reply, json_reply
 
 NOW = 1_800_000_000.0
 SEAL = TokenSeal("app", "app-secret")
@@ -224,20 +225,32 @@ async def test_a_refresh_token_with_more_than_30_days_is_not_renewed(store: Stor
     assert (postponer.calls, refresher.calls) == (0, 1)
 
 
-async def test_oauth_postpone_sends_both_tokens() -> None:
+@pytest.fixture
+async def oauth_server() -> AsyncIterator[tuple[LocalHttp, UpstreamHttp]]:
+    server = LocalHttp(lambda request: json_reply({}, 599))
+    await server.start()
+    http = UpstreamHttp(Limits(max_connections=2, max_keepalive=1, keepalive_expiry_s=5))
+    yield server, http
+    await http.aclose()
+    await server.stop()
+
+
+async def test_oauth_postpone_sends_both_tokens(
+    oauth_server: tuple[LocalHttp, UpstreamHttp],
+) -> None:
+    server, http = oauth_server
     seen: dict[str, Any] = {}
 
-    def handle(request: httpx.Request) -> httpx.Response:
-        seen["url"] = str(request.url)
-        seen["form"] = dict(httpx.QueryParams(request.content.decode()))
-        body = {"access_token": "a2", "refresh_token": "r2", "expires_in": "36000"}
-        return httpx.Response(200, json=body)
+    def handle(request: Received) -> Reply:
+        seen["path"] = request.path
+        seen["form"] = request.form
+        return json_reply({"access_token": "a2", "refresh_token": "r2", "expires_in": "36000"})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as http:
-        oauth = OAuthRefresher(http, "http://up/openapi", "app", "sec", "refreshToken", 5.0)
-        pair = await oauth.postpone(TokenPair("a1", "r1"))
+    server.handler = handle
+    oauth = OAuthRefresher(http, f"{server.url}/openapi", "app", "sec", "refreshToken", 5.0)
+    pair = await oauth.postpone(TokenPair("a1", "r1"))
     assert (pair.access_token, pair.refresh_token) == ("a2", "r2")
-    assert seen["url"] == "http://up/openapi/param2/1/system.oauth2/postponeToken/app"
+    assert seen["path"] == "/openapi/param2/1/system.oauth2/postponeToken/app"
     assert seen["form"] == {
         "client_id": "app",
         "client_secret": "sec",
@@ -318,19 +331,22 @@ def test_parse_grant_without_a_token_is_token_expired() -> None:
 
 
 @pytest.mark.parametrize("param", ["refresh_token", "refreshToken"])
-async def test_oauth_refresher_sends_the_configured_parameter(param: str) -> None:
+async def test_oauth_refresher_sends_the_configured_parameter(
+    param: str, oauth_server: tuple[LocalHttp, UpstreamHttp]
+) -> None:
+    server, http = oauth_server
     seen: dict[str, Any] = {}
 
-    def handle(request: httpx.Request) -> httpx.Response:
-        seen["url"] = str(request.url)
-        seen["form"] = dict(httpx.QueryParams(request.content.decode()))
-        return httpx.Response(200, json={"access_token": "a2", "expires_in": "36000"})
+    def handle(request: Received) -> Reply:
+        seen["path"] = request.path
+        seen["form"] = request.form
+        return json_reply({"access_token": "a2", "expires_in": "36000"})
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as http:
-        refresher = OAuthRefresher(http, "http://up/openapi", "app", "sec", param, 5.0)
-        pair = await refresher(TokenPair("a1", "r1"))
+    server.handler = handle
+    refresher = OAuthRefresher(http, f"{server.url}/openapi", "app", "sec", param, 5.0)
+    pair = await refresher(TokenPair("a1", "r1"))
     assert pair.access_token == "a2"
-    assert seen["url"] == "http://up/openapi/param2/1/system.oauth2/getToken/app"
+    assert seen["path"] == "/openapi/param2/1/system.oauth2/getToken/app"
     assert seen["form"] == {
         "grant_type": "refresh_token",
         "client_id": "app",
@@ -339,13 +355,13 @@ async def test_oauth_refresher_sends_the_configured_parameter(param: str) -> Non
     }
 
 
-async def test_oauth_refresher_refusal_means_reauthorize() -> None:
-    def handle(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(401, json={"error": "invalid_grant"})
-
-    async with httpx.AsyncClient(transport=httpx.MockTransport(handle)) as http:
-        refresher = OAuthRefresher(http, "http://up/openapi", "app", "sec", "refresh_token", 5)
-        with pytest.raises(errors.UpstreamError) as caught:
-            await refresher(TokenPair("a1", "r1"))
+async def test_oauth_refresher_refusal_means_reauthorize(
+    oauth_server: tuple[LocalHttp, UpstreamHttp],
+) -> None:
+    server, http = oauth_server
+    server.handler = lambda request: json_reply({"error": "invalid_grant"}, 401)
+    refresher = OAuthRefresher(http, f"{server.url}/openapi", "app", "sec", "refresh_token", 5)
+    with pytest.raises(errors.UpstreamError) as caught:
+        await refresher(TokenPair("a1", "r1"))
     assert caught.value.reason == errors.TOKEN_EXPIRED
     assert "sec" not in str(caught.value) and "r1" not in str(caught.value)
