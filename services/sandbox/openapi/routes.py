@@ -5,12 +5,14 @@ pixels square) and under the CDN-style names search rows and details use
 (``/img/ibank/O1CN01…_!!…-0-cib.jpg`` and, without ``img/ibank/`` as live
 rows often are, ``/O1CN01…_!!…-0-cib.jpg``: ``offer_json.cdn_path``); as on
 1688's CDN, ``…jpg_{N}x{N}.jpg`` asks for another size (32-1200). They are
-drawn on first request and cached.
+drawn on first request and cached; concurrent requests for a picture being drawn
+wait for that drawing instead of drawing it again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 import time
 from collections import OrderedDict
@@ -43,6 +45,7 @@ class OpenApiRoutes:
     def __init__(self, state: SandboxState) -> None:
         self._state = state
         self._images: OrderedDict[tuple[int, int], bytes] = OrderedDict()
+        self._drawing: dict[tuple[int, int], asyncio.Future[bytes]] = {}
 
     def table(self) -> list[web.RouteDef]:
         return [
@@ -97,11 +100,24 @@ class OpenApiRoutes:
         key = (offer.offer_id, side)
         data = self._images.get(key)
         if data is None:
-            loop = asyncio.get_running_loop()
-            data = await loop.run_in_executor(None, catalog_photos.offer_jpeg, catalog, offer, side)
-            self._images[key] = data
-            while len(self._images) > _IMAGE_CACHE:
-                self._images.popitem(last=False)
+            drawing = self._drawing.get(key)
+            if drawing is None:
+                loop = asyncio.get_running_loop()
+                drawing = loop.run_in_executor(
+                    None, catalog_photos.offer_jpeg, catalog, offer, side
+                )
+                self._drawing[key] = drawing
+                drawing.add_done_callback(functools.partial(self._drawn, key))
+            # Shielded: a caller that hangs up leaves the drawing to the others waiting on it.
+            data = await asyncio.shield(drawing)
         return web.Response(
             body=data, content_type="image/jpeg", headers={"Cache-Control": "max-age=86400"}
         )
+
+    def _drawn(self, key: tuple[int, int], drawing: asyncio.Future[bytes]) -> None:
+        del self._drawing[key]
+        if drawing.cancelled() or drawing.exception() is not None:
+            return
+        self._images[key] = drawing.result()
+        while len(self._images) > _IMAGE_CACHE:
+            self._images.popitem(last=False)
