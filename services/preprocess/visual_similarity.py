@@ -156,7 +156,9 @@ The offers' subject centre at 35 % was measured through the whole stack on the h
 bench (seed 1688, live, of reachable cases; first offer the source / the pictured product;
 the answer's source of all 20): very tight crops (28-38 % of the frame) 6/11 -> 8/11 /
 12/14 -> 12/14; 5 -> 7, the other ten conditions unchanged case for case, all 131/145 ->
-133/145 / 147/156 -> 147/156. On the quality bench (seed 1688, of reachable; first offer
+133/145 / 147/156 -> 147/156; seed 7: the answer unchanged case for case (tight 7/9 /
+9/11), the eye alone on tight crops (best-scored offer the pictured product / the source)
+8/11 -> 9/11 / 2/9 -> 3/9. On the quality bench (seed 1688, of reachable; first offer
 the source / the pictured product): the close crops 22/26 -> 23/26 (live) and 23/26 ->
 24/26 (doc2026), the other photo conditions unchanged case for case; the three-photo
 verifications live 43/45 -> 44/45 / 45/47 -> 45/47 but doc2026 44/45 -> 43/45 / 45/47 ->
