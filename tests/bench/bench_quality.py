@@ -27,7 +27,10 @@ the preprocessing of the same buyer photo measured in the same run.
 Size: ``BENCH_QUALITY_PRODUCTS`` products (default 30 → 210 photos) and
 ``BENCH_QUALITY_VERIFICATIONS`` (default 50); ``BENCH_QUALITY_SHAPES`` picks
 the row shapes (default ``live,doc2026``); ``FF_SANDBOX_SEED`` picks the catalog (the
-ground truth and the stack's sandbox both use it).
+ground truth and the stack's sandbox both use it). With ``BENCH_QUALITY_MISSES`` set (to
+anything), every reachable case whose first offer is not the source is also listed: what came
+first and its similarity, the source's place and similarity (to compare two commits case by
+case).
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ SEED = load(SandboxSettings).seed
 PRODUCTS = int(os.environ.get("BENCH_QUALITY_PRODUCTS", "30"))
 VERIFICATIONS = int(os.environ.get("BENCH_QUALITY_VERIFICATIONS", "50"))
 SHAPES = os.environ.get("BENCH_QUALITY_SHAPES", "live,doc2026").split(",")
+MISSES = bool(os.environ.get("BENCH_QUALITY_MISSES"))
 CONCURRENCY = 4
 PHOTO_SIDE = 800
 ENV = {
@@ -92,6 +96,8 @@ class Tally:
     upstream: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     # Among the cases where the upstream returned the source / the product:
     reachable: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # The reachable cases whose first offer is not the source (BENCH_QUALITY_MISSES).
+    misses: list[str] = field(default_factory=list)
 
     def add(self, ours: dict[str, bool], theirs: dict[str, bool], reach: dict[str, bool]) -> None:
         self.cases += 1
@@ -141,8 +147,24 @@ def _upstream_order(offers: Iterable[common_pb2.Offer]) -> list[str] | None:
     return [o.offer_id for o in sorted(ranked, key=lambda o: o.upstream_rank)]
 
 
+def _miss(label: str, offers: Sequence[common_pb2.Offer], t: ProductTruth) -> str:
+    """A case whose first offer is not the source: what came first, where the source is."""
+    first = offers[0]
+    kind = "its reseller" if first.offer_id in set(t.offer_ids) else "another product"
+    place = next(i for i, o in enumerate(offers) if o.offer_id == t.source_offer_id)
+    return (
+        f"{label} {t.product_id}: first {first.offer_id} ({kind}, similarity "
+        f"{first.similarity:.1f}); source {t.source_offer_id} #{place + 1} (similarity "
+        f"{offers[place].similarity:.1f})"
+    )
+
+
 def _score(
-    tally: Tally, offers: Sequence[common_pb2.Offer], answer: common_pb2.Answer, t: ProductTruth
+    tally: Tally,
+    offers: Sequence[common_pb2.Offer],
+    answer: common_pb2.Answer,
+    t: ProductTruth,
+    label: str,
 ) -> None:
     order = [o.offer_id for o in offers]
     ours = _checks(order, t)
@@ -155,6 +177,8 @@ def _score(
     theirs = _checks(upstream, t) if upstream is not None else {}
     reach = {"src": t.source_offer_id in order, "prod": bool(set(order) & set(t.offer_ids))}
     tally.add(ours, theirs, reach)
+    if reach["src"] and not ours["first=src"]:
+        tally.misses.append(_miss(label, offers, t))
 
 
 async def _searches(
@@ -173,7 +197,8 @@ async def _searches(
                     metadata=stack.metadata,
                     timeout=120,
                 )
-            _score(tallies[condition], [r.offer for r in reply.offers], reply.answer, truth)
+            offers = [r.offer for r in reply.offers]
+            _score(tallies[condition], offers, reply.answer, truth, f"{condition} #{seed}")
 
         await asyncio.gather(
             *(
@@ -201,7 +226,8 @@ async def _verifications(stack: Stack, picked: list[ProductTruth]) -> Tally:
                     metadata=stack.metadata,
                     timeout=120,
                 )
-            _score(tally, [v.ranked.offer for v in reply.offers], reply.answer, truth)
+            offers = [v.ranked.offer for v in reply.offers]
+            _score(tally, offers, reply.answer, truth, f"verify #{index} {'+'.join(chosen)}")
 
         await asyncio.gather(*(one(i, picked[i % len(picked)]) for i in range(VERIFICATIONS)))
     return tally
@@ -286,6 +312,11 @@ async def _run_shape(shape: str) -> None:
         f"(target <= 150 ms); preparing the same buyer photo: {prepare_ms:.1f} ms "
         f"(ratio {compare_ms / prepare_ms:.2f})"
     )
+    if MISSES:
+        print(f"\n== row shape {shape}: reachable cases whose first offer is not the source")
+        for tally in [*tallies.values(), verified]:
+            for line in sorted(tally.misses):
+                print(f"  {line}")
 
 
 def main() -> None:
