@@ -163,7 +163,9 @@ quality bench (seed 1688, of reachable; first offer the source / the pictured pr
 the close crops 22/26 -> 23/26 (live) and 23/26 -> 24/26 (doc2026), the other photo
 conditions unchanged case for case; the three-photo verifications live 43/45 -> 44/45 /
 45/47 -> 45/47 but doc2026 44/45 -> 43/45 / 45/47 -> 44/47 (one verification lost on
-that row shape, the same with a 32 % centre; not diagnosed). A 32 % centre gave the same
+that row shape, the same with a 32 % centre: a table, phone and dim shot of a small
+product whose source scores 57 while two same-kind offers of other products rose from
+about 60 to 60-62 with the extra view, one of them now first). A 32 % centre gave the same
 held-out figures (the answer's source 5 -> 8) and left the quality bench's close crops
 unchanged. An offer is described in one view more (nine instead of eight); the buyer's
 photo is unchanged.
@@ -210,9 +212,10 @@ Box = tuple[float, float, float]  # a square: centre x, centre y, half side (fra
 METHOD = (
     "ff-visual-4: best cosine over subject-framed views (the photo's also mirrored and turned "
     "a quarter either way, the offer's also its subject's centre at 35 %) and windows of "
-    "colour layout, palette, luminance layout and edge-orientation grids (0.85) and the luminance layout and edge-orientation grids twice "
-    "as fine (0.15), 100*((cos-0.55)/0.45)^2; a grey-scale photo (99th percentile chroma < 4) "
-    "is compared without the colour layout and palette"
+    "colour layout, palette, luminance layout and edge-orientation grids (0.85) and the "
+    "luminance layout and edge-orientation grids twice as fine (0.15), "
+    "100*((cos-0.55)/0.45)^2; a grey-scale photo (99th percentile chroma < 4) is compared "
+    "without the colour layout and palette"
 )
 WORK_SIDE = 128
 VIEW_SIDE = 32
