@@ -16,12 +16,9 @@ TOKEN = "unit-token-0123"
 TOTAL = 45
 
 
-def _reply(payload: Any, status: int = 200) -> Reply:
-    return json_reply(payload, status)
-
-
-def _error(code: str, message: str) -> Reply:
-    return _reply({"error_code": code, "error_message": message}, 400)
+def error_reply(status: int, code: str, message: str = "") -> Reply:
+    """1688's error body (``error_code``, ``error_message``) with this HTTP status."""
+    return json_reply({"error_code": code, "error_message": message}, status)
 
 
 @dataclass
@@ -43,15 +40,13 @@ class FakeUpstream:
         api = path.split("/")[3]
         self.calls[api] += 1
         if not verify(path, form, SECRET):
-            return _error("gw.SignatureInvalid", "signature mismatch")
+            return error_reply(400, "gw.SignatureInvalid", "signature mismatch")
         if api == "currentTime":
-            return _reply({"result": 1_718_000_000_000})
+            return json_reply({"result": 1_718_000_000_000})
         if form.get("access_token") != TOKEN:
-            return _reply(
-                {"error_code": "401", "error_message": "Request need user authorized"}, 401
-            )
+            return error_reply(401, "401", "Request need user authorized")
         if api in self.declined:
-            return _error("gw.APIACLDecline", "no permission")
+            return error_reply(400, "gw.APIACLDecline", "no permission")
         handler = {
             "product.image.upload": self._upload,
             "product.search.imageQuery": self._query,
@@ -68,14 +63,14 @@ class FakeUpstream:
         json.loads(form["uploadImageParam"])["imageBase64"]
         image_id = "0" if self.refuse_images else str(1000 + self.calls["product.image.upload"])
         self.image_ids.add(image_id)
-        return _reply({"result": {"success": "true", "code": "200", "result": image_id}})
+        return json_reply({"result": {"success": "true", "code": "200", "result": image_id}})
 
     def _query(self, form: dict[str, str]) -> Reply:
         param = json.loads(form["offerQueryParam"])
         self.queries.append(param)
         if param["imageId"] not in self.image_ids:
             failure = {"success": False, "code": "IMAGE_NOT_FOUND", "message": "imageId not found"}
-            return _reply({"result": failure})
+            return json_reply({"result": failure})
         page, size = param["beginPage"], param["pageSize"]
         first = (page - 1) * size
         rows = [
@@ -99,13 +94,13 @@ class FakeUpstream:
                 "yoloCropRegion": "0,255,0,255;128,255,128,255",
             },
         }
-        return _reply({"result": {"success": True, "code": "200", "result": result}})
+        return json_reply({"result": {"success": True, "code": "200", "result": result}})
 
     def _detail(self, form: dict[str, str]) -> Reply:
         offer_id = json.loads(form["offerDetailParam"])["offerId"]
         if str(offer_id) in self.outside_pool:
             refusal = {"success": False, "message": f"offerId:{offer_id} 不是精选货源商品"}
-            return _reply({"result": refusal})
+            return json_reply({"result": refusal})
         detail = {
             "offerId": offer_id,
             "subject": "detail",
@@ -115,7 +110,7 @@ class FakeUpstream:
             "minOrderQuantity": 10,
             "productSaleInfo": {"priceRangeList": [{"startQuantity": 10, "price": "9.00"}]},
         }
-        return _reply({"result": {"success": True, "result": detail}})
+        return json_reply({"result": {"success": True, "result": detail}})
 
     def _product(self, form: dict[str, str]) -> Reply:
         info = {
@@ -123,4 +118,4 @@ class FakeUpstream:
             "bizType": 2,
             "saleInfo": {"priceRanges": [{"startQuantity": 5, "price": "8.00"}]},
         }
-        return _reply({"productInfo": info, "success": True})
+        return json_reply({"productInfo": info, "success": True})

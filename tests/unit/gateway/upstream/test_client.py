@@ -24,6 +24,7 @@ from services.gateway.upstream.http import Limits, UpstreamHttp
 from services.gateway.upstream.retry import RetryPolicy
 from shared.aop_signing import verify
 from shared.json_logging import request_id_var
+from tests.unit.gateway.fake_upstream import error_reply
 from tests.unit.gateway.local_http import (
     DROP,
     Answer,
@@ -102,10 +103,6 @@ class Upstream:
         self.requests.append(request.form)
         self.headers.append(request.headers)
         return self.replies[min(len(self.requests), len(self.replies)) - 1]
-
-
-def error_reply(status: int, code: str, message: str = "") -> Reply:
-    return json_reply({"error_code": code, "error_message": message}, status)
 
 
 @dataclass
