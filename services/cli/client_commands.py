@@ -151,7 +151,11 @@ _RANKING_PARAMETERS = [
         (
             "region",
             Annotated[
-                list[str] | None, typer.Option(help="Province, city or belt (广州, 义乌 ...).")
+                list[str] | None,
+                typer.Option(
+                    help="Province, city or belt (广州, 义乌 ...); suppliers 1688 did not place "
+                    "are kept, marked region unknown (--enrich places more)."
+                ),
             ],
             None,
         ),

@@ -40,6 +40,7 @@ WORDS: dict[str, dict[str, str]] = {
         "ranked": "Ranked offers",
         "others": "Other candidates",
         "no_name": "company name not provided",
+        "region_unknown": "region unknown (not checked)",
         "sure": "sure",
         "resellers": "resellers",
         "made_to_sample": "makes to sample",
@@ -111,6 +112,7 @@ WORDS: dict[str, dict[str, str]] = {
         "ranked": "排序结果",
         "others": "其他候选",
         "no_name": "未提供公司名称",
+        "region_unknown": "地区未知（未核实）",
         "sure": "把握",
         "resellers": "转售商",
         "made_to_sample": "支持来样加工",
@@ -207,6 +209,7 @@ _COMPONENT = {
         "price_advantage": "价格优势",
         "min_order_fit": "起订量匹配",
         "similarity": "相似度",
+        "region": "地区",
     },
 }
 _CONFIDENCE = {
@@ -303,8 +306,7 @@ def offers_table(
             )
             group = f"{ranked.group_id} {role}"
         supplier_text = (
-            f"{company(supplier, locale)}\n{kind_text(supplier, locale)}"
-            f"\n{supplier.province}{supplier.city}"
+            f"{company(supplier, locale)}\n{kind_text(supplier, locale)}\n{place(ranked, locale)}"
         )
         score = _score(ranked.score)
         if explain:
@@ -328,6 +330,15 @@ def offers_table(
         row += [money(offer.price), str(offer.min_order), score, group]
         _row(table, *row)
     return table
+
+
+def place(ranked: common_pb2.RankedOffer, locale: str) -> str:
+    """Where the supplier is: province and city, else the address (a detail's shipping
+    origin); marked when a region filter could not check it."""
+    supplier = ranked.offer.supplier
+    known = f"{supplier.province}{supplier.city}" or supplier.address
+    marks = [known, words(locale)["region_unknown"] if ranked.region_unknown else ""]
+    return " ".join(m for m in marks if m)
 
 
 def evidence(item: common_pb2.Evidence) -> str:

@@ -2,9 +2,10 @@
 
 Conclusions, in this order: the answer's sentence (who makes the pictured product, or
 that no offer clearly shows it), how many images could not be compared (those offers are
-placed by 1688's order and their titles), how many make to sample, how many products
-several sellers offer, and, under a profile other than the default, where the answer's
-source was ranked when it is not first. When filters removed everything, the one that
+placed by 1688's order and their titles), for how many offers the buyer's region could not
+be checked (1688 did not say where their suppliers are), how many make to sample, how many
+products several sellers offer, and, under a profile other than the default, where the
+answer's source was ranked when it is not first. When filters removed everything, the one that
 removed most is named so the buyer knows what to loosen.
 
 The top factory is the answer's source when it is a maker, else the best-ranked source
@@ -35,7 +36,9 @@ def analyse(
     reports: Sequence[FilterReport],
     locale: Locale,
     answer: Answer,
+    region: str = "",
 ) -> MatchAnalysis:
+    """``region``: the buyer's region names, for the offers whose place is unknown."""
     factories = [r for r in ranked if r.kind.kind is SupplierKind.SOURCE_FACTORY]
     top = _top_factory(ranked, factories, answer)
     compared = [r.offer.similarity for r in ranked if r.offer.compared]
@@ -47,6 +50,11 @@ def analyse(
         if missing:
             conclusions.append(
                 wording.say(locale, "an.not_compared", missing=missing, count=len(ranked))
+            )
+        unknown = sum(1 for r in ranked if r.region_unknown)
+        if unknown:
+            conclusions.append(
+                wording.say(locale, "an.region_unknown", count=unknown, region=region)
             )
         if to_sample:
             conclusions.append(wording.say(locale, "an.to_sample", count=to_sample))

@@ -67,12 +67,18 @@ write 源头工厂 too, factories list under bland names):
 
 Ties: higher similarity, then earlier upstream rank, then offer id.
 
+**Region**: where a supplier is never counts for or against it being the maker; the
+buyer's region filter has removed the members known to be elsewhere before. A member
+whose place 1688 did not say (``Assessed.region_unknown``) can still be the source, and
+the summary says for how many members (the source included) the region could not be
+checked.
+
 **Roles** of the other members: one whose photo is a near-duplicate of the source's
 (directly or through another copy) is a RESELLER, whatever its badges (it sells the
 source's product under the source's photo); else a maker kind is a MAKER, a trading
-company or brand a RESELLER, an unknown kind a SELLER. Within a role, the most points come
-first. Mark-ups are over the source's compared price (ladder at the buyer's quantity when
-known, else the listed price).
+company or brand a RESELLER, an unknown kind a SELLER. Within a role, the members known
+to be in the buyer's region come first, then the most points. Mark-ups are over the
+source's compared price (ladder at the buyer's quantity when known, else the listed price).
 
 **Confidence** (0 to 1) = match × source, rounded to 0.01:
 
@@ -116,8 +122,10 @@ def build_answer(
     prices: Mapping[str, Decimal | None],
     rules: MatchRules,
     locale: Locale,
+    region: str = "",
 ) -> Answer:
-    """``prices``: every offer's compared unit price, by offer id."""
+    """``prices``: every offer's compared unit price, by offer id; ``region``: the buyer's
+    region names, for the members whose place is unknown."""
     if not match.found:
         confidence = round(0.2 * min(1.0, match.best_similarity / rules.plausible), 2)
         key = "aw.not_found" if match.compared else "aw.nothing_compared"
@@ -176,6 +184,7 @@ def build_answer(
         members,
         key=lambda a: (
             _ROLE_ORDER[roles[a.offer.offer_id]],
+            a.region_unknown,
             -points[a.offer.offer_id],
             *_source_key(a.offer, {})[1:],
         ),
@@ -187,7 +196,9 @@ def build_answer(
             a.offer.similarity,
             a.offer.upstream_rank,
             _markup(prices.get(a.offer.offer_id), base) if a is not source else _ZERO,
-            match.members[a.offer.offer_id] + _role_reason(roles[a.offer.offer_id], locale),
+            match.members[a.offer.offer_id]
+            + _role_reason(roles[a.offer.offer_id], locale)
+            + _region_reason(a, region, locale),
         )
         for a in ordered
     )
@@ -199,7 +210,13 @@ def build_answer(
         if m.role is MatchRole.RESELLER and m.offer_id in priced and base is not None and base > 0
     ]
     summary = _summary(locale, source, has_maker, confidence, match_set, markups, match)
-    return Answer(True, source_id, confidence, match_set, chosen, summary)
+    unknown = sum(1 for a in members if a.region_unknown)
+    if unknown:
+        key = "aw.region_unknown_source" if source.region_unknown else "aw.region_unknown"
+        summary += wording.say(locale, key, count=unknown, region=region)
+    return Answer(
+        True, source_id, confidence, match_set, chosen, summary + wording.say(locale, "aw.stop")
+    )
 
 
 def _photo_similarity(members: Sequence[Assessed], match: MatchSet) -> dict[str, float]:
@@ -451,6 +468,12 @@ def _role_reason(role: MatchRole, locale: Locale) -> tuple[Evidence, ...]:
     )
 
 
+def _region_reason(assessed: Assessed, region: str, locale: Locale) -> tuple[Evidence, ...]:
+    if not assessed.region_unknown:
+        return ()
+    return (Evidence("region", "unknown", 0.0, wording.say(locale, "rg.unknown", region=region)),)
+
+
 def _markup(price: Decimal | None, base: Decimal | None) -> Decimal:
     if price is None or base is None or base <= 0:
         return _ZERO
@@ -505,4 +528,4 @@ def _summary(
         text += wording.say(locale, "aw.resellers", resellers=len(resellers), markup=spread)
     elif resellers:
         text += wording.say(locale, "aw.resellers_no_price", resellers=len(resellers))
-    return text + wording.say(locale, "aw.stop")
+    return text

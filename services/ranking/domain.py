@@ -162,6 +162,8 @@ class Assessed:
     offer: Offer
     kind: KindInference
     customization: Customization
+    #: A region filter was asked and the supplier's place is unknown: kept, not checked.
+    region_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +177,7 @@ class RankedOffer:
     is_group_source: bool = False
     is_reseller: bool = False
     markup_over_source: Decimal = Decimal(0)
+    region_unknown: bool = False
 
 
 @dataclass(frozen=True, slots=True)

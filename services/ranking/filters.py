@@ -3,13 +3,15 @@
 Filters run in a fixed order and an offer is counted against the first one
 that removes it, so the per-filter counts add up to the offers removed.
 A value the offer does not publish (no minimum order, no price, a similarity not
-measured because its image could not be compared) never removes it: missing data
-is not evidence against a supplier.
+measured because its image could not be compared, a supplier whose place 1688 did not
+say) never removes it: missing data is not evidence against a supplier. An offer kept
+by the region filter without being checked is marked ``region_unknown``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from services.ranking.domain import Assessed, FilterReport, Filters, Offer
@@ -88,11 +90,17 @@ def apply_filters(
                 or ((low is None or price >= low) and (high is None or price <= high))
             ],
         )
+    unknown: set[str] = set()
     if regions is not None:
+        inside = {o.offer_id: regions.check(o.supplier) for o in published}
+        unknown = {offer_id for offer_id, found in inside.items() if found is None}
         published = _count(
-            removed, "regions", published, [o for o in published if regions.matches(o.supplier)]
+            removed, "regions", published, [o for o in published if inside[o.offer_id] is not False]
         )
-    kept = [assess(offer) for offer in published]
+    kept = [
+        replace(assess(o), region_unknown=True) if o.offer_id in unknown else assess(o)
+        for o in published
+    ]
     if filters.supplier_kinds:
         kinds = filters.supplier_kinds
         kept = _count(removed, "supplier_kinds", kept, [a for a in kept if a.kind.kind in kinds])

@@ -224,6 +224,7 @@ def _write_ranked(
     message.is_group_source = ranked.is_group_source
     message.is_reseller = ranked.is_reseller
     message.markup_over_source = float(ranked.markup_over_source)
+    message.region_unknown = ranked.region_unknown
     supplier = offer.supplier
     supplier.kind = common_pb2.SupplierKind.ValueType(ranked.kind.kind)
     supplier.kind_confidence = ranked.kind.confidence

@@ -70,6 +70,7 @@ def rank(
         return Assessed(offer, infer_kind(offer, language), infer_customization(offer, language))
 
     kept, reports = apply_filters(offers, filters, regions, assess)
+    region = wording.region_names(language, filters.regions)
     quantity = filters.purchase_quantity
     prices = [compared_price(a.offer, quantity) for a in kept]
     averages = price_averages(
@@ -78,21 +79,29 @@ def rank(
     match_rules = match_rules or MatchRules()
     match = find_match_set(kept, pairs, match_rules, language)
     unit_prices = {a.offer.offer_id: p.unit_price for a, p in zip(kept, prices, strict=True)}
-    answer = build_answer(match, kept, unit_prices, match_rules, language)
+    answer = build_answer(match, kept, unit_prices, match_rules, language, region)
     roles = {m.offer_id: m.role.name.lower() for m in answer.match_set}
-    scores = score_all(kept, prices, averages, quantity, chosen, language, roles)
+    scores = score_all(kept, prices, averages, quantity, chosen, language, roles, region)
     order = _answer_first(answer) if chosen.answer_first else _order
     scored = sorted(zip(kept, scores, strict=True), key=order)
     rules = rules or GroupingRules()
     groups, memberships = group_offers(scored, rules, language, pairs, roles)
     ranked = [
-        RankedOffer(a.offer, a.kind, a.customization, s, i + 1, *memberships.get(i, _ALONE))
+        RankedOffer(
+            a.offer,
+            a.kind,
+            a.customization,
+            s,
+            i + 1,
+            *memberships.get(i, _ALONE),
+            region_unknown=a.region_unknown,
+        )
         for i, (a, s) in enumerate(scored)
     ]
     return RankingResult(
         offers=tuple(ranked),
         groups=groups,
-        analysis=analyse(ranked, groups, reports, language, answer),
+        analysis=analyse(ranked, groups, reports, language, answer, region),
         filter_reports=reports,
         profile=chosen.name,
         answer=answer,
@@ -112,7 +121,8 @@ def _check_unique(offers: Sequence[Offer]) -> None:
 
 def _answer_first(answer: Answer) -> Callable[[tuple[Assessed, Score]], tuple[object, ...]]:
     """The default profile's order: the answer's match set first, in the answer's order; then
-    the other candidates, the most similar to the photo first (those whose image was not
+    the other candidates, those known to be in the buyer's region before those whose region
+    1688 did not say, the most similar to the photo first (those whose image was not
     compared after them, in 1688's order); then by points."""
     place = {m.offer_id: i for i, m in enumerate(answer.match_set)}
     last = len(place)
@@ -123,7 +133,8 @@ def _answer_first(answer: Answer) -> Callable[[tuple[Assessed, Score]], tuple[ob
             return (place[offer.offer_id],)
         similarity = -offer.similarity if offer.compared else 0.0
         upstream = offer.upstream_rank if offer.upstream_rank > 0 else _UNKNOWN_RANK
-        return (last, not offer.compared, similarity, upstream, *_order(item))
+        unknown = item[0].region_unknown
+        return (last, unknown, not offer.compared, similarity, upstream, *_order(item))
 
     return key
 
@@ -131,11 +142,16 @@ def _answer_first(answer: Answer) -> Callable[[tuple[Assessed, Score]], tuple[ob
 _UNKNOWN_RANK = 1 << 30
 
 
-def _order(item: tuple[Assessed, Score]) -> tuple[Decimal, int, float, bool, Decimal, int, str]:
+def _order(
+    item: tuple[Assessed, Score],
+) -> tuple[bool, Decimal, int, float, bool, Decimal, int, str]:
+    """The points profiles' order: the offers known to be in the buyer's region before those
+    whose region 1688 did not say, then by points."""
     assessed, breakdown = item
     offer = assessed.offer
     price = breakdown.compared_unit_price
     return (
+        assessed.region_unknown,
         -breakdown.total,
         _KIND_ORDER[assessed.kind.kind],
         -offer.similarity,

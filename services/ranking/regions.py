@@ -6,9 +6,16 @@ A name is a province (广东), a city (广州, 义乌), a town or district known
 for one trade (虎门 apparel, 柯桥 fabric, 澄海 toys) or a belt spanning several
 cities (珠三角). Names are accepted with or without 省/市/区/镇 and in pinyin.
 
-A town is matched in the address; when the supplier published no address,
-its city is the finest place we can check, so a supplier in the town's city
-is kept rather than dropped for lack of data.
+A town is matched in the address; when the supplier published no address, or
+one that stops at the city (the detail's shipping origin, "浙江省金华市"), its city
+is the finest place we can check, so a supplier in the town's city is kept rather
+than dropped for lack of data.
+
+Where a supplier is comes from the row's province and city (1688's documented 2026
+rows), else from its address (a detail's ``sendGoodsAddressText``, "广东省广州市").
+Live image-search rows carry neither, so most suppliers' places are unknown: the
+check says so (``None``) instead of guessing, and the filter keeps those offers,
+marked, rather than dropping every offer 1688 did not place.
 """
 
 from __future__ import annotations
@@ -131,31 +138,56 @@ def _build() -> tuple[dict[str, tuple[Place, ...]], dict[str, str]]:
 
 
 _PLACES, _PROVINCE_OF = _build()
+# What names a province in an address: the province, or one of its cities written as one.
+_MARKS = tuple((p, p) for p, _ in _entries(_PROVINCES)) + tuple(
+    (f"{place}市", province) for place, province in _PROVINCE_OF.items()
+)
 KNOWN_NAMES: tuple[str, ...] = tuple(name for name in _PLACES if not name.isascii())
 
 
 @dataclass(frozen=True, slots=True)
 class RegionFilter:
-    """The places a buyer asked for; ``matches`` tells whether a supplier is in one."""
+    """The places a buyer asked for; ``check`` tells whether a supplier is in one."""
 
     places: tuple[Place, ...]
 
-    def matches(self, supplier: Supplier) -> bool:
-        province = normalize(supplier.province)
+    def check(self, supplier: Supplier) -> bool | None:
+        """True: in one of the places; False: known to be elsewhere; None: 1688 did not
+        say where the supplier is (no province, city or address naming a known one), or
+        only its province, which holds an asked city or town."""
         city = normalize(supplier.city)
-        province = province or _PROVINCE_OF.get(city, "")
-        return any(_in_place(place, province, city, supplier.address) for place in self.places)
+        address = supplier.address
+        province = (
+            normalize(supplier.province) or _PROVINCE_OF.get(city, "") or _province_in(address)
+        )
+        if not province:
+            return None
+        found = {_in_place(place, province, city, address) for place in self.places}
+        return True if True in found else None if None in found else False
 
 
-def _in_place(place: Place, province: str, city: str, address: str) -> bool:
-    if province and province != place.province:
+def _province_in(address: str) -> str:
+    """The province of the first province or known city an address names ("广东省广州市",
+    "广州市白云区" → 广东), or "" when it names none."""
+    found = [(at, province) for mark, province in _MARKS if (at := address.find(mark)) >= 0]
+    return min(found)[1] if found else ""
+
+
+def _in_place(place: Place, province: str, city: str, address: str) -> bool | None:
+    """None: only the province is known, and the place is a city or town in it."""
+    if province != place.province:
         return False
     if not place.city:
-        return province == place.province or place.province in address
+        return True
+    if not city and not address:
+        return None
     if place.town:
         if place.town in address or city == place.town:
             return True
-        return not address and city == place.city
+        # The town's city is the finest place known: no address, or one that stops there.
+        if address:
+            return address.endswith(f"{place.city}市") and city in (place.city, "")
+        return city == place.city
     return city == place.city or (not city and f"{place.city}市" in address)
 
 

@@ -21,6 +21,10 @@ Profiles (``PROFILES``):
   to 10 for 1688's relevance order (10 for its first result, 0.5 less per place).
 - ``price``: the seed's order with the price component doubled.
 
+Under a region filter, an offer whose supplier's place 1688 did not say also gets a
+``region`` component (0 points) saying the region could not be checked (``ranking.py``
+lists it after the offers known to be in the region, within its standing).
+
 The compared unit price is the ladder price at the buyer's quantity when a ladder is
 known (the detail's, else the search result's), else the listed price. The average is
 taken once per result over the offers being ranked, per category when the category has
@@ -158,11 +162,14 @@ def score(
     profile: Profile,
     locale: Locale,
     role: str = "",
+    region: str = "",
 ) -> Score:
     """The breakdown for one offer; ``total`` is exactly the sum of the components.
 
     ``role``: the offer's role in the answer's match set (``MatchRole`` name, lower case),
     "" when it is not in it; worded in the ``match_set`` component, which earns no points.
+    ``region``: the buyer's region names, worded in the ``region`` component of an offer
+    whose place is unknown (``Assessed.region_unknown``).
     """
     offer, kind, custom = assessed.offer, assessed.kind, assessed.customization
     name = profile.name
@@ -170,7 +177,7 @@ def score(
     if comparison is not None and comparison.total <= _ZERO:
         comparison = None  # prices of zero compare nothing
     price_part, ratio = _price_component(price, comparison, quantity, name, locale)
-    components = (
+    components: tuple[ScoreComponent, ...] = (
         _kind_component(kind.kind, kind.factory_certified, name, locale),
         _customization_component(
             custom.supported, custom.made_to_sample, custom.custom_min_order, name, locale
@@ -181,6 +188,9 @@ def score(
         _upstream_component(offer.upstream_rank, name, locale),
         _match_component(role, name, locale),
     )
+    if assessed.region_unknown:
+        reason = wording.say(locale, "rg.unknown", region=region)
+        components += (ScoreComponent("region", _ZERO, _ZERO, reason),)
     total = sum((c.points for c in components), _ZERO)
     average = comparison.average if ratio is not None and comparison is not None else None
     return Score(components, total, name, price.basis, price.unit_price, average, ratio)
@@ -194,11 +204,12 @@ def score_all(
     profile: Profile,
     locale: Locale,
     roles: Mapping[str, str] | None = None,
+    region: str = "",
 ) -> list[Score]:
     """``score`` for every offer, with its compared price at the same index."""
     roles = roles or {}
     return [
-        score(a, p, averages, quantity, profile, locale, roles.get(a.offer.offer_id, ""))
+        score(a, p, averages, quantity, profile, locale, roles.get(a.offer.offer_id, ""), region)
         for a, p in zip(assessed, prices, strict=True)
     ]
 

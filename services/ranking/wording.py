@@ -6,6 +6,7 @@ never touches a rule and both languages stay side by side.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 
 from services.ranking.domain import Locale, Offer, SupplierKind
@@ -279,6 +280,27 @@ _TEXT: dict[str, tuple[str, str]] = {
         "同款在售方都没有工厂迹象：这是最可能的一家，并非确定的工厂",
         "no seller of this product shows factory signals: the likeliest one, not a known factory",
     ),
+    # the region filter, when 1688 did not say where a supplier is
+    "rg.unknown": (
+        "地区未知：1688未提供供应商所在地，无法核实是否在{region}",
+        "region unknown: 1688 did not say where the supplier is, so {region} could not be checked",
+    ),
+    "aw.region_unknown": (
+        "；其中{count}家的所在地1688未提供，无法核实是否在{region}",
+        "; 1688 did not say where {count} of them are, so {region} could not be checked for them",
+    ),
+    "aw.region_unknown_source": (
+        "；其中{count}家（含源头）的所在地1688未提供，无法核实是否在{region}",
+        "; 1688 did not say where {count} of them are, the source included, so {region} "
+        "could not be checked for them",
+    ),
+    "an.region_unknown": (
+        "{count}个商品的所在地1688未提供，无法核实是否在{region}：已保留并标注「地区未知」，"
+        "排在已知在该地区的商品之后（源头和同款各角色的顺序不变）",
+        "1688 did not say where the suppliers of {count} offers are, so {region} could not "
+        "be checked: kept, marked region unknown and listed after the offers known to be "
+        "there (the source and the match set's roles keep their order)",
+    ),
     # names
     "nm.unnamed_seller": (
         "卖家{seller}…（上游未提供公司名）",
@@ -321,6 +343,11 @@ def supplier_name(locale: Locale, offer: Offer) -> str:
     if supplier.supplier_id:
         return say(locale, "nm.unnamed_seller", seller=supplier.supplier_id[:6])
     return say(locale, "nm.unnamed_offer", offer=offer.offer_id)
+
+
+def region_names(locale: Locale, names: Sequence[str]) -> str:
+    """The buyer's region names as asked ("广东、浙江" / "广东, 浙江")."""
+    return ("、" if locale == "zh" else ", ").join(n.strip() for n in names if n.strip())
 
 
 def kind_name(locale: Locale, kind: SupplierKind) -> str:

@@ -369,3 +369,56 @@ async def test_the_answers_source_gets_a_plan_or_an_honest_refusal(
         assert [p.offer_id for p in planned.plans] == [source]
         assert planned.plans[0].planned_quantity >= 200
         assert planned.plans[0].grand_total.units > 0
+
+
+@pytest.mark.parametrize("enrich", [0, 8])
+async def test_a_region_filter_keeps_the_offers_1688_did_not_place_marked(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub, enrich: int
+) -> None:
+    """The sandbox's live rows carry no place, as 1688's do: the README's --region 广东
+    example must still answer. Enriched offers are placed by their detail's shipping
+    origin (the sample product's factory ships from 东莞); the others stay unknown."""
+    truth = manifest()
+    response = await stub.SearchByImage(
+        search_pb2.SearchByImageRequest(
+            photo=_photo(sample("product.webp")),
+            options=search_pb2.SearchOptions(
+                filters=common_pb2.Filters(purchase_quantity=100, regions=["广东"]),
+                enrich_top_k=enrich,
+                locale="en",
+            ),
+        ),
+        metadata=stack.metadata,
+        timeout=60,
+    )
+    offers = response.offers
+    assert len(offers) >= 10, response.analysis.conclusions
+    placed = [r for r in offers if r.offer.supplier.address]
+    unknown = [r for r in offers if r.region_unknown]
+    assert {r.offer.offer_id for r in unknown} == {r.offer.offer_id for r in offers} - {
+        r.offer.offer_id for r in placed
+    }
+    assert all(r.offer.supplier.address.startswith("广东省") for r in placed)
+    assert (len(placed) > 0) == (enrich > 0)
+    for ranked in offers:
+        marks = [c for c in ranked.score.components if c.name == "region"]
+        assert len(marks) == ranked.region_unknown
+        assert all("广东 could not be checked" in c.reason for c in marks)
+    # Only what a detail placed elsewhere is removed (the sample's resellers in 浙江).
+    removed = {r.filter: r.removed for r in response.filter_reports}
+    assert removed["regions"] + len(placed) <= response.enriched_count
+    assert (removed["regions"] > 0) == (enrich > 0)
+    answer = response.answer
+    if truth.source_offer_id in {r.offer.offer_id for r in offers}:
+        assert answer.found and answer.source_offer_id == truth.source_offer_id, answer.summary
+        assert offers[0].offer.offer_id == truth.source_offer_id
+        assert answer.match_set[0].offer_id == truth.source_offer_id
+    members = {m.offer_id: m for m in answer.match_set}
+    unknown_members = [i for i in members if i in {r.offer.offer_id for r in unknown}]
+    for offer_id in unknown_members:
+        assert any(e.signal == "region" for e in members[offer_id].reasons)
+    if unknown_members:
+        assert f"1688 did not say where {len(unknown_members)} of them are" in answer.summary
+    # Among the other candidates, the offers known to be in 广东 come first.
+    rest = [r.region_unknown for r in offers if r.offer.offer_id not in members]
+    assert rest == sorted(rest)

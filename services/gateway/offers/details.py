@@ -150,9 +150,10 @@ class OfferDetails:
 def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
     """The search row keeps its fields; the detail fills what the row lacked.
 
-    A live row names no seller and no category: the detail's ``sellerOpenId``
-    becomes the supplier id (offers of one seller can then be told apart) and its
-    category ids the offer's.
+    A live row names no seller, no place and no category: the detail's ``sellerOpenId``
+    becomes the supplier id (offers of one seller can then be told apart), its shipping
+    origin the supplier's address (ranking's region filter places the supplier by it) and
+    its category ids the offer's.
     """
     offer.detail.CopyFrom(detailed.detail)
     if not offer.price_ladder:
@@ -163,6 +164,7 @@ def merge_detail(offer: common_pb2.Offer, detailed: common_pb2.Offer) -> None:
     supplier.id = supplier.id or found.id
     supplier.company_name = supplier.company_name or found.company_name
     supplier.trade_score = supplier.trade_score or found.trade_score
+    supplier.address = supplier.address or found.address
     if not offer.category_path:
         offer.category_path.extend(detailed.category_path)
         offer.category_id = detailed.category_id

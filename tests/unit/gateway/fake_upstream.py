@@ -109,6 +109,7 @@ class FakeUpstream:
             "secondCategoryId": 1031919,
             "minOrderQuantity": 10,
             "productSaleInfo": {"priceRangeList": [{"startQuantity": 10, "price": "9.00"}]},
+            "productShippingInfo": {"sendGoodsAddressText": "广东省广州市"},
         }
         return json_reply({"result": {"success": True, "result": detail}})
 

@@ -80,6 +80,29 @@ def test_regions() -> None:
     assert removed["regions"] == 1
 
 
+def test_a_region_1688_did_not_say_keeps_the_offer_marked() -> None:
+    offers = [
+        offer("in", province="广东", city="东莞"),
+        offer("out", province="浙江", city="金华"),
+        offer("unknown"),  # a live search row: no province, city or address
+        offer("shipped_in", address="广东省广州市"),  # a detail's shipping origin only
+        offer("shipped_out", address="浙江省金华市"),
+    ]
+    filters = Filters(regions=("广东",))
+    kept, reports = apply_filters(offers, filters, resolve_regions(filters.regions), assess)
+    assert {a.offer.offer_id: a.region_unknown for a in kept} == {
+        "in": False,
+        "unknown": True,
+        "shipped_in": False,
+    }
+    assert {r.filter: r.removed for r in reports}["regions"] == 2
+
+
+def test_without_a_region_filter_nothing_is_marked_unknown() -> None:
+    kept, _ = apply_filters([offer("1")], Filters(), None, assess)
+    assert [a.region_unknown for a in kept] == [False]
+
+
 def test_supplier_kinds_use_the_inferred_kind() -> None:
     offers = [offer("1", company=FACTORY), offer("2", company=TRADER)]
     kept, removed = run(offers, Filters(supplier_kinds=frozenset({SupplierKind.SOURCE_FACTORY})))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from services.ranking.domain import Filters, Offer, SupplierKind
@@ -40,6 +42,8 @@ def marketplace() -> list[Offer]:
             price="28.00",
             min_order=5,
             company="深圳市优选电子商务有限公司",
+            province="广东",
+            city="深圳",
         ),
         offer(
             "1001",
@@ -85,13 +89,15 @@ def test_filters_are_reported_and_applied_before_scoring() -> None:
         supplier_kinds=frozenset({SupplierKind.TRADING_COMPANY}),
     )
     result = rank(marketplace(), filters, locale="en")
-    assert [r.offer.offer_id for r in result.offers] == ["9002"]
+    # 9003 is known to be in 深圳; 1688 did not say where 9001 is: kept, marked.
+    kept = {r.offer.offer_id: r.region_unknown for r in result.offers}
+    assert kept == {"9001": True, "9002": False}
     removed = {r.filter: r.removed for r in result.filter_reports}
     assert removed == {
         "min_similarity": 0,
         "max_min_order": 0,
         "price": 0,
-        "regions": 2,
+        "regions": 1,
         "supplier_kinds": 1,
         "made_to_sample_only": 0,
     }
@@ -129,3 +135,75 @@ def test_equal_totals_break_on_kind_then_similarity_then_price_then_offer_id() -
     result = rank(offers, Filters(), profile="seed")
     assert len({r.score.total for r in result.offers}) == 1
     assert [r.offer.offer_id for r in result.offers] == ["d", "b", "c", "a"]
+
+
+def _live_rows_in_guangdong() -> list[Offer]:
+    """The marketplace as live rows place it: the factory's row carries no place (1688's
+    live image-search rows carry none), two traders are placed, one is not; two offers of
+    other products, the closer one not placed."""
+    placed = {"9002": "广东省广州市", "9003": "广东省深圳市"}
+    offers = [
+        replace(
+            o,
+            supplier=replace(o.supplier, province="", city="", address=placed.get(o.offer_id, "")),
+        )
+        for o in marketplace()
+    ]
+    other = "不锈钢保温杯大容量"
+    return [
+        *offers,
+        offer("5001", title=other, similarity=30, company="A", address="广东省佛山市"),
+        offer("5002", title=other + "男", similarity=35, company="B"),
+        offer("5003", title=other + "女", similarity=32, company="C", address="浙江省宁波市"),
+    ]
+
+
+def test_a_region_1688_did_not_say_is_kept_marked_and_listed_after_the_known_ones() -> None:
+    result = rank(_live_rows_in_guangdong(), Filters(regions=("广东",)), locale="en")
+    order = [(r.offer.offer_id, r.region_unknown) for r in result.offers]
+    # The source stays first whatever its region; among its resellers and among the other
+    # candidates, the ones known to be in 广东 come first; 5003 (宁波) is removed.
+    assert order == [
+        ("1001", True),
+        ("9002", False),
+        ("9003", False),
+        ("9001", True),
+        ("5001", False),
+        ("5002", True),
+    ]
+    assert {r.filter: r.removed for r in result.filter_reports}["regions"] == 1
+    answer = result.answer
+    assert answer.source_offer_id == "1001"
+    assert [m.offer_id for m in answer.match_set] == ["1001", "9002", "9003", "9001"]
+    assert answer.summary.endswith(
+        "; 1688 did not say where 2 of them are, the source included, so 广东 could not be "
+        "checked for them."
+    )
+    marked = {m.offer_id for m in answer.match_set if any(e.signal == "region" for e in m.reasons)}
+    assert marked == {"1001", "9001"}
+    for r in result.offers:
+        regions = [c for c in r.score.components if c.name == "region"]
+        assert len(regions) == r.region_unknown
+        assert all(c.points == 0 and "广东 could not be checked" in c.reason for c in regions)
+    assert any(
+        c.startswith("1688 did not say where the suppliers of 3 offers are")
+        for c in result.analysis.conclusions
+    )
+
+
+def test_the_points_profiles_list_the_offers_known_in_the_region_first() -> None:
+    result = rank(_live_rows_in_guangdong(), Filters(regions=("广东",)), profile="seed")
+    unknown = [r.region_unknown for r in result.offers]
+    assert unknown == sorted(unknown) and unknown.count(True) == 3
+
+
+def test_the_summary_speaks_of_the_region_only_when_one_was_asked_and_not_checked() -> None:
+    rows = _live_rows_in_guangdong()
+    assert "广东" not in rank(rows, Filters()).answer.summary
+    placed = [replace(o, supplier=replace(o.supplier, address="广东省广州市")) for o in rows]
+    assert "所在地" not in rank(placed, Filters(regions=("广东",))).answer.summary
+    # 9001 alone is not placed in marketplace(): the source was checked.
+    zh = rank(marketplace(), Filters(regions=("广东",))).answer.summary
+    assert zh.endswith("；其中1家的所在地1688未提供，无法核实是否在广东。")
+    zh = rank(rows, Filters(regions=("广东",))).answer.summary
+    assert zh.endswith("；其中2家（含源头）的所在地1688未提供，无法核实是否在广东。")

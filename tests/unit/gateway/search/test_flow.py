@@ -407,7 +407,9 @@ async def test_enrichment_fills_what_a_live_row_lacks(runtime: GatewayRuntime) -
     assert list(enriched.category_path) == ["10166", "1031919"]
     assert enriched.category_id == "1031919"
     assert enriched.min_order == 10
+    assert enriched.supplier.address == "广东省广州市"  # the shipping origin places it
     assert (plain.supplier.id, plain.category_id, plain.min_order) == ("", "", 0)
+    assert plain.supplier.address == ""
 
 
 @pytest.mark.parametrize("size", [0, 1, 2, 3, 1000, 65_537])
