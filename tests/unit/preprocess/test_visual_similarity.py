@@ -244,6 +244,41 @@ def test_a_very_tight_crop_of_a_large_product_matches_an_offers_tightest_centre(
     assert max(others) < 30, others
 
 
+def test_only_a_photo_whose_subject_reaches_two_opposite_edges_fills_its_frame() -> None:
+    assert not _query(buyer_photo(PRODUCT, "phone", 0)).fills_frame
+    assert not _query(_jpeg(PRODUCT)).fills_frame
+    assert _query(buyer_photo(PRODUCT, "close_crop", 0)).fills_frame
+    assert _query(_tight_crop(PRODUCT, 0.33)).fills_frame
+    # An offer's description never does: the buyer's photo decides.
+    assert not _offer(render_image(_spec(scale=0.95), 800)).fills_frame
+
+
+def _printed_hoodie(product: Image.Image, share: float) -> Image.Image:
+    """A dark hoodie filling its frame with ``product``'s picture printed on a white patch
+    at its centre, ``share`` of the side: merchandise an image search returns beside it."""
+    hoodie = render_image(
+        _spec(shape="hoodie", main=(60, 70, 90), accent=(60, 70, 90), pattern="solid", scale=0.95),
+        800,
+    )
+    side = round(800 * share)
+    hoodie.paste(product.resize((side, side)).convert("RGB"), ((800 - side) // 2,) * 2)
+    return hoodie
+
+
+@pytest.mark.parametrize("share", [0.33, 0.36])
+def test_an_offers_tightest_centre_is_compared_only_with_a_photo_that_fills_its_frame(
+    share: float,
+) -> None:
+    # A phone shot of the whole T-shirt against a hoodie printed with it: the hoodie's
+    # subject centre at 35 % shows the print alone, like the photo; compared with every
+    # view (ff-visual-4) the hoodie scores 45 and 67, without its tightest centre 17 and 39.
+    query = _query(buyer_photo(PRODUCT, "phone", 2))
+    printed = _offer(_printed_hoodie(PRODUCT, share))
+    assert printed.tight == 1
+    assert COMPARATOR.similarity(query, _offer(PRODUCT)).value >= 90
+    assert COMPARATOR.similarity(query, printed).value < 42
+
+
 def _cluttered(image: Image.Image, seed: int) -> bytes:
     """The product cut out of its photo and set on a pile of rectangles of every colour (a
     cluttered shelf), the product where it was."""
@@ -395,6 +430,8 @@ def test_the_pair_scale_similarity_is_the_chosen_views_on_the_coarse_blocks() ->
         offer = _offer(product)
         query = _query(buyer_photo(product, "phone", 0))
         ours, theirs = query.views, offer.views
+        if not query.fills_frame:  # a whole product: the offer's tightest centres left out
+            theirs = theirs[: len(theirs) - offer.tight]
         if query.colourless:
             assert np.allclose(ours, colour_blind(ours), atol=1e-6)
             theirs = colour_blind(theirs)
