@@ -27,7 +27,7 @@ from services.preprocess.visual_similarity import (
     to_percent,
 )
 from services.sandbox.catalog.drawing import PhotoSpec, render_image
-from tests.buyer_photos import CONDITIONS, _alpha_of, buyer_photo
+from tests.buyer_photos import CONDITIONS, alpha_of, buyer_photo
 
 COMPARATOR = GridComparator()
 
@@ -290,7 +290,7 @@ def _cluttered(image: Image.Image, seed: int) -> bytes:
         x, y = rng.uniform(0, side, 2)
         w, h = rng.uniform(20, 120, 2)
         draw.rectangle((x, y, x + w, y + h), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
-    scene.paste(image, (0, 0), _alpha_of(image))
+    scene.paste(image, (0, 0), alpha_of(image))
     return _jpeg(scene)
 
 
