@@ -47,7 +47,7 @@ def _noisy(image: Image.Image, rng: random.Random, sigma: float) -> Image.Image:
     return Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
 
 
-def _alpha_of(picture: Image.Image) -> Image.Image:
+def alpha_of(picture: Image.Image) -> Image.Image:
     """Where the picture differs from its corner colour (a crude background remover)."""
     rgb = np.asarray(picture.convert("RGB"), dtype=np.int16)
     corner = np.concatenate([rgb[:6, :6], rgb[:6, -6:]]).reshape(-1, 3).mean(axis=0)
@@ -102,7 +102,7 @@ def table(picture: Image.Image, rng: random.Random) -> bytes:
         round((side - size) / 2 + rng.uniform(-0.06, 0.06) * side),
         round((side - size) / 2 + rng.uniform(-0.06, 0.06) * side),
     )
-    scene.paste(product, at, _alpha_of(product))
+    scene.paste(product, at, alpha_of(product))
     return _jpeg(_noisy(scene, rng, 3))
 
 
@@ -129,7 +129,7 @@ def dim(picture: Image.Image, rng: random.Random) -> bytes:
 
 def cutout(picture: Image.Image, rng: random.Random) -> bytes:
     rgba = picture.convert("RGB").copy()
-    rgba.putalpha(_alpha_of(picture))
+    rgba.putalpha(alpha_of(picture))
     buffer = io.BytesIO()
     rgba.save(buffer, "PNG")
     return buffer.getvalue()
@@ -255,7 +255,7 @@ def busy(picture: Image.Image, rng: random.Random) -> bytes:
     side = picture.width
     cells = np.random.default_rng(rng.randrange(1 << 30)).integers(0, 255, (side // 16,) * 2 + (3,))
     scene = Image.fromarray(cells.astype(np.uint8)).resize((side, side), Image.Resampling.BICUBIC)
-    scene.paste(picture, (0, 0), _alpha_of(picture))
+    scene.paste(picture, (0, 0), alpha_of(picture))
     return _jpeg(_noisy(scene, rng, 3))
 
 
