@@ -75,7 +75,7 @@ class Caches:
         self._detail_ttl = detail_ttl_s
         self._image_id_ttl = image_id_ttl_s
         self._distance = phash_distance
-        self._behind = WriteBehind(store, "cache entry")
+        self._behind = WriteBehind(store, "a cache entry")
         # Hashes whose index update is under way, with their imageIds: looked up in memory.
         self._unindexed: dict[int, tuple[str, asyncio.Task[None]]] = {}
 

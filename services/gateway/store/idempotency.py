@@ -45,7 +45,7 @@ class Idempotency:
     def __init__(self, store: Store, ttl_s: float = _TTL_S) -> None:
         self._store = store
         self._ttl = ttl_s
-        self._behind = WriteBehind(store, "idempotency record")
+        self._behind = WriteBehind(store, "an idempotency record")
 
     @staticmethod
     def scoped(tenant: str, key: str) -> str | None:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 class WriteBehind:
     def __init__(self, store: Store, what: str) -> None:
         self._store = store
-        # What the writes are, for the log line of one that failed ("a <what> was not written").
+        # What the writes are, for the log line of one that failed ("<what> was not written").
         self._what = what
         self._writing: set[asyncio.Task[None]] = set()
         # The newest value put under each key whose write has not landed yet.
@@ -64,4 +64,4 @@ class WriteBehind:
     def _written(self, task: asyncio.Task[None]) -> None:
         self._writing.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.warning("a %s was not written", self._what, exc_info=task.exception())
+            log.warning("%s was not written", self._what, exc_info=task.exception())

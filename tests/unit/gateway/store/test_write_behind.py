@@ -22,7 +22,7 @@ async def test_a_write_is_readable_here_before_it_lands_and_from_the_store_after
     store: Store,
 ) -> None:
     held = HeldPuts(store)
-    behind = WriteBehind(store, "test entry")
+    behind = WriteBehind(store, "a test entry")
     behind.put("k", b"v1", 60)
     await asyncio.sleep(0)
     assert held.started == 1
@@ -35,7 +35,7 @@ async def test_a_write_is_readable_here_before_it_lands_and_from_the_store_after
 
 
 async def test_a_newer_value_stays_pending_until_its_own_write_lands(store: Store) -> None:
-    behind = WriteBehind(store, "test entry")
+    behind = WriteBehind(store, "a test entry")
     behind.put("k", b"old", 60)
     behind.put("k", b"new", 60)
     assert behind.pending("k") == b"new"
@@ -47,7 +47,7 @@ async def test_a_failed_write_is_logged_and_raised_to_no_one(
     store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     HeldPuts(store, fail=True)
-    behind = WriteBehind(store, "test entry")
+    behind = WriteBehind(store, "a test entry")
     with caplog.at_level(logging.WARNING):
         behind.put("k", b"v", 60)
         await behind.settle()
@@ -59,7 +59,7 @@ async def test_a_failed_write_is_logged_and_raised_to_no_one(
 
 async def test_settle_waits_for_every_write_under_way(store: Store) -> None:
     held = HeldPuts(store)
-    behind = WriteBehind(store, "test entry")
+    behind = WriteBehind(store, "a test entry")
     behind.put("a", b"1", 60)
     behind.run(store.put("b", b"2", 60))
     settling = asyncio.ensure_future(behind.settle())
