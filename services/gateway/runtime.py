@@ -44,6 +44,7 @@ class GatewayRuntime:
     breakers: dict[str, CircuitBreaker]
     client: UpstreamClient
     tokens: TokenManager
+    caches: Caches
     details: OfferDetails
     flow: SearchFlow
     idempotency: Idempotency
@@ -81,6 +82,7 @@ class GatewayRuntime:
                 await self._upkeep
         await self.http.aclose()
         await self.idempotency.settle()
+        await self.caches.settle()
         await self.store.close()
 
 
@@ -171,6 +173,7 @@ def build_runtime(settings: GatewaySettings) -> GatewayRuntime:
         breakers,
         client,
         tokens,
+        caches,
         details,
         flow,
         Idempotency(store),

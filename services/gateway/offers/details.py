@@ -104,7 +104,7 @@ class OfferDetails:
                 log.warning("detail API refused", extra={"fields": {"api": api.name}})
                 failure = exc
                 continue
-            await self._caches.put_detail(offer_id, offer.SerializeToString())
+            self._caches.put_detail(offer_id, offer.SerializeToString())
             return DetailOutcome(offer, from_cache=False)
         assert failure is not None
         # The offer's own refusal says more than the fallback's (usually its ACL).

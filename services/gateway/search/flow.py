@@ -237,9 +237,7 @@ class SearchFlow:
             page=page,
             picture_regions=regions,
         )
-        await self._caches.put_search(
-            _page_key(image_id, filters, page), response.SerializeToString()
-        )
+        self._caches.put_search(_page_key(image_id, filters, page), response.SerializeToString())
         return response
 
     async def _query_again(
@@ -281,7 +279,7 @@ class SearchFlow:
             image_id = await self._caches.find_image_id_near(image.phash)
             if image_id is not None:
                 upstream_metrics.CACHE_LOOKUPS.labels("image_id", "near_hit").inc()
-                await self._caches.put_image_id(sha, image.phash, image_id)
+                self._caches.put_image_id(sha, image.phash, image_id)
                 return image_id
         upstream_metrics.CACHE_LOOKUPS.labels("image_id", "miss").inc()
         if image is None or not image.jpeg:
@@ -312,7 +310,7 @@ class SearchFlow:
                     "the upstream refused the photo (no imageId)",
                     api=IMAGE_UPLOAD.name,
                 )
-            await self._caches.put_image_id(sha, image.phash, image_id)
+            self._caches.put_image_id(sha, image.phash, image_id)
             return image_id
 
     async def _enrich(self, offers: list[common_pb2.Offer], locale: str, ctx: CallContext) -> int:

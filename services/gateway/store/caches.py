@@ -12,16 +12,24 @@ Near-duplicate lookup over a plain key-value store: the 64 bits are cut into
 at least one band (pigeonhole), so each band value indexes the hashes seen with
 it and a lookup reads ``phash_distance + 1`` keys. Index updates are
 read-modify-write; a lost update under a race only costs a cache miss.
+
+Every write is written behind (write_behind.py): a search does not wait for the store
+to take the imageId, the page or a detail it got, and this process reads them back at
+once (a pending entry is answered from memory, and so is a hash whose index update is
+under way). :meth:`Caches.settle` waits for all of them. A near-duplicate lookup reads
+its band keys concurrently.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
 from collections.abc import Mapping
 
 from services.gateway.store.interface import Store
+from services.gateway.store.write_behind import WriteBehind
 from shared.phash import hamming
 
 _BITS = 64
@@ -67,40 +75,66 @@ class Caches:
         self._detail_ttl = detail_ttl_s
         self._image_id_ttl = image_id_ttl_s
         self._distance = phash_distance
+        self._behind = WriteBehind(store, "a cache entry")
+        # Hashes whose index update is under way, with their imageIds: looked up in memory.
+        self._unindexed: dict[int, tuple[str, asyncio.Task[None]]] = {}
+
+    async def settle(self) -> None:
+        """Wait for every cache write under way."""
+        await self._behind.settle()
+
+    async def _get(self, key: str) -> bytes | None:
+        pending = self._behind.pending(key)
+        return pending if pending is not None else await self._store.get(key)
 
     async def get_image_id(self, sha256: str) -> str | None:
-        raw = await self._store.get(f"cache:image:{sha256}")
+        raw = await self._get(f"cache:image:{sha256}")
         return None if raw is None else raw.decode()
 
-    async def put_image_id(self, sha256: str, phash: int | None, image_id: str) -> None:
-        await self._store.put(f"cache:image:{sha256}", image_id.encode(), self._image_id_ttl)
+    def put_image_id(self, sha256: str, phash: int | None, image_id: str) -> None:
+        """Written behind, the near-duplicate index too."""
+        self._behind.put(f"cache:image:{sha256}", image_id.encode(), self._image_id_ttl)
         if phash is not None and self._distance > 0:
-            for band in _bands(phash, self._distance):
-                await self._add_to_band(band, phash, image_id)
+            task = self._behind.run(self._index(phash, image_id))
+            self._unindexed[phash] = (image_id, task)
+            task.add_done_callback(lambda done: self._indexed(phash, done))
+
+    async def _index(self, phash: int, image_id: str) -> None:
+        for band in _bands(phash, self._distance):
+            await self._add_to_band(band, phash, image_id)
+
+    def _indexed(self, phash: int, task: asyncio.Task[None]) -> None:
+        entry = self._unindexed.get(phash)
+        if entry is not None and entry[1] is task:
+            del self._unindexed[phash]
 
     async def find_image_id_near(self, phash: int) -> str | None:
         """An imageId uploaded for a photo within ``phash_distance`` bits, the closest first."""
         if self._distance == 0:
             return None
+        seen_here = [(seen, image_id) for seen, (image_id, _) in self._unindexed.items()]
+        banded = await asyncio.gather(*(self._band(b) for b in _bands(phash, self._distance)))
         best: tuple[int, str] | None = None
-        for band in _bands(phash, self._distance):
-            for seen, image_id in await self._band(band):
+        for entries in (seen_here, *banded):
+            for seen, image_id in entries:
                 gap = hamming(seen, phash)
                 if gap <= self._distance and (best is None or gap < best[0]):
                     best = (gap, image_id)
         return None if best is None else best[1]
 
     async def get_search(self, key: str) -> bytes | None:
-        return await self._store.get(f"cache:search:{key}")
+        return await self._get(f"cache:search:{key}")
 
-    async def put_search(self, key: str, payload: bytes) -> None:
-        await self._store.put(f"cache:search:{key}", payload, self._search_ttl)
+    def put_search(self, key: str, payload: bytes) -> None:
+        """Written behind."""
+        self._behind.put(f"cache:search:{key}", payload, self._search_ttl)
 
     async def get_detail(self, offer_id: str) -> bytes | None:
-        return await self._store.get(f"cache:detail:{offer_id}")
+        return await self._get(f"cache:detail:{offer_id}")
 
-    async def put_detail(self, offer_id: str, payload: bytes) -> None:
-        await self._store.put(f"cache:detail:{offer_id}", payload, self._detail_ttl)
+    def put_detail(self, offer_id: str, payload: bytes) -> None:
+        """Written behind."""
+        self._behind.put(f"cache:detail:{offer_id}", payload, self._detail_ttl)
 
     async def _band(self, band: str) -> list[tuple[int, str]]:
         return [(seen, image_id) for seen, image_id, _ in await self._band_entries(band)]

@@ -24,12 +24,11 @@ all (the gateway does before closing its store).
 
 from __future__ import annotations
 
-import asyncio
 import json
-import logging
 from collections import Counter
 
 from services.gateway.store.interface import Store
+from services.gateway.store.write_behind import WriteBehind
 from services.gateway.upstream.client import CallContext
 
 IDEMPOTENCY_HEADER = "x-idempotency-key"
@@ -41,14 +40,12 @@ _MAX_ATTEMPT = 16
 _TTL_S = 15 * 60.0
 _MAX_KEY_LENGTH = 200
 
-log = logging.getLogger(__name__)
-
 
 class Idempotency:
     def __init__(self, store: Store, ttl_s: float = _TTL_S) -> None:
         self._store = store
         self._ttl = ttl_s
-        self._writing: set[asyncio.Task[None]] = set()
+        self._behind = WriteBehind(store, "an idempotency record")
 
     @staticmethod
     def scoped(tenant: str, key: str) -> str | None:
@@ -70,7 +67,7 @@ class Idempotency:
         async def journal(_api: str) -> None:
             # Each attempt writes only its own record: no two writers share a key.
             record = json.dumps(dict(ctx.spent), sort_keys=True).encode()
-            self._write_behind(f"idem:{key}:spent:{attempt}", record)
+            self._behind.put(f"idem:{key}:spent:{attempt}", record, self._ttl)
 
         ctx.journal = journal
 
@@ -89,23 +86,8 @@ class Idempotency:
         return await self._store.get(f"idem:{key}:answer")
 
     async def keep_answer(self, key: str, answer: bytes) -> None:
-        self._write_behind(f"idem:{key}:answer", answer)
+        self._behind.put(f"idem:{key}:answer", answer, self._ttl)
 
     async def settle(self) -> None:
         """Wait for this process's records still being written."""
-        if self._writing:
-            await asyncio.gather(*self._writing, return_exceptions=True)
-
-    def _write_behind(self, key: str, value: bytes) -> None:
-        task = asyncio.get_running_loop().create_task(self._store.put(key, value, self._ttl))
-        # Kept until done (the loop holds only weak references); a failure is logged.
-        self._writing.add(task)
-        task.add_done_callback(self._written)
-
-    def _written(self, task: asyncio.Task[None]) -> None:
-        self._writing.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning(
-                "an idempotency record was not written",
-                exc_info=task.exception(),
-            )
+        await self._behind.settle()

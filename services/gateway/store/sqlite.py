@@ -22,7 +22,8 @@ are then committed together, each in its own savepoint (one that raises is rolle
 alone, as its own transaction would be), with ``FULL`` when any of them needs it, and
 each is acknowledged only after that commit. Under many callers one fsync then serves
 many reservations, instead of each search queueing behind every other search's fsyncs
-(a search waits for this thread seven times, three of them durable).
+(a search waits for this thread five times, three of them durable; its cache writes are
+written behind, caches.py).
 """
 
 from __future__ import annotations

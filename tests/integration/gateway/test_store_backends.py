@@ -165,11 +165,11 @@ async def test_ledger_never_overspends_and_reports_usage(store: Store) -> None:
 
 async def test_caches_round_trip(store: Store) -> None:
     caches = Caches(store, search_ttl_s=60, phash_distance=4)
-    await caches.put_image_id("sha-a", 0xF0F0_F0F0_0000_FFFF, "img-1")
+    caches.put_image_id("sha-a", 0xF0F0_F0F0_0000_FFFF, "img-1")
     assert await caches.get_image_id("sha-a") == "img-1"
     assert await caches.find_image_id_near(0xF0F0_F0F0_0000_FFF0) == "img-1"
     assert await caches.find_image_id_near(0x0F0F_0F0F_FFFF_0000) is None
-    await caches.put_detail("offer-9", b"detail")
+    caches.put_detail("offer-9", b"detail")
     assert await caches.get_detail("offer-9") == b"detail"
 
 

@@ -29,6 +29,7 @@ from services.gateway.upstream.client import CallContext
 from services.gateway.upstream.errors import QuotaExhausted
 from tests.unit.gateway.fake_upstream import APP_KEY, SECRET, TOKEN, FakeUpstream
 from tests.unit.gateway.local_http import LocalHttp
+from tests.unit.gateway.store.held_puts import HeldPuts
 
 UPLOAD = "product.image.upload"
 QUERY = "product.search.imageQuery"
@@ -114,6 +115,37 @@ async def test_a_repeat_search_spends_nothing(
     assert sum(repeat.spent.values()) == 0
     assert sum(upstream.calls.values()) == before
     assert len(repeat.offers) == 20
+
+
+async def test_a_search_does_not_wait_for_its_cache_writes_and_closing_does(
+    upstream: FakeUpstream,
+) -> None:
+    built = await runtime_for(upstream)
+    held = HeldPuts(built.store)
+    photo = image(b"behind")
+    first = await built.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    await asyncio.sleep(0)
+    # Answered while the imageId and the page are still on their way to the store ...
+    assert not first.from_cache and held.started == 2
+    # ... and this process finds both at once: the repeat spends nothing.
+    repeat = await built.flow.search(SearchQuery(photo, "", SearchFilters(), 0), ctx())
+    assert repeat.from_cache and sum(repeat.spent.values()) == 0
+    assert (upstream.calls[UPLOAD], upstream.calls[QUERY]) == (1, 1)
+    at_close: list[bytes | None] = []
+    close_store = built.store.close
+
+    async def close_after_reading() -> None:
+        at_close.append(await built.store.get(f"cache:image:{photo.sha256}"))
+        await close_store()
+
+    built.store.close = close_after_reading  # type: ignore[method-assign]
+    closing = asyncio.ensure_future(built.close())
+    await asyncio.sleep(0.05)
+    assert not closing.done()
+    held.release.set()
+    await closing
+    # The store was closed only after the writes had landed.
+    assert at_close == [b"1001"]
 
 
 async def test_a_near_duplicate_photo_reuses_the_upload_and_its_pages(

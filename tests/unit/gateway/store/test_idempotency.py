@@ -8,6 +8,7 @@ import pytest
 from services.gateway.store.idempotency import Idempotency
 from services.gateway.store.interface import Store, open_store
 from services.gateway.upstream.client import CallContext
+from tests.unit.gateway.store.held_puts import HeldPuts
 
 
 @pytest.fixture
@@ -15,22 +16,6 @@ async def store() -> AsyncIterator[Store]:
     opened = open_store("memory://")
     yield opened
     await opened.close()
-
-
-class HeldPuts:
-    """Wraps a store's ``put`` so writes wait until released (a slow store)."""
-
-    def __init__(self, store: Store) -> None:
-        self.release = asyncio.Event()
-        self.started = 0
-        self._put = store.put
-
-        async def put(key: str, value: bytes, ttl_seconds: float | None = None) -> None:
-            self.started += 1
-            await self.release.wait()
-            await self._put(key, value, ttl_seconds)
-
-        store.put = put  # type: ignore[method-assign]
 
 
 async def test_records_are_written_behind_and_read_after_they_land(store: Store) -> None:
