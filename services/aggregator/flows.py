@@ -316,7 +316,7 @@ def _check_agreement(request: search_pb2.VerifyByImagesRequest) -> None:
     """A mode we know and a ``min_photos`` the photos can meet, before any search is paid."""
     problem = None
     if request.mode not in _VERIFY_MODES:
-        problem = FieldViolation("mode", f"unknown mode {request.mode}: STRICT or CONSENSUS")
+        problem = FieldViolation("mode", f"must be STRICT or CONSENSUS, not {request.mode}")
     elif not 0 <= request.min_photos <= len(request.photos):
         problem = FieldViolation(
             "min_photos",
