@@ -63,11 +63,17 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             self._runtime.idempotency.attach(ctx, idempotency_key, attempt)
         return ctx
 
-    async def _answered(self, ctx: CallContext) -> bytes | None:
-        """The kept answer of an earlier attempt of this keyed request, if it finished."""
-        if not ctx.idempotency_key or ctx.attempt == 1:
+    async def _answered(self, ctx: CallContext, fingerprint: str) -> bytes | None:
+        """The kept answer of an earlier attempt of this keyed request, if it finished;
+        INVALID_ARGUMENT when the key's first attempt asked something else."""
+        records = self._runtime.idempotency
+        if not ctx.idempotency_key:
             return None
-        return await self._runtime.idempotency.answer(ctx.idempotency_key)
+        if ctx.attempt == 1:
+            records.name_request(ctx.idempotency_key, fingerprint)
+            return None
+        await records.check_request(ctx.idempotency_key, fingerprint)
+        return await records.answer(ctx.idempotency_key)
 
     async def _spent_in_all(self, ctx: CallContext) -> Mapping[str, int]:
         """What this request spent, earlier attempts of its key included."""
@@ -81,9 +87,10 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> gateway_pb2.SearchOffersResponse:
         ctx = self._context(context)
-        if (answered := await self._answered(ctx)) is not None:
+        query = search_query(request)
+        if (answered := await self._answered(ctx, query.fingerprint())) is not None:
             return gateway_pb2.SearchOffersResponse.FromString(answered)
-        result = await self._runtime.flow.search(search_query(request), ctx)
+        result = await self._runtime.flow.search(query, ctx)
         spent = await self._spent_in_all(ctx)
         response = gateway_pb2.SearchOffersResponse(
             offers=result.offers,

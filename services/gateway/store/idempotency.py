@@ -9,7 +9,10 @@ replicas share the store, so the replica taking the retry knows the key:
   the request spent in all (and the pages, imageIds and details those calls got are in the shared
   caches: the retry spends again only what the first attempt never received);
 * a finished answer is kept for a while, so a retry of a call whose answer
-  was lost on the way is answered again without any upstream call.
+  was lost on the way is answered again without any upstream call;
+* the first attempt records what it asked (a fingerprint of the request), so a later
+  attempt that asks something else under the key is refused (INVALID_ARGUMENT) instead
+  of being answered with the other request's answer.
 
 Keys are scoped by tenant: one tenant can never read another's answer.
 
@@ -31,6 +34,7 @@ from collections import Counter
 
 from services.gateway.store.interface import Store
 from services.gateway.upstream.client import CallContext
+from shared.errors import FieldViolation, invalid_argument
 
 IDEMPOTENCY_HEADER = "x-idempotency-key"
 # 1 for the first attempt: only a retry reads what earlier attempts left (the same
@@ -83,6 +87,22 @@ class Idempotency:
             if record is not None:
                 spent.update({str(api): int(calls) for api, calls in json.loads(record).items()})
         return spent
+
+    def name_request(self, key: str, fingerprint: str) -> None:
+        """The first attempt of ``key`` asks what ``fingerprint`` says."""
+        self._write_behind(f"idem:{key}:request", fingerprint.encode())
+
+    async def check_request(self, key: str, fingerprint: str) -> None:
+        """A later attempt of ``key`` must ask what the first did (when its record landed)."""
+        await self.settle()
+        named = await self._store.get(f"idem:{key}:request")
+        if named is not None and named.decode() != fingerprint:
+            problem = "was sent with another request; a retry must repeat its request exactly"
+            raise invalid_argument(
+                "INVALID_REQUEST",
+                f"{IDEMPOTENCY_HEADER} {problem}",
+                FieldViolation(IDEMPOTENCY_HEADER, problem),
+            )
 
     async def answer(self, key: str) -> bytes | None:
         await self.settle()

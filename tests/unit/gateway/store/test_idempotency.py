@@ -8,6 +8,7 @@ import pytest
 from services.gateway.store.idempotency import Idempotency
 from services.gateway.store.interface import Store, open_store
 from services.gateway.upstream.client import CallContext
+from shared.errors import Code, ServiceError
 
 
 @pytest.fixture
@@ -65,3 +66,14 @@ async def test_settle_waits_for_every_record(store: Store) -> None:
     held.release.set()
     await settling
     assert await store.get("idem:acme/r2:answer") == b"kept"
+
+
+async def test_a_later_attempt_must_ask_what_the_first_asked(store: Store) -> None:
+    records = Idempotency(store)
+    records.name_request("acme/r1", "fingerprint-a")
+    await records.check_request("acme/r1", "fingerprint-a")
+    await records.check_request("acme/unnamed", "fingerprint-b")  # no record: nothing to hold
+    with pytest.raises(ServiceError) as refused:
+        await records.check_request("acme/r1", "fingerprint-b")
+    assert (refused.value.code, refused.value.reason) == (Code.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert [v.field for v in refused.value.field_violations] == ["x-idempotency-key"]
