@@ -10,9 +10,9 @@ replicas share the store, so the replica taking the retry knows the key:
   caches: the retry spends again only what the first attempt never received);
 * a finished answer is kept for a while, so a retry of a call whose answer
   was lost on the way is answered again without any upstream call;
-* the first attempt records what it asked (a fingerprint of the request), so a later
-  attempt that asks something else under the key is refused (INVALID_ARGUMENT) instead
-  of being answered with the other request's answer.
+* the kept answer starts with the fingerprint of the request it answered (a hex digest
+  and a newline), so a later attempt that asks something else under the key is refused
+  (INVALID_ARGUMENT) instead of being given the other request's answer.
 
 Keys are scoped by tenant: one tenant can never read another's answer.
 
@@ -88,28 +88,25 @@ class Idempotency:
                 spent.update({str(api): int(calls) for api, calls in json.loads(record).items()})
         return spent
 
-    def name_request(self, key: str, fingerprint: str) -> None:
-        """The first attempt of ``key`` asks what ``fingerprint`` says."""
-        self._write_behind(f"idem:{key}:request", fingerprint.encode())
-
-    async def check_request(self, key: str, fingerprint: str) -> None:
-        """A later attempt of ``key`` must ask what the first did (when its record landed)."""
+    async def answer(self, key: str, fingerprint: str) -> bytes | None:
+        """The answer kept for ``key``; INVALID_ARGUMENT when it answered another request
+        (the kept record starts with the fingerprint of the request it answered)."""
         await self.settle()
-        named = await self._store.get(f"idem:{key}:request")
-        if named is not None and named.decode() != fingerprint:
+        kept = await self._store.get(f"idem:{key}:answer")
+        if kept is None:
+            return None
+        asked, _, answer = kept.partition(b"\n")
+        if asked != fingerprint.encode():
             problem = "was sent with another request; a retry must repeat its request exactly"
             raise invalid_argument(
                 "INVALID_REQUEST",
                 f"{IDEMPOTENCY_HEADER} {problem}",
                 FieldViolation(IDEMPOTENCY_HEADER, problem),
             )
+        return answer
 
-    async def answer(self, key: str) -> bytes | None:
-        await self.settle()
-        return await self._store.get(f"idem:{key}:answer")
-
-    async def keep_answer(self, key: str, answer: bytes) -> None:
-        self._write_behind(f"idem:{key}:answer", answer)
+    async def keep_answer(self, key: str, fingerprint: str, answer: bytes) -> None:
+        self._write_behind(f"idem:{key}:answer", fingerprint.encode() + b"\n" + answer)
 
     async def settle(self) -> None:
         """Wait for this process's records still being written."""
