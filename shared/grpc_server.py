@@ -20,7 +20,10 @@ Every server gets:
   :class:`~shared.errors.ServiceError` (and, through the spec's ``map_error``, the
   service's own domain exceptions) into a rich status, turns anything
   unexpected into INTERNAL without losing the log, logs one JSON line per call
-  and records Prometheus metrics;
+  and records Prometheus metrics; a request whose bytes do not parse as its message
+  (bad UTF-8 in a string field, a corrupt wire format) is the caller's error:
+  INVALID_ARGUMENT with reason INVALID_REQUEST, not grpcio's UNKNOWN and a logged
+  traceback;
 - graceful shutdown: health NOT_SERVING, a short drain delay, then
   ``server.stop(grace)`` lets in-flight calls finish.
 """
@@ -39,13 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 import grpc
+from google.protobuf.message import DecodeError
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio
 from grpc_reflection.v1alpha import reflection
 
 from shared import json_logging, metrics, tracing
 from shared.config import ServerSettings, load_or_exit
-from shared.errors import Code, ServiceError
+from shared.errors import Code, ServiceError, invalid_argument
 from shared.grpc_errors import to_status
 
 log = logging.getLogger("factoryfinder.server")
@@ -222,6 +226,43 @@ class _ObservingRegistrar:
         return getattr(self._server, name)
 
 
+@dataclass(frozen=True)
+class _Undecodable:
+    """What the deserializer hands the handler for bytes that are not the request message."""
+
+    problem: str
+
+
+def _tolerant(deserializer: Callable[[bytes], Any] | None) -> Callable[[bytes], Any] | None:
+    """``deserializer`` returning an :class:`_Undecodable` instead of raising: grpcio would
+    answer a raising deserializer with UNKNOWN and log its traceback as a server error."""
+    if deserializer is None:
+        return None
+    parse = deserializer
+
+    def decode(data: bytes) -> Any:
+        try:
+            return parse(data)
+        except DecodeError as exc:
+            return _Undecodable(str(exc))
+
+    return decode
+
+
+def _decoded(request: Any) -> Any:
+    """``request``, or INVALID_ARGUMENT when its bytes did not parse."""
+    if isinstance(request, _Undecodable):
+        raise invalid_argument(
+            "INVALID_REQUEST", f"the request could not be decoded: {request.problem}"
+        )
+    return request
+
+
+async def _decoded_stream(requests: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    async for request in requests:
+        yield _decoded(request)
+
+
 def _wrap(
     handler: grpc.RpcMethodHandler[Any, Any],
     service: str,
@@ -229,9 +270,10 @@ def _wrap(
     map_error: ErrorMapper | None,
 ) -> grpc.RpcMethodHandler[Any, Any]:
     kwargs = {
-        "request_deserializer": handler.request_deserializer,
+        "request_deserializer": _tolerant(handler.request_deserializer),
         "response_serializer": handler.response_serializer,
     }
+    decoded = _decoded_stream if handler.request_streaming else _decoded
     # Handlers of an aio server are coroutine functions and async generators; the stubs
     # type RpcMethodHandler for the sync server.
     unary_handler = handler.unary_unary or handler.stream_unary
@@ -242,7 +284,7 @@ def _wrap(
             call = _CallObserver(service, method, context, map_error)
             try:
                 await call.begin()
-                return await inner(request, context)
+                return await inner(decoded(request), context)
             except BaseException as exc:
                 await call.fail(exc)
             finally:
@@ -263,7 +305,7 @@ def _wrap(
         call = _CallObserver(service, method, context, map_error)
         try:
             await call.begin()
-            async for item in inner_stream(request, context):
+            async for item in inner_stream(decoded(request), context):
                 yield item
         except BaseException as exc:
             await call.fail(exc)

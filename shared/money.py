@@ -45,6 +45,19 @@ def to_money(amount: Decimal, currency: str = CNY) -> money_pb2.Money:
     return money_pb2.Money(currency_code=currency, units=units, nanos=nanos)
 
 
+_MAX_NANOS = 999_999_999
+
+
+def money_problem(money: money_pb2.Money) -> str | None:
+    """Why ``money`` is not a valid ``google.type.Money``, else ``None``: nanos must be within
+    ±999,999,999 and must not have the other sign than a non-zero ``units``."""
+    if not -_MAX_NANOS <= money.nanos <= _MAX_NANOS:
+        return f"nanos must be from -{_MAX_NANOS:,} to {_MAX_NANOS:,}, not {money.nanos:,}"
+    if money.units * money.nanos < 0:
+        return "units and nanos must have the same sign"
+    return None
+
+
 def from_money(money: money_pb2.Money) -> Decimal:
     """``google.type.Money`` → ``Decimal`` (exact)."""
     return Decimal(money.units) + Decimal(money.nanos) / _NANOS

@@ -305,10 +305,33 @@ def _check_photo_count(count: int) -> None:
         )
 
 
+_VERIFY_MODES = (
+    search_pb2.VERIFY_MODE_UNSPECIFIED,
+    search_pb2.VERIFY_MODE_STRICT,
+    search_pb2.VERIFY_MODE_CONSENSUS,
+)
+
+
+def _check_agreement(request: search_pb2.VerifyByImagesRequest) -> None:
+    """A mode we know and a ``min_photos`` the photos can meet, before any search is paid."""
+    problem = None
+    if request.mode not in _VERIFY_MODES:
+        problem = FieldViolation("mode", f"must be STRICT or CONSENSUS, not {request.mode}")
+    elif not 0 <= request.min_photos <= len(request.photos):
+        problem = FieldViolation(
+            "min_photos",
+            f"must be from 0 (the default) to the {len(request.photos)} photos given, "
+            f"not {request.min_photos}",
+        )
+    if problem is not None:
+        raise invalid_argument("INVALID_REQUEST", f"{problem.field} {problem.description}", problem)
+
+
 async def verify_by_images(
     ds: Downstream, request: search_pb2.VerifyByImagesRequest, scope: CallScope
 ) -> search_pb2.VerifyByImagesResponse:
     _check_photo_count(len(request.photos))
+    _check_agreement(request)
     for index, photo in enumerate(request.photos):
         _check_photo(photo, f"photos[{index}]")
     timings = Timings()

@@ -2,8 +2,10 @@
 
 The buyer's photo sits beside the photos of the answer's offers (fetched from each offer's
 ``image_url`` and inlined as data URIs, so the page works offline), then the match set
-with resellers' mark-ups, the evidence, and the other candidates. Fetches are bounded in
-size, time and number: a report never hangs on a slow image host, it shows "no photo".
+with resellers' mark-ups, the evidence, and the other candidates; each supplier with its
+place as the tables show it (marked region unknown when a region filter could not check it).
+Fetches are bounded in size, time and number: a report never hangs on a slow image host, it
+shows "no photo".
 """
 
 from __future__ import annotations
@@ -68,7 +70,8 @@ def render_page(
 ) -> str:
     """The whole page; ``buyer_photos`` are (name, data URI or "")."""
     w = render.words(locale)
-    by_id = {r.offer.offer_id: r.offer for r in offers}
+    ranked_by_id = {r.offer.offer_id: r for r in offers}
+    by_id = {offer_id: r.offer for offer_id, r in ranked_by_id.items()}
     members = [m.offer_id for m in answer.match_set if m.offer_id in by_id]
     others = [r.offer.offer_id for r in render.others(offers, answer)]
     pictures = _fetch_all([by_id[i].image_url for i in [*members, *others][:MAX_FETCHED]])
@@ -104,7 +107,7 @@ def render_page(
         offer = by_id[offer_id]
         member = answer.match_set[[m.offer_id for m in answer.match_set].index(offer_id)]
         css = "source" if member.role == common_pb2.MATCH_ROLE_SOURCE else ""
-        caption = f"{offer_id} · {render.company(offer.supplier, locale)}"
+        caption = f"{offer_id} · {_supplier(ranked_by_id[offer_id], locale)}"
         parts.append(_card(css, caption, pictures[index], render.title(offer, locale)))
     parts.append("</div>")
     if answer.match_set:
@@ -113,8 +116,8 @@ def render_page(
             parts.append(f"<th>{e(w[column])}</th>")
         parts.append("</tr>")
         for member in answer.match_set:
-            known = by_id.get(member.offer_id)
-            name = render.company(known.supplier, locale) if known is not None else ""
+            known = ranked_by_id.get(member.offer_id)
+            name = _supplier(known, locale) if known is not None else ""
             markup = (
                 f"+{render.percent(member.markup_over_source)}"
                 if member.role == common_pb2.MATCH_ROLE_RESELLER
@@ -136,7 +139,7 @@ def render_page(
         for index, offer_id in enumerate(others[: MAX_FETCHED - len(members)]):
             offer = by_id[offer_id]
             caption = (
-                f"{offer_id} · {render.company(offer.supplier, locale)} · "
+                f"{offer_id} · {_supplier(ranked_by_id[offer_id], locale)} · "
                 f"{render.kind_text(offer.supplier, locale)} · {render.money(offer.price)}"
             )
             picture = pictures[len(members) + index]
@@ -173,6 +176,13 @@ def _plans_html(response: search_pb2.PlanCustomOrderResponse, locale: str) -> st
         if notes:
             parts.append(f"<ul>{notes}</ul>")
     return "\n".join(parts)
+
+
+def _supplier(ranked: common_pb2.RankedOffer, locale: str) -> str:
+    """The company and where it is, as the tables show them (render.place)."""
+    place = render.place(ranked, locale)
+    name = render.company(ranked.offer.supplier, locale)
+    return f"{name} · {place}" if place else name
 
 
 def _card(css: str, caption: str, uri: str, subtitle: str) -> str:

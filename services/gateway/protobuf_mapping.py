@@ -14,7 +14,7 @@ from services.gateway.search.request import SearchFilters, SearchImage, SearchQu
 from services.gateway.store.quota_ledger import UsageLine
 from services.gateway.upstream.circuit_breaker import CircuitBreaker
 from shared.errors import Code, FieldViolation, ServiceError
-from shared.money import CNY, from_money
+from shared.money import CNY, from_money, money_problem
 
 _SORTS = {
     gateway_pb2.SEARCH_SORT_UNSPECIFIED: "",
@@ -44,6 +44,9 @@ def _price(money: money_pb2.Money | None, field: str) -> Decimal | None:
         return None
     if money.currency_code not in ("", CNY):
         raise bad_request(field, f"{field} must be in CNY")
+    problem = money_problem(money)
+    if problem is not None:
+        raise bad_request(field, f"{field} is not a valid amount: {problem}")
     return from_money(money)
 
 

@@ -63,11 +63,12 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             self._runtime.idempotency.attach(ctx, idempotency_key, attempt)
         return ctx
 
-    async def _answered(self, ctx: CallContext) -> bytes | None:
-        """The kept answer of an earlier attempt of this keyed request, if it finished."""
+    async def _answered(self, ctx: CallContext, fingerprint: str) -> bytes | None:
+        """The kept answer of an earlier attempt of this keyed request, if it finished;
+        INVALID_ARGUMENT when the key's first attempt asked something else."""
         if not ctx.idempotency_key or ctx.attempt == 1:
             return None
-        return await self._runtime.idempotency.answer(ctx.idempotency_key)
+        return await self._runtime.idempotency.answer(ctx.idempotency_key, fingerprint)
 
     async def _spent_in_all(self, ctx: CallContext) -> Mapping[str, int]:
         """What this request spent, earlier attempts of its key included."""
@@ -81,9 +82,11 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
         context: grpc.aio.ServicerContext[Any, Any],
     ) -> gateway_pb2.SearchOffersResponse:
         ctx = self._context(context)
-        if (answered := await self._answered(ctx)) is not None:
+        query = search_query(request)
+        fingerprint = query.fingerprint()
+        if (answered := await self._answered(ctx, fingerprint)) is not None:
             return gateway_pb2.SearchOffersResponse.FromString(answered)
-        result = await self._runtime.flow.search(search_query(request), ctx)
+        result = await self._runtime.flow.search(query, ctx)
         spent = await self._spent_in_all(ctx)
         response = gateway_pb2.SearchOffersResponse(
             offers=result.offers,
@@ -97,12 +100,12 @@ class GatewayServicer(gateway_pb2_grpc.GatewayServiceServicer):
             enrich_limit=result.enrich_limit,
             picture_regions=result.picture_regions,
         )
-        await self._keep(ctx, response.SerializeToString())
+        await self._keep(ctx, fingerprint, response.SerializeToString())
         return response
 
-    async def _keep(self, ctx: CallContext, answer: bytes) -> None:
+    async def _keep(self, ctx: CallContext, fingerprint: str, answer: bytes) -> None:
         if ctx.idempotency_key:
-            await self._runtime.idempotency.keep_answer(ctx.idempotency_key, answer)
+            await self._runtime.idempotency.keep_answer(ctx.idempotency_key, fingerprint, answer)
 
     async def GetOfferDetail(
         self,

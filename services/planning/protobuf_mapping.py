@@ -25,6 +25,7 @@ from services.planning.domain import (
     PlanRefusal,
     TierAdvice,
 )
+from shared import china_provinces
 from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.money import PriceTier, from_money, to_money
 
@@ -59,14 +60,27 @@ def order_from_proto(order: planning_pb2.OrderSpec) -> OrderSpec:
                 ),
             )
         )
-    if violations or complexity is None:
+    destination = order.destination_province.strip()
+    province = china_provinces.province_named(destination) if destination else ""
+    if province is None:
+        known = "、".join(china_provinces.NAMES)
+        violations.append(
+            (
+                "UNKNOWN_REGION",
+                FieldViolation(
+                    "order.destination_province",
+                    f"unknown province {destination!r}; known: {known}",
+                ),
+            )
+        )
+    if violations or complexity is None or province is None:
         raise _invalid(violations)
     locale = Locale.EN if order.locale.lower().startswith("en") else Locale.ZH
     return OrderSpec(
         quantity=order.quantity,
         complexity=complexity,
         fast_sampling=order.fast_sampling,
-        destination_province=order.destination_province.strip(),
+        destination_province=province,
         locale=locale,
     )
 
@@ -74,7 +88,10 @@ def order_from_proto(order: planning_pb2.OrderSpec) -> OrderSpec:
 def _invalid(violations: list[tuple[str, FieldViolation]]) -> ServiceError:
     reason = violations[0][0] if len(violations) == 1 else "INVALID_REQUEST"
     message = "; ".join(f"{v.field} {v.description}" for _, v in violations)
-    return invalid_argument(reason, message, *(v for _, v in violations))
+    error = invalid_argument(reason, message, *(v for _, v in violations))
+    if reason == "UNKNOWN_REGION":  # errors.proto: metadata["known"] lists the names
+        error.metadata = {"known": ",".join(china_provinces.NAMES)}
+    return error
 
 
 def offer_from_proto(offer: common_pb2.Offer) -> OfferFacts:

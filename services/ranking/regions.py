@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from services.ranking.domain import Supplier
 from services.ranking.errors import InvalidRequest
+from shared.china_provinces import PROVINCES, entries, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,14 +35,6 @@ class Place:
     town: str = ""
 
 
-# province (pinyin)
-_PROVINCES = (
-    "广东 guangdong|浙江 zhejiang|江苏 jiangsu|福建 fujian|山东 shandong|河北 hebei|河南 henan|"
-    "上海 shanghai|北京 beijing|天津 tianjin|重庆 chongqing|安徽 anhui|湖北 hubei|湖南 hunan|"
-    "江西 jiangxi|四川 sichuan|辽宁 liaoning|吉林 jilin|黑龙江 heilongjiang|山西 shanxi|"
-    "陕西 shaanxi|广西 guangxi|云南 yunnan|贵州 guizhou|海南 hainan|甘肃 gansu|青海 qinghai|"
-    "宁夏 ningxia|新疆 xinjiang|内蒙古 neimenggu|西藏 xizang"
-)
 # province: city (pinyin), ...
 _CITIES = {
     "广东": "广州 guangzhou|深圳 shenzhen|东莞 dongguan|佛山 foshan|汕头 shantou|中山 zhongshan|"
@@ -86,47 +79,19 @@ _BELTS = {
     "长三角 changsanjiao": "上海 杭州 宁波 绍兴 嘉兴 湖州 苏州 无锡 常州 南通 南京",
 }
 
-_SUFFIXES = (
-    "壮族自治区",
-    "回族自治区",
-    "维吾尔自治区",
-    "自治区",
-    "特别行政区",
-    "省",
-    "市",
-    "区",
-    "镇",
-    "县",
-)
-
-
-def normalize(name: str) -> str:
-    """ "广东省" → "广东", "Yiwu " → "yiwu"; 曹县 keeps its 县 (the whole name)."""
-    text = name.strip().lower().replace(" ", "")
-    for suffix in _SUFFIXES:
-        if text.endswith(suffix) and len(text) - len(suffix) >= 2:
-            return text[: -len(suffix)]
-    return text
-
-
-def _entries(table: str) -> Iterable[tuple[str, str]]:
-    for entry in table.split("|"):
-        chinese, pinyin = entry.split()
-        yield chinese, pinyin
-
 
 def _build() -> tuple[dict[str, tuple[Place, ...]], dict[str, str]]:
     """name (and pinyin) → places; city or town → its province."""
     places: dict[str, tuple[Place, ...]] = {}
     province_of: dict[str, str] = {}
-    for province, pinyin in _entries(_PROVINCES):
+    for province, pinyin in entries(PROVINCES):
         places[province] = places[pinyin] = (Place(province),)
     for province, cities in _CITIES.items():
-        for city, pinyin in _entries(cities):
+        for city, pinyin in entries(cities):
             province_of[city] = province
             places[city] = places[pinyin] = (Place(province, city),)
     for (province, city), towns in _TOWNS.items():
-        for town, pinyin in _entries(towns):
+        for town, pinyin in entries(towns):
             province_of[town] = province
             places[town] = places[pinyin] = (Place(province, city, town),)
     for belt, members in _BELTS.items():
@@ -139,7 +104,7 @@ def _build() -> tuple[dict[str, tuple[Place, ...]], dict[str, str]]:
 
 _PLACES, _PROVINCE_OF = _build()
 # What names a province in an address: the province, or one of its cities written as one.
-_MARKS = tuple((p, p) for p, _ in _entries(_PROVINCES)) + tuple(
+_MARKS = tuple((p, p) for p, _ in entries(PROVINCES)) + tuple(
     (f"{place}市", province) for place, province in _PROVINCE_OF.items()
 )
 KNOWN_NAMES: tuple[str, ...] = tuple(name for name in _PLACES if not name.isascii())

@@ -7,12 +7,13 @@ import io
 import json
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
 import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, planning_pb2, search_pb2, search_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
+from google.type import money_pb2
 from PIL import Image, ImageDraw
 
 from services.sandbox.admin.client import SandboxAdmin
@@ -422,3 +423,78 @@ async def test_a_region_filter_keeps_the_offers_1688_did_not_place_marked(
     # Among the other candidates, the offers known to be in 广东 come first.
     rest = [r.region_unknown for r in offers if r.offer.offer_id not in members]
     assert rest == sorted(rest)
+
+
+def _refusal(failed: grpc.aio.AioRpcError) -> tuple[grpc.StatusCode, str, list[str]]:
+    status = status_of(failed)
+    assert status is not None, failed.details()
+    bad = error_details_pb2.BadRequest()
+    fields = [v.field for d in status.details if d.Unpack(bad) for v in bad.field_violations]
+    return failed.code(), _reason(status), fields
+
+
+async def test_what_callers_send_wrong_is_invalid_argument_naming_it(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
+) -> None:
+    async with grpc.aio.insecure_channel(stack.target) as channel:
+        # A Go or Java caller's bytes that are not UTF-8 in a string (here the keyword).
+        raw = channel.unary_unary(
+            "/factoryfinder.v1.SearchService/SearchByImage",
+            request_serializer=lambda body: body,
+            response_deserializer=search_pb2.SearchByImageResponse.FromString,
+        )
+        request = search_pb2.SearchByImageRequest(
+            photo=_photo(sample("product.webp")), options=search_pb2.SearchOptions(keyword="KW")
+        )
+        body = request.SerializeToString().replace(b"KW", b"\xff\xfe")
+        with pytest.raises(grpc.aio.AioRpcError) as undecodable:
+            await raw(body, metadata=stack.metadata, timeout=30)
+    code, reason, _fields = _refusal(undecodable.value)
+    assert (code, reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert "UTF-8" in (undecodable.value.details() or "")
+
+    too_many_nanos = common_pb2.Filters(
+        price_min=money_pb2.Money(currency_code="CNY", units=1, nanos=2_000_000_000)
+    )
+    two = [_photo(sample("product.webp")), _photo(sample("cutout.png"))]
+    cases: list[tuple[Awaitable[object], tuple[str, list[str]]]] = [
+        (
+            stub.SearchByImage(
+                search_pb2.SearchByImageRequest(
+                    photo=_photo(sample("product.webp")),
+                    options=search_pb2.SearchOptions(filters=too_many_nanos),
+                ),
+                metadata=stack.metadata,
+                timeout=60,
+            ),
+            ("INVALID_REQUEST", ["price_min"]),
+        ),
+        (
+            stub.VerifyByImages(
+                search_pb2.VerifyByImagesRequest(photos=two, min_photos=3),
+                metadata=stack.metadata,
+                timeout=60,
+            ),
+            ("INVALID_REQUEST", ["min_photos"]),
+        ),
+        (
+            stub.PlanCustomOrder(
+                search_pb2.PlanCustomOrderRequest(
+                    offer_ids=[manifest().source_offer_id],
+                    order=planning_pb2.OrderSpec(
+                        quantity=100,
+                        complexity=common_pb2.COMPLEXITY_SIMPLE,
+                        destination_province="火星",
+                    ),
+                ),
+                metadata=stack.metadata,
+                timeout=60,
+            ),
+            ("UNKNOWN_REGION", ["order.destination_province"]),
+        ),
+    ]
+    for call, (reason, fields) in cases:
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await call
+        assert _refusal(refused.value) == (grpc.StatusCode.INVALID_ARGUMENT, reason, fields)
+    assert "Traceback" not in stack.logs()

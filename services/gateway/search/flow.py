@@ -92,13 +92,15 @@ class SearchFlow:
 
     async def search(self, query: SearchQuery, ctx: CallContext) -> SearchResult:
         filters = query.filters.checked(self._limits.default_locale)
+        if query.enrich_top_k < 0:
+            raise InvalidSearch("enrich_top_k", "enrich_top_k must be 0 (none) or positive")
         where = self._page_of(query, filters)
         sha, page = where.image_sha256, where.page
         filters = filters.on_image(where.width, where.height)
         image_id = await self._cached_image_id(sha, query.image)
         stored, from_cache = await self._page(sha, query.image, image_id, filters, page, ctx)
         offers = list(stored.offers)
-        limit = max(0, min(query.enrich_top_k, self._limits.enrich_cap))
+        limit = min(query.enrich_top_k, self._limits.enrich_cap)
         enriched = await self._enrich(offers[:limit], filters.locale, ctx)
         # A page cached for a near-duplicate photo carries that photo's token: page on with ours.
         width, height = filters.image_size

@@ -169,3 +169,15 @@ class SearchQuery:
     page_token: str
     filters: SearchFilters
     enrich_top_k: int
+
+    def fingerprint(self) -> str:
+        """What the request asks, for telling a retry from another request under one
+        idempotency key: the photo by its SHA-256, the page token, the filters, the enrichment."""
+        asked = {
+            "image": "" if self.image is None else self.image.sha256,
+            "page_token": self.page_token,
+            "filters": self.filters.canonical(),
+            "enrich_top_k": self.enrich_top_k,
+        }
+        text = json.dumps(asked, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -9,7 +9,10 @@ replicas share the store, so the replica taking the retry knows the key:
   the request spent in all (and the pages, imageIds and details those calls got are in the shared
   caches: the retry spends again only what the first attempt never received);
 * a finished answer is kept for a while, so a retry of a call whose answer
-  was lost on the way is answered again without any upstream call.
+  was lost on the way is answered again without any upstream call;
+* the kept answer starts with the fingerprint of the request it answered (a hex digest
+  and a newline), so a later attempt that asks something else under the key is refused
+  (INVALID_ARGUMENT) instead of being given the other request's answer.
 
 Keys are scoped by tenant: one tenant can never read another's answer.
 
@@ -30,6 +33,7 @@ from collections import Counter
 from services.gateway.store.interface import Store
 from services.gateway.store.write_behind import WriteBehind
 from services.gateway.upstream.client import CallContext
+from shared.errors import FieldViolation, invalid_argument
 
 IDEMPOTENCY_HEADER = "x-idempotency-key"
 # 1 for the first attempt: only a retry reads what earlier attempts left (the same
@@ -81,12 +85,25 @@ class Idempotency:
                 spent.update({str(api): int(calls) for api, calls in json.loads(record).items()})
         return spent
 
-    async def answer(self, key: str) -> bytes | None:
+    async def answer(self, key: str, fingerprint: str) -> bytes | None:
+        """The answer kept for ``key``; INVALID_ARGUMENT when it answered another request
+        (the kept record starts with the fingerprint of the request it answered)."""
         await self.settle()
-        return await self._store.get(f"idem:{key}:answer")
+        kept = await self._store.get(f"idem:{key}:answer")
+        if kept is None:
+            return None
+        asked, _, answer = kept.partition(b"\n")
+        if asked != fingerprint.encode():
+            problem = "was sent with another request; a retry must repeat its request exactly"
+            raise invalid_argument(
+                "INVALID_REQUEST",
+                f"{IDEMPOTENCY_HEADER} {problem}",
+                FieldViolation(IDEMPOTENCY_HEADER, problem),
+            )
+        return answer
 
-    async def keep_answer(self, key: str, answer: bytes) -> None:
-        self._behind.put(f"idem:{key}:answer", answer, self._ttl)
+    async def keep_answer(self, key: str, fingerprint: str, answer: bytes) -> None:
+        self._behind.put(f"idem:{key}:answer", fingerprint.encode() + b"\n" + answer, self._ttl)
 
     async def settle(self) -> None:
         """Wait for this process's records still being written."""

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 
+import grpc
+import pytest
 from factoryfinder.v1 import gateway_pb2
+from google.rpc import error_details_pb2
 
 from services.gateway.protobuf_mapping import search_query
 from services.gateway.store.idempotency import ATTEMPT_HEADER, IDEMPOTENCY_HEADER
 from services.gateway.upstream.client import CallContext
 from services.sandbox.admin.client import SandboxAdmin, TokenPair
+from shared.grpc_errors import status_of
 from tests.integration.gateway.harness import (
     QUERY,
     UPLOAD,
@@ -77,3 +81,25 @@ async def test_a_retry_pays_only_what_the_dead_attempt_never_received(
         # It says what the request spent in all, and that its page was paid for.
         assert (retry.from_cache, spent(retry)) == (False, {UPLOAD: 1, QUERY: 1})
         assert len(retry.offers) > 0
+
+
+async def test_a_retry_asking_for_another_photo_is_refused_not_given_the_first_answer(
+    sandbox: Sandbox, admin: SandboxAdmin, tokens: TokenPair
+) -> None:
+    async with running_gateway(gateway_env(sandbox, tokens, FF_GATEWAY_PHASH_DISTANCE="0")) as gw:
+        first = gateway_pb2.SearchOffersRequest(image=photo(9300, side=160))
+        await gw.stub.SearchOffers(first, metadata=keyed("r3/search/c"), timeout=30)
+        other = gateway_pb2.SearchOffersRequest(image=photo(9301, side=160))
+        with pytest.raises(grpc.aio.AioRpcError) as refused:
+            await gw.stub.SearchOffers(other, metadata=keyed("r3/search/c", attempt=2), timeout=30)
+        assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        status = status_of(refused.value)
+        assert status is not None
+        bad = error_details_pb2.BadRequest()
+        assert any(d.Unpack(bad) for d in status.details)
+        assert [v.field for v in bad.field_violations] == [IDEMPOTENCY_HEADER]
+        # The same request under the key is still its retry, answered again.
+        again = await gw.stub.SearchOffers(
+            first, metadata=keyed("r3/search/c", attempt=2), timeout=30
+        )
+        assert spent(again) == {UPLOAD: 1, QUERY: 1}

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import urllib.request
 from collections.abc import AsyncIterator
+from typing import Any
 
 import grpc
 import pytest
@@ -38,12 +40,37 @@ async def _echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes])
     return len(request).to_bytes(8, "big")
 
 
+async def _named(
+    request: health_pb2.HealthCheckRequest, context: grpc.aio.ServicerContext[bytes, bytes]
+) -> bytes:
+    return request.service.encode()
+
+
+async def _count(
+    requests: AsyncIterator[health_pb2.HealthCheckRequest],
+    context: grpc.aio.ServicerContext[bytes, bytes],
+) -> bytes:
+    return str(len([r.service async for r in requests])).encode()
+
+
 def _register(server: grpc.aio.Server) -> None:
     handler = grpc.unary_unary_rpc_method_handler(
         _echo, request_deserializer=_identity[0], response_serializer=_identity[1]
     )
+    # Methods whose requests are a real message (a string field), to send them bad bytes.
+    parse = health_pb2.HealthCheckRequest.FromString
+    named: grpc.RpcMethodHandler[Any, bytes] = grpc.unary_unary_rpc_method_handler(
+        _named, request_deserializer=parse
+    )
+    count: grpc.RpcMethodHandler[Any, bytes] = grpc.stream_unary_rpc_method_handler(
+        _count, request_deserializer=parse
+    )
     server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, {"Echo": handler}),)
+        (
+            grpc.method_handlers_generic_handler(
+                SERVICE, {"Echo": handler, "Named": named, "Count": count}
+            ),
+        )
     )
 
 
@@ -178,3 +205,27 @@ async def test_without_the_hook_a_domain_exception_is_internal(running: RunningS
         with pytest.raises(grpc.aio.AioRpcError) as failed:
             await _echo_stub(channel)(b"domain", timeout=5)
         assert failed.value.code() == grpc.StatusCode.INTERNAL
+
+
+# Field 1 (HealthCheckRequest.service, a string) holding bytes that are not UTF-8.
+_BAD_UTF8 = b"\x0a\x02\xff\xfe"
+
+
+async def test_a_request_that_does_not_parse_is_invalid_argument_not_a_logged_crash(
+    running: RunningServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _channel(running) as channel:
+        named = channel.unary_unary(f"/{SERVICE}/Named", _identity[1], _identity[0])
+        assert await named(b"\x0a\x02ok", timeout=5) == b"ok"
+        count = channel.stream_unary(f"/{SERVICE}/Count", _identity[1], _identity[0])
+        for call in (named(_BAD_UTF8, timeout=5), count(iter([b"", _BAD_UTF8]), timeout=5)):
+            with pytest.raises(grpc.aio.AioRpcError) as failed:
+                await call
+            assert failed.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            assert "UTF-8" in (failed.value.details() or "")
+            status = status_of(failed.value)
+            assert status is not None
+            info = error_details_pb2.ErrorInfo()
+            assert status.details[0].Unpack(info)
+            assert info.reason == "INVALID_REQUEST"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

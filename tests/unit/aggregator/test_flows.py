@@ -204,3 +204,27 @@ async def test_a_photo_whose_first_comparison_failed_is_not_compared_again() -> 
     for offer in ds.ranked[0].offers:
         assert not offer.visual_match.compared
     assert {v.ranked.offer.offer_id for v in response.offers} == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("mode", "min_photos", "field"),
+    [
+        (search_pb2.VERIFY_MODE_CONSENSUS, 3, "min_photos"),  # more than the 2 photos given
+        (search_pb2.VERIFY_MODE_CONSENSUS, -1, "min_photos"),
+        (9, 0, "mode"),  # a mode this server does not know
+    ],
+)
+async def test_a_verification_that_cannot_be_met_is_refused_before_any_search(
+    mode: int, min_photos: int, field: str
+) -> None:
+    ds = StandIn([["a"], ["a"]], {})
+    request = search_pb2.VerifyByImagesRequest(
+        photos=[_photo(0), _photo(1)],
+        mode=mode,  # type: ignore[arg-type]
+        min_photos=min_photos,
+    )
+    with pytest.raises(ServiceError) as refused:
+        await flows.verify_by_images(ds, request, _scope())  # type: ignore[arg-type]
+    assert (refused.value.code, refused.value.reason) == (Code.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert [v.field for v in refused.value.field_violations] == [field]
+    assert ds.searched == []

@@ -295,3 +295,20 @@ def test_explain_shows_each_components_reason_and_the_customization_evidence() -
     assert "相似度: breaks ties" in text and "0/0" not in text
     assert "title_word=OEM" in text and "定制依据" in text
     assert "supplier_kind" not in text
+
+
+def test_the_html_page_marks_a_supplier_whose_region_could_not_be_checked() -> None:
+    from services.cli import html_report
+
+    response = _response()
+    unplaced = response.offers[1]  # the reseller, in the match set
+    unplaced.offer.supplier.province = unplaced.offer.supplier.city = ""
+    unplaced.region_unknown = True
+    response.offers[2].region_unknown = True  # an other candidate, shown as a card
+    for locale, mark in (("zh", "地区未知（未核实）"), ("en", "region unknown (not checked)")):
+        page = html_report.render_page([], response.answer, response.offers, locale)
+        row = page[page.index("data-offer-id='222'") :].split("</tr>")[0]
+        assert f"广州市创富进出口有限公司 · {mark}<" in row
+        assert "东莞市晨通服饰加工厂 · 广东东莞<" in page  # placed: where it is, no mark
+        card = page[page.index("<b>333 · ") :].split("</b>")[0]
+        assert mark in card

@@ -121,6 +121,27 @@ def test_bad_orders_name_every_field(
     assert all(isinstance(v, FieldViolation) and v.description for v in error.field_violations)
 
 
+@pytest.mark.parametrize(
+    ("written", "province"), [("浙江省", "浙江"), ("Zhejiang", "浙江"), ("", "")]
+)
+def test_the_destination_is_read_as_its_province(written: str, province: str) -> None:
+    spec = planning_pb2.OrderSpec(quantity=10, complexity=1, destination_province=written)  # type: ignore[arg-type]
+    assert order_from_proto(spec).destination_province == province
+
+
+def test_a_destination_that_is_no_province_is_refused_listing_them() -> None:
+    # Freight to it would silently be the other-provinces rate.
+    spec = planning_pb2.OrderSpec(quantity=10, complexity=1, destination_province="火星")  # type: ignore[arg-type]
+    with pytest.raises(ServiceError) as info:
+        order_from_proto(spec)
+    error = info.value
+    assert (error.code, error.reason) == (Code.INVALID_ARGUMENT, "UNKNOWN_REGION")
+    assert [v.field for v in error.field_violations] == ["order.destination_province"]
+    assert "'火星'" in error.message
+    assert error.metadata["known"].split(",")[:2] == ["广东", "浙江"]
+    assert len(error.metadata["known"].split(",")) == 31
+
+
 def test_the_seed_plan_on_the_wire(settings: PlanningSettings) -> None:
     order = order_from_proto(
         planning_pb2.OrderSpec(quantity=48, complexity=common_pb2.COMPLEXITY_STANDARD)

@@ -6,7 +6,7 @@ import pytest
 
 from services.ranking.domain import Supplier
 from services.ranking.errors import InvalidRequest
-from services.ranking.regions import KNOWN_NAMES, normalize, resolve_regions
+from services.ranking.regions import KNOWN_NAMES, resolve_regions
 
 
 def matches(region: str, province: str = "", city: str = "", address: str = "") -> bool | None:
@@ -137,17 +137,3 @@ def test_an_unknown_name_is_an_error_listing_the_known_ones() -> None:
 def test_known_names_are_chinese_and_unique() -> None:
     assert len(KNOWN_NAMES) == len(set(KNOWN_NAMES))
     assert all(not name.isascii() for name in KNOWN_NAMES)
-
-
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("广东省", "广东"),
-        (" Yiwu ", "yiwu"),
-        ("柯桥区", "柯桥"),
-        ("曹县", "曹县"),
-        ("广西壮族自治区", "广西"),
-    ],
-)
-def test_normalize(name: str, expected: str) -> None:
-    assert normalize(name) == expected

@@ -229,6 +229,12 @@ async def test_bad_filters(runtime: GatewayRuntime, filters: SearchFilters, fiel
     assert caught.value.field == field
 
 
+async def test_a_negative_enrichment_is_refused(runtime: GatewayRuntime) -> None:
+    with pytest.raises(InvalidSearch) as caught:
+        await runtime.flow.search(SearchQuery(image(b"f"), "", SearchFilters(), -1), ctx())
+    assert caught.value.field == "enrich_top_k"
+
+
 async def test_enrichment_falls_back_when_the_first_detail_api_is_refused(
     runtime: GatewayRuntime, upstream: FakeUpstream
 ) -> None:

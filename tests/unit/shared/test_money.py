@@ -1,0 +1,32 @@
+"""google.type.Money as callers send it: what makes an amount invalid."""
+
+from __future__ import annotations
+
+import pytest
+from google.type import money_pb2
+
+from shared.money import money_problem
+
+
+@pytest.mark.parametrize(
+    ("units", "nanos"),
+    [(0, 0), (12, 500_000_000), (-3, -990_000_000), (0, -5), (0, 999_999_999)],
+)
+def test_amounts_within_the_documented_shape_are_valid(units: int, nanos: int) -> None:
+    assert money_problem(money_pb2.Money(currency_code="CNY", units=units, nanos=nanos)) is None
+
+
+@pytest.mark.parametrize(
+    ("units", "nanos", "says"),
+    [
+        (1, 1_000_000_000, "nanos must be from -999,999,999 to 999,999,999, not 1,000,000,000"),
+        (0, -2_000_000_000, "not -2,000,000,000"),
+        (1, -5, "units and nanos must have the same sign"),
+        (-1, 5, "units and nanos must have the same sign"),
+    ],
+)
+def test_nanos_out_of_range_or_of_the_other_sign_are_named(
+    units: int, nanos: int, says: str
+) -> None:
+    problem = money_problem(money_pb2.Money(currency_code="CNY", units=units, nanos=nanos))
+    assert problem is not None and says in problem
