@@ -80,6 +80,52 @@ def _check_photo(photo: common_pb2.Photo, field: str) -> None:
         )
 
 
+# How the aggregator builds the gateway's and ranking's requests from the caller's: a field
+# that one of them names in its BadRequest is renamed to the field of the caller's request
+# it came from (SearchByImage, VerifyByImages and BatchSearch all carry ``options``), so a
+# caller reads "options.filters.price_min", not the gateway's "price_min". The photo's path
+# is the caller's ("photo", or "photos[i]" in a verification).
+_GATEWAY_FIELDS = {
+    "image": "{photo}",
+    "subject": "{photo}.subject",
+    "page_size": "options.page_size",
+    "page_token": "page_token",
+    "enrich_top_k": "options.enrich_top_k",
+    "locale": "options.locale",
+    "keyword": "options.keyword",
+    "category_id": "options.filters.category_id",
+    "price_min": "options.filters.price_min",
+    "price_max": "options.filters.price_max",
+    "certified_factory_only": "options.filters.certified_factory_only",
+}
+_RANKING_FIELDS = {
+    "filters": "options.filters",
+    "profile": "options.profile",
+    "locale": "options.locale",
+}
+
+
+def caller_path(field: str, table: Mapping[str, str], photo: str = "photo") -> str:
+    """``field`` of a downstream request as the path of the caller's field it came from;
+    unchanged when the caller has no such field (the aggregator made it)."""
+    head, dot, rest = field.partition(".")
+    if head not in table:
+        return field
+    return table[head].format(photo=photo) + dot + rest
+
+
+@contextmanager
+def _caller_paths(table: Mapping[str, str], photo: str = "photo") -> Iterator[None]:
+    try:
+        yield
+    except ServiceError as error:
+        error.field_violations = tuple(
+            FieldViolation(caller_path(v.field, table, photo), v.description)
+            for v in error.field_violations
+        )
+        raise
+
+
 def _gateway_request(
     image: common_pb2.PreparedImage | None,
     options: search_pb2.SearchOptions,
@@ -161,7 +207,7 @@ async def search_by_image(
         prepared = await _prepare(ds, request.photo, scope, timings, "")
         image = prepared.image
         response.image.CopyFrom(prepared.report)
-    with timings.stage("gateway"):
+    with timings.stage("gateway"), _caller_paths(_GATEWAY_FIELDS):
         found = await ds.search(
             _gateway_request(image, request.options, request.page_token, request.photo), scope
         )
@@ -177,7 +223,7 @@ async def search_by_image(
         else:
             visual.apply(offers, compared)
             pairs = list(compared.similar_pairs)
-    with timings.stage("ranking"):
+    with timings.stage("ranking"), _caller_paths(_RANKING_FIELDS):
         ranked = await ds.rank(_rank_request(offers, request.options, pairs), scope)
     response.answer.CopyFrom(ranked.answer)
     if found.HasField("picture_regions"):
@@ -220,7 +266,7 @@ async def _search_photo(
     the descriptions by then in preprocess's cache. No near-duplicate pairs here: they
     are looked for once, over every offer, in that round."""
     prepared = await _prepare(ds, photo, scope, timings, f"[{index}]")
-    with timings.stage(f"gateway[{index}]"):
+    with timings.stage(f"gateway[{index}]"), _caller_paths(_GATEWAY_FIELDS, f"photos[{index}]"):
         found = await ds.search(_gateway_request(prepared.image, options, photo=photo), scope)
     first = [offer for offer in found.offers if offer.offer_id not in brought]
     brought.update(offer.offer_id for offer in first)
@@ -393,7 +439,7 @@ async def verify_by_images(
         offer.upstream_rank = best_rank.get(offer_id, 0)
         _set_combined_view(offer, views.get(offer_id, {}), agreement.combined_similarity)
         combined.append(offer)
-    with timings.stage("ranking"):
+    with timings.stage("ranking"), _caller_paths(_RANKING_FIELDS):
         ranked = await ds.rank(_rank_request(combined, request.options, pairs), scope)
     response = search_pb2.VerifyByImagesResponse(
         groups=ranked.groups,

@@ -467,7 +467,29 @@ async def test_what_callers_send_wrong_is_invalid_argument_naming_it(
                 metadata=stack.metadata,
                 timeout=60,
             ),
-            ("INVALID_REQUEST", ["price_min"]),
+            ("INVALID_REQUEST", ["options.filters.price_min"]),
+        ),
+        (
+            stub.SearchByImage(
+                search_pb2.SearchByImageRequest(
+                    photo=_photo(sample("product.webp")),
+                    options=search_pb2.SearchOptions(page_size=51),
+                ),
+                metadata=stack.metadata,
+                timeout=60,
+            ),
+            ("INVALID_REQUEST", ["options.page_size"]),
+        ),
+        (
+            stub.SearchByImage(
+                search_pb2.SearchByImageRequest(
+                    photo=_photo(sample("product.webp")),
+                    options=search_pb2.SearchOptions(profile="cheapest-first"),
+                ),
+                metadata=stack.metadata,
+                timeout=60,
+            ),
+            ("INVALID_REQUEST", ["options.profile"]),
         ),
         (
             stub.VerifyByImages(

@@ -228,3 +228,22 @@ async def test_a_verification_that_cannot_be_met_is_refused_before_any_search(
     assert (refused.value.code, refused.value.reason) == (Code.INVALID_ARGUMENT, "INVALID_REQUEST")
     assert [v.field for v in refused.value.field_violations] == [field]
     assert ds.searched == []
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "photo", "expected"),
+    [
+        (flows._GATEWAY_FIELDS, "price_min", "photo", "options.filters.price_min"),
+        (flows._GATEWAY_FIELDS, "page_size", "photo", "options.page_size"),
+        (flows._GATEWAY_FIELDS, "subject", "photos[2]", "photos[2].subject"),
+        (flows._GATEWAY_FIELDS, "image.width", "photo", "photo.width"),
+        (flows._GATEWAY_FIELDS, "sort", "photo", "sort"),  # made by the aggregator: kept
+        (flows._RANKING_FIELDS, "filters.regions", "photo", "options.filters.regions"),
+        (flows._RANKING_FIELDS, "profile", "photo", "options.profile"),
+        (flows._RANKING_FIELDS, "offers[3].offer_id", "photo", "offers[3].offer_id"),
+    ],
+)
+def test_a_downstream_field_is_named_by_the_callers_path(
+    table: dict[str, str], field: str, photo: str, expected: str
+) -> None:
+    assert flows.caller_path(field, table, photo) == expected
