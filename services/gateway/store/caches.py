@@ -76,12 +76,14 @@ class Caches:
         self._image_id_ttl = image_id_ttl_s
         self._distance = phash_distance
         self._behind = WriteBehind(store, "a cache entry")
-        # Hashes whose index update is under way, with their imageIds: looked up in memory.
-        self._unindexed: dict[int, tuple[str, asyncio.Task[None]]] = {}
+        # The near-duplicate index's updates, pending by hash (decimal) with their imageIds:
+        # a hash whose update is under way is looked up in memory.
+        self._indexing = WriteBehind(store, "a cache entry")
 
     async def settle(self) -> None:
         """Wait for every cache write under way."""
         await self._behind.settle()
+        await self._indexing.settle()
 
     async def _get(self, key: str) -> bytes | None:
         pending = self._behind.pending(key)
@@ -95,24 +97,17 @@ class Caches:
         """Written behind, the near-duplicate index too."""
         self._behind.put(f"cache:image:{sha256}", image_id.encode(), self._image_id_ttl)
         if phash is not None and self._distance > 0:
-            task = self._behind.run(self._index(phash, image_id))
-            self._unindexed[phash] = (image_id, task)
-            task.add_done_callback(lambda done: self._indexed(phash, done))
+            self._indexing.run(self._index(phash, image_id), str(phash), image_id.encode())
 
     async def _index(self, phash: int, image_id: str) -> None:
         for band in _bands(phash, self._distance):
             await self._add_to_band(band, phash, image_id)
 
-    def _indexed(self, phash: int, task: asyncio.Task[None]) -> None:
-        entry = self._unindexed.get(phash)
-        if entry is not None and entry[1] is task:
-            del self._unindexed[phash]
-
     async def find_image_id_near(self, phash: int) -> str | None:
         """An imageId uploaded for a photo within ``phash_distance`` bits, the closest first."""
         if self._distance == 0:
             return None
-        seen_here = [(seen, image_id) for seen, (image_id, _) in self._unindexed.items()]
+        seen_here = [(int(seen), found.decode()) for seen, found in self._indexing.pending_items()]
         banded = await asyncio.gather(*(self._band(b) for b in _bands(phash, self._distance)))
         best: tuple[int, str] | None = None
         for entries in (seen_here, *banded):

@@ -33,22 +33,29 @@ class WriteBehind:
 
     def put(self, key: str, value: bytes, ttl_seconds: float | None = None) -> None:
         """``store.put(key, value, ttl_seconds)``, started now and not waited for."""
-        task = self.run(self._store.put(key, value, ttl_seconds))
-        self._pending[key] = (value, task)
-        task.add_done_callback(lambda done: self._landed(key, done))
+        self.run(self._store.put(key, value, ttl_seconds), key, value)
 
-    def run(self, write: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Any store write (several steps, a read-modify-write), started now and not waited for."""
+    def run(
+        self, write: Coroutine[Any, Any, None], key: str | None = None, value: bytes = b""
+    ) -> None:
+        """Any store write (several steps, a read-modify-write), started now and not waited
+        for; with a ``key``, ``value`` is pending under it until the write has landed."""
         task = asyncio.get_running_loop().create_task(write)
         # Kept until done (the loop holds only weak references); a failure is logged.
         self._writing.add(task)
         task.add_done_callback(self._written)
-        return task
+        if key is not None:
+            self._pending[key] = (value, task)
+            task.add_done_callback(lambda done: self._landed(key, done))
 
     def pending(self, key: str) -> bytes | None:
         """The value this process put under ``key`` whose write has not landed yet."""
         entry = self._pending.get(key)
         return None if entry is None else entry[0]
+
+    def pending_items(self) -> list[tuple[str, bytes]]:
+        """Every key whose write has not landed yet, with its newest value."""
+        return [(key, value) for key, (value, _) in self._pending.items()]
 
     async def settle(self) -> None:
         """Wait for every write under way."""
