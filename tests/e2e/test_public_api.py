@@ -8,6 +8,7 @@ import json
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable
+from typing import Any
 
 import grpc
 import pytest
@@ -457,40 +458,17 @@ async def test_what_callers_send_wrong_is_invalid_argument_naming_it(
         price_min=money_pb2.Money(currency_code="CNY", units=1, nanos=2_000_000_000)
     )
     two = [_photo(sample("product.webp")), _photo(sample("cutout.png"))]
+
+    def search(**options: Any) -> Awaitable[object]:
+        request = search_pb2.SearchByImageRequest(
+            photo=_photo(sample("product.webp")), options=search_pb2.SearchOptions(**options)
+        )
+        return stub.SearchByImage(request, metadata=stack.metadata, timeout=60)
+
     cases: list[tuple[Awaitable[object], tuple[str, list[str]]]] = [
-        (
-            stub.SearchByImage(
-                search_pb2.SearchByImageRequest(
-                    photo=_photo(sample("product.webp")),
-                    options=search_pb2.SearchOptions(filters=too_many_nanos),
-                ),
-                metadata=stack.metadata,
-                timeout=60,
-            ),
-            ("INVALID_REQUEST", ["options.filters.price_min"]),
-        ),
-        (
-            stub.SearchByImage(
-                search_pb2.SearchByImageRequest(
-                    photo=_photo(sample("product.webp")),
-                    options=search_pb2.SearchOptions(page_size=51),
-                ),
-                metadata=stack.metadata,
-                timeout=60,
-            ),
-            ("INVALID_REQUEST", ["options.page_size"]),
-        ),
-        (
-            stub.SearchByImage(
-                search_pb2.SearchByImageRequest(
-                    photo=_photo(sample("product.webp")),
-                    options=search_pb2.SearchOptions(profile="cheapest-first"),
-                ),
-                metadata=stack.metadata,
-                timeout=60,
-            ),
-            ("INVALID_REQUEST", ["options.profile"]),
-        ),
+        (search(filters=too_many_nanos), ("INVALID_REQUEST", ["options.filters.price_min"])),
+        (search(page_size=51), ("INVALID_REQUEST", ["options.page_size"])),
+        (search(profile="cheapest-first"), ("INVALID_REQUEST", ["options.profile"])),
         (
             stub.VerifyByImages(
                 search_pb2.VerifyByImagesRequest(photos=two, min_photos=3),
