@@ -12,9 +12,13 @@ answers a fixed JSON — so no code of ours can go below it on the same machine:
     caller -> front (aggregator's place) -> back (gateway's) -> http (upload, query)
                    \\-> edge (ranking's)
 
-The bare HTTP server's handling (reading a ~0.5 MB form) is inside the floor, while the
-stack's figure subtracts the sandbox's: the floor leans ~0.3-0.5 ms against factoryfinder.
-Image work (preprocess) has no part in either.
+The bare HTTP server answers after ``latency_ms`` (the stack's bench runs its sandbox at a
+fixed 300 ms) and reports its span (handler start to reply rendered, as the sandbox logs
+it) in a header; the span of each chain's upstream calls is subtracted from what the
+caller waited, as the stack's bench subtracts the sandbox's. With a latency the floor's
+processes sit idle between the hops as the stack's do (their caches and the CPU's cool
+down), which a floor run back to back does not show. Image work (preprocess) has no part
+in either.
 
 Run as a child process per role: ``python -m tests.bench.plumbing_floor ROLE ...``; it
 prints its bound port on its first line. ``measure_floor`` starts the chain, runs it at
@@ -40,6 +44,8 @@ _BIG = 64 * 1024 * 1024
 # Raw bytes both ways (no serializers given).
 _Call = grpc.aio.UnaryUnaryMultiCallable[bytes, bytes]
 _OPTIONS = [("grpc.max_receive_message_length", _BIG), ("grpc.max_send_message_length", _BIG)]
+# The upstream's span, seconds: the HTTP server's header, then the hops' trailing metadata.
+_SPAN = "x-span"
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,14 @@ def _unary(fn: object) -> grpc.GenericRpcHandler:
     return _HANDLER("floor.Hop", {"Call": grpc.unary_unary_rpc_method_handler(fn)})  # type: ignore[arg-type]
 
 
-async def _http_role() -> None:
+async def _http_role(latency_ms: int) -> None:
     async def upload(request: web.Request) -> web.Response:
+        started = time.perf_counter()
         await request.read()
-        return web.json_response({"result": {"success": True, "result": "img-1"}})
+        await asyncio.sleep(latency_ms / 1000)
+        answer = web.json_response({"result": {"success": True, "result": "img-1"}})
+        answer.headers[_SPAN] = repr(time.perf_counter() - started)
+        return answer
 
     app = web.Application(client_max_size=_BIG)
     app.router.add_post("/upload", upload)
@@ -88,12 +98,15 @@ async def _back_role(http_port: int, form: int, page: int) -> None:
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     async with ClientSession(connector=TCPConnector(limit=100)) as http:
 
-        async def call(request: bytes, context: object) -> bytes:
+        async def call(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+            upstream = 0.0
             for path, data in (("/upload", body), ("/query", query)):
                 async with http.post(
                     f"http://127.0.0.1:{http_port}{path}", data=data, headers=headers
                 ) as answer:
                     await answer.read()
+                    upstream += float(answer.headers[_SPAN])
+            context.set_trailing_metadata(((_SPAN, repr(upstream)),))
             return reply
 
         await _serve(_unary(call))
@@ -115,9 +128,11 @@ async def _front_role(back: int, edge: int, prepared: int, response: int) -> Non
         gateway: _Call = to_back.unary_unary(_METHOD)
         ranking: _Call = to_edge.unary_unary(_METHOD)
 
-        async def call(request: bytes, context: object) -> bytes:
-            page = await gateway(photo, timeout=30)
+        async def call(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
+            hop = gateway(photo, timeout=30)
+            page = await hop
             await ranking(page, timeout=30)
+            context.set_trailing_metadata(((_SPAN, _span(await hop.trailing_metadata())),))
             return reply
 
         await _serve(_unary(call))
@@ -143,8 +158,10 @@ async def _run(port: int, photo: bytes, callers: int, rounds: int) -> list[float
 
         async def one() -> float:
             started = time.perf_counter()
-            await call(photo, timeout=60)
-            return time.perf_counter() - started
+            hop = call(photo, timeout=60)
+            await hop
+            waited = time.perf_counter() - started
+            return waited - float(_span(await hop.trailing_metadata()))
 
         for _ in range(3):  # warm-up: connections, first-call setup
             await one()
@@ -153,11 +170,18 @@ async def _run(port: int, photo: bytes, callers: int, rounds: int) -> list[float
     return sorted(t * 1000 for t in times)
 
 
-def measure_floor(sizes: Sizes, plan: Sequence[tuple[int, int]]) -> list[list[float]]:
-    """Milliseconds, sorted, for each (callers, rounds) of ``plan``."""
+def _span(metadata: object) -> str:
+    return dict(metadata)[_SPAN]  # type: ignore[call-overload, no-any-return]
+
+
+def measure_floor(
+    sizes: Sizes, plan: Sequence[tuple[int, int]], latency_ms: int = 0
+) -> list[list[float]]:
+    """Milliseconds (what the caller waited minus the upstream's spans), sorted, for each
+    (callers, rounds) of ``plan``, with the upstream answering after ``latency_ms``."""
     started: list[subprocess.Popen[str]] = []
     try:
-        http, http_port = _start("http")
+        http, http_port = _start("http", latency_ms)
         started.append(http)
         back, back_port = _start("back", http_port, sizes.form, sizes.page)
         started.append(back)
