@@ -19,8 +19,10 @@ picture and a seed, so a failing case can be made again:
 ``tests/bench/bench_unseen.py`` (products the quality bench does not pick): a mirrored
 shot, a small thumbnail, a tiled watermark, warm light, a small picture on a wide white
 canvas, a hand over part of the product, a very tight crop (28-38 % of the frame), a
-grey-scale photo, a busy background, a heavily compressed small JPEG and a photo turned a
-quarter without EXIF.
+grey-scale photo, a busy background, a heavily compressed small JPEG, a photo turned a
+quarter without EXIF, an out-of-focus shot, an over-exposed shot, a grainy low-light shot
+(high ISO noise), a shot tilted in the frame (12-25 degrees), and the product beside
+another object on a shelf.
 """
 
 from __future__ import annotations
@@ -268,6 +270,52 @@ def turned_90(picture: Image.Image, rng: random.Random) -> bytes:
     return _jpeg(_noisy(picture.rotate(90, expand=True), rng, 3))
 
 
+def blurred(picture: Image.Image, rng: random.Random) -> bytes:
+    return _jpeg(_noisy(picture.filter(ImageFilter.GaussianBlur(rng.uniform(4, 7))), rng, 3))
+
+
+def bright(picture: Image.Image, rng: random.Random) -> bytes:
+    pixels = np.asarray(picture, dtype=np.float32)
+    blown = np.clip(pixels * rng.uniform(1.4, 1.7) + rng.uniform(30, 50), 0, 255)
+    return _jpeg(_noisy(Image.fromarray(blown.astype(np.uint8)), rng, 3))
+
+
+def grainy(picture: Image.Image, rng: random.Random) -> bytes:
+    pixels = np.asarray(picture, dtype=np.float32) * rng.uniform(0.75, 0.9)
+    noise_rng = np.random.default_rng(rng.randrange(1 << 30))
+    # Luminance grain plus coarser colour blotches, as a phone's high-ISO shot has.
+    grain = noise_rng.normal(0, rng.uniform(16, 24), pixels.shape[:2])[..., None]
+    blotches = noise_rng.normal(0, 14, (pixels.shape[0] // 4, pixels.shape[1] // 4, 3))
+    chroma = np.kron(blotches, np.ones((4, 4, 1)))[: pixels.shape[0], : pixels.shape[1]]
+    return _jpeg(Image.fromarray(np.clip(pixels + grain + chroma, 0, 255).astype(np.uint8)), 80)
+
+
+def tilted(picture: Image.Image, rng: random.Random) -> bytes:
+    angle = rng.choice((-1, 1)) * rng.uniform(12, 25)
+    fill = tuple(rng.randint(200, 235) for _ in range(3))
+    turned = picture.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
+    return _jpeg(_noisy(turned, rng, 4))
+
+
+def beside(picture: Image.Image, rng: random.Random) -> bytes:
+    side = picture.width
+    shelf = Image.new("RGB", (side, side), tuple(rng.randint(225, 245) for _ in range(3)))
+    small = picture.resize((round(side * 0.6),) * 2)
+    left = rng.random() < 0.5
+    x = round(side * 0.02) if left else side - small.width - round(side * 0.02)
+    shelf.paste(small, (x, round(side * 0.2)), alpha_of(small))
+    # Another object (a jar: body and lid) on the other side, in a colour of its own.
+    draw = ImageDraw.Draw(shelf)
+    ox = round(side * 0.68) if left else round(side * 0.06)
+    width = round(side * 0.26)
+    colour = tuple(rng.randint(30, 200) for _ in range(3))
+    draw.rounded_rectangle(
+        (ox, round(side * 0.35), ox + width, round(side * 0.85)), radius=side // 30, fill=colour
+    )
+    draw.rectangle((ox + 8, round(side * 0.3), ox + width - 8, round(side * 0.37)), fill=(90,) * 3)
+    return _jpeg(_noisy(shelf, rng, 4))
+
+
 HELD_OUT: dict[str, Callable[[Image.Image, random.Random], bytes]] = {
     "mirrored": mirrored,
     "thumbnail": thumbnail,
@@ -280,6 +328,11 @@ HELD_OUT: dict[str, Callable[[Image.Image, random.Random], bytes]] = {
     "busy": busy,
     "compressed": compressed,
     "turned_90": turned_90,
+    "blurred": blurred,
+    "bright": bright,
+    "grainy": grainy,
+    "tilted": tilted,
+    "beside": beside,
 }
 
 
