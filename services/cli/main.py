@@ -79,8 +79,15 @@ class Service(StrEnum):
 # second OpenBLAS thread gains nothing there and busy-waits after every call, which cost the
 # sandbox about half its CPU per search on the benches' 2 cores. Results are the same (the
 # cosines can differ in their last bit, they are never sent, and the relevance order was
-# checked identical).
-_SERVICE_ENV: dict[Service, dict[str, str]] = {Service.sandbox: {"OPENBLAS_NUM_THREADS": "1"}}
+# checked identical). Preprocess's comparisons multiply small matrices (a photo's views by an
+# offer's: tens by a few hundred) in several threads of their own: OpenBLAS's threads add
+# nothing there either and spin after each product (benches: the comparison CPU per search
+# 112-116 ms with one thread, 112-138 ms with two, on a quiet machine).
+_ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1"}
+_SERVICE_ENV: dict[Service, dict[str, str]] = {
+    Service.sandbox: _ONE_BLAS_THREAD,
+    Service.preprocess: _ONE_BLAS_THREAD,
+}
 
 
 @app.command(

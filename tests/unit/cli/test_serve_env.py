@@ -30,10 +30,13 @@ def _serve(monkeypatch: pytest.MonkeyPatch, service: str) -> str | None:
     return seen["value"]
 
 
-def test_the_sandbox_loads_with_one_blas_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("service", ["sandbox", "preprocess"])
+def test_numpy_services_load_with_one_blas_thread(
+    monkeypatch: pytest.MonkeyPatch, service: str
+) -> None:
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "placeholder")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS")
-    assert _serve(monkeypatch, "sandbox") == "1"
+    assert _serve(monkeypatch, service) == "1"
 
 
 def test_an_explicit_blas_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
