@@ -272,7 +272,8 @@ def response_to_proto(
 ) -> ranking_pb2.RankOffersResponse:
     analysis = result.analysis
     reports = [
-        common_pb2.FilterReport(filter=r.filter, removed=r.removed) for r in result.filter_reports
+        common_pb2.FilterReport(filter=r.filter, removed=r.removed, unchecked=r.unchecked)
+        for r in result.filter_reports
     ]
     if duplicates:
         reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))

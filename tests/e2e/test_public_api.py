@@ -449,6 +449,9 @@ async def test_a_region_filter_keeps_the_offers_1688_did_not_place_marked(
     removed = {r.filter: r.removed for r in response.filter_reports}
     assert removed["regions"] + len(placed) <= response.enriched_count
     assert (removed["regions"] > 0) == (enrich > 0)
+    # The report says how many it could not check: the offers marked (no filter runs after).
+    unchecked = {r.filter: r.unchecked for r in response.filter_reports}
+    assert unchecked["regions"] == len(unknown) > 0
     answer = response.answer
     if truth.source_offer_id in {r.offer.offer_id for r in offers}:
         assert answer.found and answer.source_offer_id == truth.source_offer_id, answer.summary
