@@ -1,7 +1,8 @@
 """Exact money: ``Decimal`` inside, ``google.type.Money`` on the wire.
 
 Never a float. Amounts are in yuan (CNY); rounding happens only where a plan
-shows a final figure, half-up to the fen.
+shows a final figure, half-up to the fen. An amount a caller sends is read with
+:func:`caller_amount`, which refuses one that is no valid ``google.type.Money``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from google.type import money_pb2
+
+from shared.errors import FieldViolation, invalid_argument
 
 CNY = "CNY"
 FEN = Decimal("0.01")
@@ -59,8 +62,24 @@ def money_problem(money: money_pb2.Money) -> str | None:
 
 
 def from_money(money: money_pb2.Money) -> Decimal:
-    """``google.type.Money`` → ``Decimal`` (exact)."""
+    """``google.type.Money`` → ``Decimal`` (exact), as it is: offers' own prices, which our
+    services write with :func:`to_money`, are read with it."""
     return Decimal(money.units) + Decimal(money.nanos) / _NANOS
+
+
+def caller_amount(money: money_pb2.Money, field: str) -> Decimal:
+    """An amount a caller sent (a price filter) → ``Decimal``; INVALID_ARGUMENT naming
+    ``field`` in its BadRequest when it is not CNY (or no currency) or not a valid
+    ``google.type.Money`` (:func:`money_problem`), instead of reading 1 yuan and 2,000,000,000
+    nanos as 3 yuan."""
+    message = None
+    if money.currency_code not in ("", CNY):
+        message = f"{field} must be in CNY"
+    elif (problem := money_problem(money)) is not None:
+        message = f"{field} is not a valid amount: {problem}"
+    if message is not None:
+        raise invalid_argument("INVALID_REQUEST", message, FieldViolation(field, message))
+    return from_money(money)
 
 
 @dataclass(frozen=True, slots=True)

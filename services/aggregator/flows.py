@@ -4,7 +4,8 @@ single search:  preprocess → gateway → preprocess (compare: factoryfinder's 
 verification:   (preprocess → gateway → compare the offers no other photo brought yet) per
                 photo, concurrently → compare each photo with the other offers found, and
                 look for near-duplicates among all of them once → combine → ranking
-plan:           gateway detail per offer, concurrently → ranking (customization
+plan:           the order checked (shared.order_spec: nothing is paid for a bad one) →
+                gateway detail per offer, concurrently → ranking (customization
                 inference with evidence) → planning
 """
 
@@ -31,6 +32,7 @@ from services.aggregator import verification, visual
 from services.aggregator.downstream import CallScope, Downstream
 from shared.errors import Code, FieldViolation, ServiceError, invalid_argument
 from shared.grpc_errors import to_status_proto
+from shared.order_spec import checked_order
 
 MIN_PHOTOS, MAX_PHOTOS = 2, 6
 _CONFIDENCE = {
@@ -497,6 +499,7 @@ async def plan_custom_order(
             f"give 1 to {max_offers} offer ids",
             FieldViolation("offer_ids", f"1 to {max_offers} distinct offer ids"),
         )
+    checked_order(request.order)  # a bad order is refused before any detail is paid for
     fetched = await asyncio.gather(
         *(
             ds.detail(

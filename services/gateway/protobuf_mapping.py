@@ -14,7 +14,7 @@ from services.gateway.search.request import SearchFilters, SearchImage, SearchQu
 from services.gateway.store.quota_ledger import UsageLine
 from services.gateway.upstream.circuit_breaker import CircuitBreaker
 from shared.errors import Code, FieldViolation, ServiceError
-from shared.money import CNY, from_money, money_problem
+from shared.money import caller_amount
 
 _SORTS = {
     gateway_pb2.SEARCH_SORT_UNSPECIFIED: "",
@@ -40,14 +40,7 @@ def bad_request(field: str, message: str) -> ServiceError:
 
 
 def _price(money: money_pb2.Money | None, field: str) -> Decimal | None:
-    if money is None:
-        return None
-    if money.currency_code not in ("", CNY):
-        raise bad_request(field, f"{field} must be in CNY")
-    problem = money_problem(money)
-    if problem is not None:
-        raise bad_request(field, f"{field} is not a valid amount: {problem}")
-    return from_money(money)
+    return None if money is None else caller_amount(money, field)
 
 
 def search_query(request: gateway_pb2.SearchOffersRequest) -> SearchQuery:

@@ -1,7 +1,8 @@
 """factoryfinder.v1 messages ↔ planning's domain types (protobuf only, no gRPC).
 
-Checks the order on the way in: a quantity outside 1 to ``MAX_QUANTITY`` and a
-missing or unknown complexity are INVALID_ARGUMENT with one field violation each.
+Checks the order on the way in with ``shared.order_spec`` (the rules the aggregator
+applies before it fetches any detail): a bad quantity, complexity or destination is
+INVALID_ARGUMENT with one field violation each.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from services.planning.domain import (
     PlanRefusal,
     TierAdvice,
 )
-from shared import china_provinces
-from shared.errors import FieldViolation, ServiceError, invalid_argument
 from shared.money import PriceTier, from_money, to_money
+from shared.order_spec import checked_order
 
 _COMPLEXITY = {
     common_pb2.COMPLEXITY_SIMPLE: Complexity.SIMPLE,
@@ -36,62 +36,19 @@ _COMPLEXITY = {
 }
 _COMPLEXITY_PROTO = {value: key for key, value in _COMPLEXITY.items()}
 
-#: Far above any custom order, low enough that every total fits google.type.Money.
-MAX_QUANTITY = 10_000_000
-
 
 def order_from_proto(order: planning_pb2.OrderSpec) -> OrderSpec:
-    """The order, or a ServiceError naming every bad field."""
-    violations: list[tuple[str, FieldViolation]] = []
-    if not 0 < order.quantity <= MAX_QUANTITY:
-        violations.append(
-            (
-                "INVALID_QUANTITY",
-                FieldViolation("order.quantity", f"must be from 1 to {MAX_QUANTITY:,}"),
-            )
-        )
-    complexity = _COMPLEXITY.get(order.complexity)
-    if complexity is None:
-        violations.append(
-            (
-                "INVALID_COMPLEXITY",
-                FieldViolation(
-                    "order.complexity", "required: COMPLEXITY_SIMPLE, _STANDARD or _COMPLEX"
-                ),
-            )
-        )
-    destination = order.destination_province.strip()
-    province = china_provinces.province_named(destination) if destination else ""
-    if province is None:
-        known = "、".join(china_provinces.NAMES)
-        violations.append(
-            (
-                "UNKNOWN_REGION",
-                FieldViolation(
-                    "order.destination_province",
-                    f"unknown province {destination!r}; known: {known}",
-                ),
-            )
-        )
-    if violations or complexity is None or province is None:
-        raise _invalid(violations)
+    """The order (checked by ``shared.order_spec``), or a ServiceError naming every bad
+    field."""
+    checked = checked_order(order)
     locale = Locale.EN if order.locale.lower().startswith("en") else Locale.ZH
     return OrderSpec(
-        quantity=order.quantity,
-        complexity=complexity,
+        quantity=checked.quantity,
+        complexity=_COMPLEXITY[checked.complexity],
         fast_sampling=order.fast_sampling,
-        destination_province=province,
+        destination_province=checked.destination_province,
         locale=locale,
     )
-
-
-def _invalid(violations: list[tuple[str, FieldViolation]]) -> ServiceError:
-    reason = violations[0][0] if len(violations) == 1 else "INVALID_REQUEST"
-    message = "; ".join(f"{v.field} {v.description}" for _, v in violations)
-    error = invalid_argument(reason, message, *(v for _, v in violations))
-    if reason == "UNKNOWN_REGION":  # errors.proto: metadata["known"] lists the names
-        error.metadata = {"known": ",".join(china_provinces.NAMES)}
-    return error
 
 
 def offer_from_proto(offer: common_pb2.Offer) -> OfferFacts:

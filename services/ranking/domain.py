@@ -204,8 +204,11 @@ class MatchAnalysis:
 
 @dataclass(frozen=True, slots=True)
 class FilterReport:
+    """``unchecked``: offers the filter kept because they do not publish what it filters on."""
+
     filter: str
     removed: int
+    unchecked: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,11 +58,15 @@ def apply_filters(
     Filters on published fields run first, then inference, then the filters on what was
     inferred. Each filter the buyer set passes over the survivors of the ones before it,
     in FILTER_NAMES order, so an offer is counted against the first filter that removes it.
+    Each report also counts the offers its filter kept unchecked (the value not published:
+    for "regions" the ``region_unknown`` ones), among the offers that filter saw.
     """
     removed = dict.fromkeys(FILTER_NAMES, 0)
+    unchecked = dict.fromkeys(FILTER_NAMES, 0)
     published = list(offers)
     if filters.min_similarity > 0:
         floor = filters.min_similarity
+        unchecked["min_similarity"] = sum(1 for o in published if not o.compared)
         published = _count(
             removed,
             "min_similarity",
@@ -71,6 +75,7 @@ def apply_filters(
         )
     limit = filters.max_min_order or filters.purchase_quantity
     if limit > 0:
+        unchecked["max_min_order"] = sum(1 for o in published if o.effective_min_order <= 0)
         published = _count(
             removed,
             "max_min_order",
@@ -79,6 +84,7 @@ def apply_filters(
         )
     low, high = filters.price_min, filters.price_max
     if low is not None or high is not None:
+        unchecked["price"] = sum(1 for o in published if o.price is None)
         published = _count(
             removed,
             "price",
@@ -94,6 +100,7 @@ def apply_filters(
     if regions is not None:
         inside = {o.offer_id: regions.check(o.supplier) for o in published}
         unknown = {offer_id for offer_id, found in inside.items() if found is None}
+        unchecked["regions"] = len(unknown)
         published = _count(
             removed, "regions", published, [o for o in published if inside[o.offer_id] is not False]
         )
@@ -111,7 +118,7 @@ def apply_filters(
             kept,
             [a for a in kept if a.customization.made_to_sample],
         )
-    return kept, tuple(FilterReport(name, removed[name]) for name in FILTER_NAMES)
+    return kept, tuple(FilterReport(name, removed[name], unchecked[name]) for name in FILTER_NAMES)
 
 
 _T = TypeVar("_T")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from typing import Literal
 
 from factoryfinder.v1 import common_pb2, ranking_pb2
 from google.protobuf.internal.containers import RepeatedCompositeFieldContainer
@@ -31,7 +32,7 @@ from services.ranking.domain import (
     SupplierKind,
 )
 from services.ranking.errors import InvalidRequest
-from shared.money import PriceTier, from_money, to_money
+from shared.money import PriceTier, caller_amount, from_money, to_money
 
 DUPLICATES_REPORT = "duplicate_offer_id"
 
@@ -144,9 +145,18 @@ def filters_from_proto(message: common_pb2.Filters) -> Filters:
         made_to_sample_only=message.made_to_sample_only,
         regions=tuple(message.regions),
         min_similarity=message.min_similarity,
-        price_min=from_money(message.price_min) if message.HasField("price_min") else None,
-        price_max=from_money(message.price_max) if message.HasField("price_max") else None,
+        price_min=_filter_price(message, "price_min"),
+        price_max=_filter_price(message, "price_max"),
     )
+
+
+def _filter_price(
+    message: common_pb2.Filters, field: Literal["price_min", "price_max"]
+) -> Decimal | None:
+    """The caller's price bound; an invalid Money is INVALID_ARGUMENT naming it."""
+    if not message.HasField(field):
+        return None
+    return caller_amount(getattr(message, field), f"filters.{field}")
 
 
 def unique_offers(offers: Iterable[common_pb2.Offer]) -> tuple[list[common_pb2.Offer], int]:
@@ -262,7 +272,8 @@ def response_to_proto(
 ) -> ranking_pb2.RankOffersResponse:
     analysis = result.analysis
     reports = [
-        common_pb2.FilterReport(filter=r.filter, removed=r.removed) for r in result.filter_reports
+        common_pb2.FilterReport(filter=r.filter, removed=r.removed, unchecked=r.unchecked)
+        for r in result.filter_reports
     ]
     if duplicates:
         reports.append(common_pb2.FilterReport(filter=DUPLICATES_REPORT, removed=duplicates))

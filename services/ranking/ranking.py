@@ -134,7 +134,7 @@ def _answer_first(answer: Answer) -> Callable[[tuple[Assessed, Score]], tuple[ob
         similarity = -offer.similarity if offer.compared else 0.0
         upstream = offer.upstream_rank if offer.upstream_rank > 0 else _UNKNOWN_RANK
         unknown = item[0].region_unknown
-        return (last, unknown, not offer.compared, similarity, upstream, *_order(item))
+        return (last, unknown, not offer.compared, similarity, upstream, *_by_points(item))
 
     return key
 
@@ -147,11 +147,18 @@ def _order(
 ) -> tuple[bool, Decimal, int, float, bool, Decimal, int, str]:
     """The points profiles' order: the offers known to be in the buyer's region before those
     whose region 1688 did not say, then by points."""
+    return (item[0].region_unknown, *_by_points(item))
+
+
+def _by_points(
+    item: tuple[Assessed, Score],
+) -> tuple[Decimal, int, float, bool, Decimal, int, str]:
+    """By points, then factories first, the more similar, the cheaper, the lower minimum
+    order and the offer id: the full tie-break of both orders."""
     assessed, breakdown = item
     offer = assessed.offer
     price = breakdown.compared_unit_price
     return (
-        assessed.region_unknown,
         -breakdown.total,
         _KIND_ORDER[assessed.kind.kind],
         -offer.similarity,

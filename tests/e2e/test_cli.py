@@ -40,10 +40,16 @@ def test_search_prints_a_table_and_json(stack: Stack, photo: Path) -> None:
     # Live rows carry no company name: the answer names the source offer and says so.
     assert f"源头 {manifest().source_offer_id}" in table.stdout
     assert "未提供公司名称" in table.stdout
-    as_json = _cli(stack, "search", str(photo), "--min-similarity", "60", "--json")
+    as_json = _cli(
+        stack, "search", str(photo), "--min-similarity", "60", "--region", "广东", "--json"
+    )
     assert as_json.returncode == 0, as_json.stderr
     response = json.loads(as_json.stdout)
     assert response["offers"][0]["offer"]["offer_id"] == manifest().source_offer_id
+    # Live rows say no region: the report counts the offers 广东 could not be checked for.
+    reports = {r["filter"]: r for r in response["filter_reports"]}
+    unknown = sum(1 for r in response["offers"] if r["region_unknown"])
+    assert reports["regions"]["unchecked"] == unknown > 0
 
 
 def test_verify_reports_each_photo(stack: Stack, tmp_path: Path) -> None:

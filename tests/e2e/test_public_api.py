@@ -25,6 +25,7 @@ from tests.e2e.photos import manifest, sample, variant
 from tests.e2e.stack import Stack
 
 UPLOAD = "product.image.upload"
+DETAIL_APIS = ("product.search.queryProductDetail", "alibaba.product.get")
 
 
 @pytest.fixture
@@ -215,6 +216,44 @@ async def test_plan_for_one_offer_that_cannot_customize_is_refused(
     assert refused.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     status = status_of(refused.value)
     assert status is not None and _reason(status) == "NOT_CUSTOMIZABLE"
+
+
+async def test_a_bad_order_is_refused_before_any_detail_is_paid_for(
+    stack: Stack, stub: search_pb2_grpc.SearchServiceAsyncStub
+) -> None:
+    async with SandboxAdmin(stack.sandbox_url) as admin:
+        products = (await admin.catalog(limit=100))["products"]
+        # Offers no other test plans (so no detail of theirs is in the gateway's cache) and
+        # one that does not exist: with a good order each would be fetched upstream.
+        fresh = [str(o["offer_id"]) for p in products[-3:] for o in p["offers"]][-2:]
+        ids = [*fresh, "100000000003"]
+        simple = common_pb2.COMPLEXITY_SIMPLE
+        orders = [
+            planning_pb2.OrderSpec(quantity=0, complexity=simple),
+            planning_pb2.OrderSpec(quantity=100, complexity=simple, destination_province="火星"),
+            planning_pb2.OrderSpec(quantity=-5),
+        ]
+        before = max((c.seq for c in await admin.requests()), default=0)
+        refusals = []
+        for order in orders:
+            with pytest.raises(grpc.aio.AioRpcError) as refused:
+                await stub.PlanCustomOrder(
+                    search_pb2.PlanCustomOrderRequest(offer_ids=ids, order=order),
+                    metadata=stack.metadata,
+                    timeout=60,
+                )
+            refusals.append(_refusal(refused.value))
+        details = [c.api for c in await admin.requests(since=before) if c.api in DETAIL_APIS]
+    assert refusals == [
+        (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_QUANTITY", ["order.quantity"]),
+        (grpc.StatusCode.INVALID_ARGUMENT, "UNKNOWN_REGION", ["order.destination_province"]),
+        (
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "INVALID_REQUEST",
+            ["order.quantity", "order.complexity"],
+        ),
+    ]
+    assert details == [], "no upstream detail call is paid for an order that is refused"
 
 
 async def test_quota_view_and_authentication(
@@ -410,6 +449,9 @@ async def test_a_region_filter_keeps_the_offers_1688_did_not_place_marked(
     removed = {r.filter: r.removed for r in response.filter_reports}
     assert removed["regions"] + len(placed) <= response.enriched_count
     assert (removed["regions"] > 0) == (enrich > 0)
+    # The report says how many it could not check: the offers marked (no filter runs after).
+    unchecked = {r.filter: r.unchecked for r in response.filter_reports}
+    assert unchecked["regions"] == len(unknown) > 0
     answer = response.answer
     if truth.source_offer_id in {r.offer.offer_id for r in offers}:
         assert answer.found and answer.source_offer_id == truth.source_offer_id, answer.summary

@@ -9,6 +9,7 @@ import grpc
 import pytest
 from factoryfinder.v1 import common_pb2, ranking_pb2, ranking_pb2_grpc
 from google.rpc import error_details_pb2, status_pb2
+from google.type import money_pb2
 
 from services.ranking.server import SERVICE_NAME, create_server
 from services.ranking.settings import RankingSettings
@@ -151,6 +152,27 @@ async def test_negative_quantity_is_invalid_quantity(
     code, info, bad = await failure(stub, request)
     assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_QUANTITY")
     assert bad.field_violations[0].field == "filters.purchase_quantity"
+
+
+@pytest.mark.parametrize(
+    ("field", "money", "problem"),
+    [
+        ("price_min", money_pb2.Money(currency_code="CNY", units=1, nanos=2_000_000_000), "nanos"),
+        ("price_max", money_pb2.Money(currency_code="CNY", units=5, nanos=-500_000_000), "sign"),
+        ("price_max", money_pb2.Money(currency_code="USD", units=5), "CNY"),
+    ],
+)
+async def test_an_invalid_price_filter_is_refused_naming_it(
+    stub: ranking_pb2_grpc.RankingServiceAsyncStub, field: str, money: money_pb2.Money, problem: str
+) -> None:
+    # Read as sent, 1 yuan + 2,000,000,000 nanos would be a 3-yuan floor; 5 - 0.5 a 4.50 cap.
+    request = ranking_pb2.RankOffersRequest(
+        offers=factory_and_traders(), filters=common_pb2.Filters(**{field: money})
+    )
+    code, info, bad = await failure(stub, request)
+    assert (code, info.reason) == (grpc.StatusCode.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert [v.field for v in bad.field_violations] == [f"filters.{field}"]
+    assert problem in bad.field_violations[0].description
 
 
 async def test_similarity_profile_and_chinese_over_the_wire(

@@ -98,6 +98,29 @@ def test_a_region_1688_did_not_say_keeps_the_offer_marked() -> None:
     assert {r.filter: r.removed for r in reports}["regions"] == 2
 
 
+def test_each_report_counts_the_offers_its_filter_kept_unchecked() -> None:
+    offers = [
+        offer("in", province="广东", city="东莞"),
+        offer("unknown"),  # no province, city or address: 广东 cannot be checked
+        offer("unknown_far", price="99"),  # removed by the price first: regions never sees it
+        offer("no_price", price=None, province="广东"),
+        offer("no_minimum", min_order=0, province="广东"),
+        offer("not_compared", similarity=0, compared=False),
+        offer("out", province="浙江", city="金华"),
+    ]
+    filters = Filters(regions=("广东",), price_max=D(50), purchase_quantity=100, min_similarity=50)
+    kept, reports = apply_filters(offers, filters, resolve_regions(filters.regions), assess)
+    assert {r.filter: (r.removed, r.unchecked) for r in reports} == {
+        "min_similarity": (0, 1),
+        "max_min_order": (0, 1),
+        "price": (1, 1),
+        "regions": (1, 2),
+        "supplier_kinds": (0, 0),
+        "made_to_sample_only": (0, 0),
+    }
+    assert sorted(a.offer.offer_id for a in kept if a.region_unknown) == ["not_compared", "unknown"]
+
+
 def test_without_a_region_filter_nothing_is_marked_unknown() -> None:
     kept, _ = apply_filters([offer("1")], Filters(), None, assess)
     assert [a.region_unknown for a in kept] == [False]

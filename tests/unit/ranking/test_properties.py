@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 from decimal import Decimal
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from services.ranking.domain import Detail, Filters, ImagePair, Offer, Supplier, SupplierKind
+from services.ranking.domain import (
+    Detail,
+    Filters,
+    ImagePair,
+    Offer,
+    RankedOffer,
+    Supplier,
+    SupplierKind,
+)
 from services.ranking.ranking import rank
 from services.ranking.supplier_kind import infer_kind
 from shared.money import PriceTier
@@ -180,3 +189,66 @@ def test_an_offer_never_ranks_below_an_otherwise_identical_trading_company_offer
         assert mine.score.total == theirs.score.total
     else:
         assert mine.rank < theirs.rank
+
+
+_in_a_region = st.builds(
+    Filters,
+    purchase_quantity=st.sampled_from([0, 100]),
+    regions=st.sampled_from([("广东",), ("浙江", "广东")]),
+)
+# Offers of unrelated titles, no image hashes, mostly unlike the photo (below the match
+# set's plausible 30) and in 广东 or nowhere 1688 said: most stay outside the match set,
+# in the region or not known to be.
+_strangers = st.lists(
+    st.tuples(
+        _offer,
+        st.text("甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥", min_size=8, max_size=8),
+        st.sampled_from([0.0, 5.0, 12.5, 20.0, 29.0, 60.0]),
+        st.sampled_from(["广东", ""]),
+    ),
+    min_size=2,
+    max_size=30,
+).map(
+    lambda rows: _numbered(
+        [
+            dataclasses.replace(
+                o,
+                title=title,
+                image_phash=None,
+                similarity=similarity,
+                supplier=dataclasses.replace(o.supplier, province=province, city=""),
+            )
+            for o, title, similarity, province in rows
+        ]
+    )
+)
+
+
+@_settings
+@given(offers=_strangers, filters=_in_a_region, pairs=_pairs)
+def test_the_default_lists_the_other_candidates_as_documented(
+    offers: list[Offer], filters: Filters, pairs: list[ImagePair]
+) -> None:
+    """Outside the answer's match set: the region known before unknown, the compared before
+    the not compared, the most similar, 1688's order; equal on all of these, the order of
+    the points profiles (which also put the region known first)."""
+    default = rank(offers, filters, "", "en", pairs=pairs)
+    seed = rank(offers, filters, "seed", "en", pairs=pairs)
+    members = {m.offer_id for m in default.answer.match_set}
+    rest = [r for r in default.offers if r.offer.offer_id not in members]
+    assert [r.offer.offer_id for r in default.offers[: len(members)]] == [
+        m.offer_id for m in default.answer.match_set
+    ]
+    points_place = {r.offer.offer_id: r.rank for r in seed.offers}
+
+    def key(r: RankedOffer) -> tuple[object, ...]:
+        o = r.offer
+        similarity = -o.similarity if o.compared else 0.0
+        return (r.region_unknown, not o.compared, similarity, o.upstream_rank or 1 << 30)
+
+    for before, after in itertools.pairwise(rest):
+        assert key(before) <= key(after)
+        if key(before) == key(after):
+            assert points_place[before.offer.offer_id] < points_place[after.offer.offer_id]
+    seed_unknown = [r.region_unknown for r in seed.offers]
+    assert seed_unknown == sorted(seed_unknown)

@@ -57,77 +57,77 @@ def detailed_request(count: int, locale: str, profile: str) -> ranking_pb2.RankO
 
 SETTINGS = load(RankingSettings, {}, drain_delay_seconds=0.0)
 CASES = {
-    ("bench", 50, "en", ""): "0bc27d9057dce608fdcfcbccdc0e5e98920192cf9fea07aaa6beb7137cac67c0",
-    ("bench", 50, "zh", "seed"): "c5ec08ebf012c2a720caf24ccc75099d6a5c3d8021027cf9d8a76da9d526c1d5",
+    ("bench", 50, "en", ""): "bbd9071f0bf3e116aa78ddc530b352d3727d0d18fe9102275d036583c9340d7f",
+    ("bench", 50, "zh", "seed"): "e426f7c302465759df19629d8fb59296a8a4d7a7007a01cfee0c2a9ec1410e52",
     (
         "bench",
         50,
         "en",
         "price",
-    ): "291d31f233e671acba486c441921ad605d1b1b468cd04f1b80e3b95ca0e47e22",
+    ): "0951ab37358a76342e32b02f4d05556711bfa3b9469962de208ab449e7bff872",
     (
         "bench",
         50,
         "zh",
         "similarity",
-    ): "ede79b28c7d45cef756b95c8062367c3b145fe147a92daafb12195f392899891",
-    ("bench", 300, "en", ""): "f3f7ce9cd2042895bb4115d1577e459352086eb233b1f7aef8827c8e94ead50c",
+    ): "29cef16a83ccdf02378684f82384a1546bec6d2bc45143c2ac9224d23f1603ea",
+    ("bench", 300, "en", ""): "0cd360893a46f52e8611681467678841e97795d23f5d9f8f2170aade4b85998c",
     (
         "bench",
         300,
         "zh",
         "seed",
-    ): "91788b81b098fe38499151127361c5922c8748de942299554cffdb7aa4aad628",
+    ): "7e0aa2a0718e8eb2eaf81c30cda4f7cd47fb81734620c71a15c54348fb78dd9f",
     (
         "bench",
         300,
         "en",
         "price",
-    ): "65f60263630fed104348053c8d81e696c9e790a2913d4909f50bd55ec441cdf5",
+    ): "59073595a2b2ab2a76c86595f69d8f9283ab49167c4dfed7ba3206d9ed53b7e3",
     (
         "bench",
         300,
         "zh",
         "similarity",
-    ): "4d89402c5e2a5efdee1365e24bf645a271086f4a83cb65b7b722defa1ad42a93",
-    ("detailed", 50, "en", ""): "23efce9dd3a2d0fea36bee93c1e1a74e3a2d4394cb9f6c17c150f9a403a0e1f2",
+    ): "c708c8a864bd261eee15a5642f859bbffd59e732fd74e69380704f4778bdf5bd",
+    ("detailed", 50, "en", ""): "94dc3b1be8652c73ff24cbe5bc1fb47c32479e60236880b7de7ea8b86122e174",
     (
         "detailed",
         50,
         "zh",
         "seed",
-    ): "0cf888fdb4d9cdfb8d4dd9a08772aa2ae1c5ee3535ca9ad34503b6d2d07236b0",
+    ): "ae1f6f16c67d097ed70bc0e63673c11bf04b75618e1149f297f382bd4562e85c",
     (
         "detailed",
         50,
         "en",
         "price",
-    ): "84fe5c349b132a2f33b67decbcea8d461490dd3fe1fe3b8ba2f0ea8ea4e11ab7",
+    ): "2a987313c56f038f78db55d787e3b05b2e593858f07124ed823fa19221dfab7b",
     (
         "detailed",
         50,
         "zh",
         "similarity",
-    ): "55c28d0228c7224ba6fe3008cf173d238d8ccae7a37b480744b6a023bb4b5437",
-    ("detailed", 300, "en", ""): "b864504dffc7ed736d7000476b0b292a1ff20399a25fb4741824ecfd67540cd9",
+    ): "35c2a2b289e1238bf19825b0dd8f1b01f66a245dd63d400d55df370a8f147275",
+    ("detailed", 300, "en", ""): "0b0d114a1a0789d854fcc7d231b5c83e5b1514b6a8a1cab47c8fe5782e0b6914",
     (
         "detailed",
         300,
         "zh",
         "seed",
-    ): "6251c354e0716f26259be375b6db09e2776c608b0cedb947b4e8b87a95e3c66d",
+    ): "c9f6b0f723788bc4e82df008f4ea12a54b8b2bbee4b1223b26114b90a8c1ecf8",
     (
         "detailed",
         300,
         "en",
         "price",
-    ): "ec6b74201b1caf7679f1d38adcd4f5ac596ecf10f9135407b5ff6e6b068523b9",
+    ): "fe36a8bb9919b0e734dbe8cc9aec2c3192eeb6322439ca3b86db1914b56fa5c8",
     (
         "detailed",
         300,
         "zh",
         "similarity",
-    ): "8355055f3d04232e2b5dc1f1d54fd9cddf821ab57a224ee18b4c2ca0b5876c35",
+    ): "4aea353fa64f92ec5436b6855cf5fed637b03f2a8a1da1fda113b38ca5f2e436",
 }
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from google.type import money_pb2
 
-from shared.money import money_problem
+from shared.errors import Code, ServiceError
+from shared.money import caller_amount, from_money, money_problem
 
 
 @pytest.mark.parametrize(
@@ -30,3 +33,40 @@ def test_nanos_out_of_range_or_of_the_other_sign_are_named(
 ) -> None:
     problem = money_problem(money_pb2.Money(currency_code="CNY", units=units, nanos=nanos))
     assert problem is not None and says in problem
+
+
+@pytest.mark.parametrize(
+    ("currency", "units", "nanos", "amount"),
+    [("CNY", 12, 340_000_000, Decimal("12.34")), ("", 0, 0, Decimal(0))],
+)
+def test_a_callers_valid_amount_is_read_exactly(
+    currency: str, units: int, nanos: int, amount: Decimal
+) -> None:
+    money = money_pb2.Money(currency_code=currency, units=units, nanos=nanos)
+    assert caller_amount(money, "filters.price_min") == amount
+
+
+@pytest.mark.parametrize(
+    ("currency", "units", "nanos", "message"),
+    [
+        ("CNY", 1, 2_000_000_000, "filters.price_max is not a valid amount: nanos must be"),
+        ("CNY", 5, -500_000_000, "filters.price_max is not a valid amount: units and nanos"),
+        ("USD", 5, 0, "filters.price_max must be in CNY"),
+    ],
+)
+def test_a_callers_invalid_amount_is_invalid_argument_naming_the_field(
+    currency: str, units: int, nanos: int, message: str
+) -> None:
+    money = money_pb2.Money(currency_code=currency, units=units, nanos=nanos)
+    with pytest.raises(ServiceError) as refused:
+        caller_amount(money, "filters.price_max")
+    error = refused.value
+    assert (error.code, error.reason) == (Code.INVALID_ARGUMENT, "INVALID_REQUEST")
+    assert [v.field for v in error.field_violations] == ["filters.price_max"]
+    assert error.message.startswith(message)
+
+
+def test_offers_own_prices_are_read_as_they_are() -> None:
+    # Not a caller's amount: an offer's own price is read as written, never refused.
+    money = money_pb2.Money(currency_code="CNY", units=1, nanos=2_000_000_000)
+    assert from_money(money) == Decimal(3)
