@@ -140,9 +140,7 @@ def build_answer(
     best = max((a.offer.similarity for a in members if a.offer.compared), default=0.0)
     places = {
         a.offer.offer_id: place
-        for place, a in enumerate(
-            sorted(members, key=lambda a: _source_key(a.offer, {})[2:]), start=0
-        )
+        for place, a in enumerate(sorted(members, key=lambda a: _source_key(a, {})[2:]), start=0)
     }
     # The close members' closeness to the buyer's photo on the pairs' scale: a crop is
     # weighed against an ImagePair's similarity.
@@ -161,7 +159,7 @@ def build_answer(
         for a in members
     }
     points = {offer_id: sum(e.weight for e in found) for offer_id, found in evidence.items()}
-    source = min(members, key=lambda a: _source_key(a.offer, points))
+    source = min(members, key=lambda a: _source_key(a, points))
     source_id = source.offer.offer_id
     has_maker = any(a.kind.kind in MAKERS for a in members)
     runner_up = max(
@@ -186,7 +184,7 @@ def build_answer(
             _ROLE_ORDER[roles[a.offer.offer_id]],
             a.region_unknown,
             -points[a.offer.offer_id],
-            *_source_key(a.offer, {})[1:],
+            *_source_key(a, {})[1:],
         ),
     )
     match_set = tuple(
@@ -426,11 +424,26 @@ def _original_image(members: Sequence[Assessed], match: MatchSet) -> str | None:
 _ORIGINAL_LEAD = 1.0
 
 
-def _source_key(offer: Offer, points: Mapping[str, float]) -> tuple[float, float, int, str]:
+# Between members alike in points, similarity and upstream rank (a verification gives each
+# offer its best rank over the photos, so ranks can tie): the likelier maker first.
+_KIND_ORDER = {
+    SupplierKind.SOURCE_FACTORY: 0,
+    SupplierKind.MANUFACTURER: 1,
+    SupplierKind.BRAND: 2,
+    SupplierKind.UNKNOWN: 3,
+    SupplierKind.TRADING_COMPANY: 4,
+}
+
+
+def _source_key(
+    assessed: Assessed, points: Mapping[str, float]
+) -> tuple[float, float, int, int, str]:
+    offer = assessed.offer
     return (
         -points.get(offer.offer_id, 0.0),
         -offer.similarity,
         offer.upstream_rank if offer.upstream_rank > 0 else 1 << 30,
+        _KIND_ORDER[assessed.kind.kind],
         offer.offer_id,
     )
 

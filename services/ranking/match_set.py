@@ -27,7 +27,7 @@ threshold:
   reads like a member's (Dice ≥ ``title_min_dice`` on the normalized titles) in a category
   that does not differ. When too few images could be compared to tell (none matched
   clearly and fewer than half were compared), the set is 1688's first result not found
-  unlike the photo, with its near-duplicates and look-alike titles (``basis``
+  unlike the photo (each of them, when a verification's merged ranks tie), with its near-duplicates and look-alike titles (``basis``
   "upstream_order"), and the answer's confidence says how little that is.
 
 Every member carries the evidence of why it is in. Nothing here depends on input order:
@@ -98,20 +98,20 @@ def find_match_set(
     basis = VISUAL
     if not reasons:
         # Too few images compared to tell: 1688's first result whose image was not found
-        # unlike the photo stands in.
-        first = min(
-            (
-                o
-                for o in offers.values()
-                if o.upstream_rank > 0 and not (o.compared and o.similarity < rules.plausible)
-            ),
-            key=lambda o: (o.upstream_rank, o.offer_id),
-            default=None,
-        )
-        if first is None:
+        # unlike the photo stands in (every such offer at that rank: a verification gives
+        # each offer its best rank over the photos, so several can share it).
+        eligible = [
+            o
+            for o in offers.values()
+            if o.upstream_rank > 0 and not (o.compared and o.similarity < rules.plausible)
+        ]
+        if not eligible:
             return MatchSet(False, UPSTREAM, best, median, len(compared), {}, duplicates, wider)
-        note = wording.say(locale, "ms.upstream_first", rank=first.upstream_rank)
-        reasons[first.offer_id] = [Evidence("upstream_rank", str(first.upstream_rank), 0.5, note)]
+        first_rank = min(o.upstream_rank for o in eligible)
+        note = wording.say(locale, "ms.upstream_first", rank=first_rank)
+        for first in eligible:
+            if first.upstream_rank == first_rank:
+                reasons[first.offer_id] = [Evidence("upstream_rank", str(first_rank), 0.5, note)]
         basis = UPSTREAM
     _add_duplicates(offers, duplicates, locale, reasons)
     _add_titles(offers, rules, locale, reasons)

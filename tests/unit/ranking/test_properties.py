@@ -191,6 +191,33 @@ def test_an_offer_never_ranks_below_an_otherwise_identical_trading_company_offer
         assert mine.rank < theirs.rank
 
 
+def test_offers_tied_as_the_first_result_put_the_likelier_maker_first() -> None:
+    """Nothing compared, and two offers share 1688's first place (a verification gives each
+    offer its best rank over the photos): both stand in for the product, and the brand's
+    offer comes before the trading company's, whatever their ids (hypothesis found this)."""
+    brand = Offer(
+        offer_id="1",
+        title="纯棉圆领短袖T恤男",
+        similarity=0.0,
+        price=None,
+        price_ladder=(),
+        min_order=0,
+        category_id="c1",
+        supplier=Supplier(company_name="森马品牌旗舰店", province="广东", city="广州"),
+        upstream_rank=1,
+        compared=False,
+    )
+    trader = dataclasses.replace(
+        brand,
+        offer_id="0",
+        supplier=dataclasses.replace(brand.supplier, company_name="义乌市优品贸易有限公司"),
+    )
+    result = rank([trader, brand], Filters(), "")
+    assert [r.offer.offer_id for r in result.offers] == ["1", "0"]
+    assert result.answer.source_offer_id == "1"
+    assert {m.offer_id for m in result.answer.match_set} == {"0", "1"}
+
+
 _in_a_region = st.builds(
     Filters,
     purchase_quantity=st.sampled_from([0, 100]),
