@@ -46,6 +46,16 @@ def to_money(amount: Decimal, currency: str = CNY) -> money_pb2.Money:
 
 
 _MAX_NANOS = 999_999_999
+_UNITS_LIMIT = 2**63  # units is an int64
+_NANO = Decimal("1e-9")
+
+
+def fits_money(amount: Decimal) -> bool:
+    """``amount`` is exactly a ``google.type.Money``: finite, units within int64, at most nine
+    decimals (``to_money`` would otherwise round it or fail)."""
+    if not amount.is_finite() or abs(amount) >= _UNITS_LIMIT:
+        return False
+    return amount == amount.quantize(_NANO)
 
 
 def money_problem(money: money_pb2.Money) -> str | None:

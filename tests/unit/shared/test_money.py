@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from google.type import money_pb2
 
-from shared.money import money_problem
+from shared.money import fits_money, money_problem, to_money
 
 
 @pytest.mark.parametrize(
@@ -30,3 +32,23 @@ def test_nanos_out_of_range_or_of_the_other_sign_are_named(
 ) -> None:
     problem = money_problem(money_pb2.Money(currency_code="CNY", units=units, nanos=nanos))
     assert problem is not None and says in problem
+
+
+@pytest.mark.parametrize(
+    ("amount", "fits"),
+    [
+        ("12.50", True),
+        ("0.123456789", True),
+        ("9223372036854775807.999999999", True),
+        ("0.1234567891", False),
+        ("9223372036854775808", False),
+        ("NaN", False),
+        ("Infinity", False),
+    ],
+)
+def test_amounts_that_fit_money_exactly(amount: str, fits: bool) -> None:
+    value = Decimal(amount)
+    assert fits_money(value) is fits
+    if fits:
+        money = to_money(value)
+        assert money_problem(money) is None
