@@ -426,7 +426,7 @@ def parse_image_id(api: str, payload: Any) -> str | None:
     """The imageId of an upload; None when the image was refused (``"0"`` or none)."""
     if isinstance(payload, Mapping):
         payload = _first(payload, "imageId", "result")
-    if payload is not None and not isinstance(payload, str | int):
+    if payload is not None and (isinstance(payload, bool) or not isinstance(payload, str | int)):
         raise UpstreamMalformed(api, "imageId is not a string")
     image_id = _str(payload)
     return None if image_id in ("", "0") else image_id

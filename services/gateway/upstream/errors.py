@@ -57,6 +57,8 @@ _REQUEST_TIMEOUT = 408
 _HTTP_REASONS = {401: TOKEN_EXPIRED, 429: RATE_LIMITED}
 # Where an error body's text is, by the spellings seen across 1688's APIs and relays.
 _MESSAGE_KEYS = ("error_message", "errorMessage", "errorMsg", "message", "msg")
+# Keys only the platform's error bodies have (a success's "message" is no error).
+_ERROR_MESSAGE_KEYS = ("error_message", "errorMessage")
 _NOT_FOUND_WORDS = ("not_found", "notfound", "not_exist", "notexist", "不存在", "not exist")
 _MESSAGE_LIMIT = 200
 
@@ -168,8 +170,9 @@ def classify(
 ) -> UpstreamError | None:
     """The error a gateway-level reply describes, or None.
 
-    An ``error_code`` (``errorCode``) that is set is an error whatever the HTTP status (a 200
-    carrying one too); a body with it ``null`` or empty is not. An HTTP error is one with
+    An ``error_code`` (``errorCode``) or ``error_message`` (``errorMessage``) that is set is an
+    error whatever the HTTP status (a 200 carrying one too); a body with them ``null`` or
+    empty is not. An HTTP error is one with
     whatever code the body has (``code``, when the body is an object) or, when it has none
     or is not JSON (``body`` None: an HTML page, nothing), by its status alone.
     """
@@ -177,9 +180,9 @@ def classify(
     code = _text(_present(fields, "error_code", "errorCode"), scrub)
     if not code and status >= 400:
         code = _text(_present(fields, "code"), scrub)
-    if not code and status < 400:
-        return None
     message = _text(_present(fields, *_MESSAGE_KEYS), scrub)
+    if not code and status < 400 and not _present(fields, *_ERROR_MESSAGE_KEYS):
+        return None
     return _gateway_error(api, status, code, message or ("" if code else f"HTTP {status}"))
 
 

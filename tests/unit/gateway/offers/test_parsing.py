@@ -240,9 +240,10 @@ def test_image_ids(payload: Any, expected: str | None) -> None:
     assert parsing.parse_image_id("product.image.upload", payload) == expected
 
 
-def test_an_image_id_of_the_wrong_type_is_malformed() -> None:
+@pytest.mark.parametrize("payload", [["x"], True, {"imageId": False}])
+def test_an_image_id_of_the_wrong_type_is_malformed(payload: Any) -> None:
     with pytest.raises(errors.UpstreamMalformed):
-        parsing.parse_image_id("product.image.upload", ["x"])
+        parsing.parse_image_id("product.image.upload", payload)
 
 
 def test_query_product_detail() -> None:

@@ -21,6 +21,8 @@ UPLOAD = "product.image.upload"
          errors.PARAM_MISSING, "gw.ParamMissing", "Required argument offerId"),
         (200, {"error_code": "gw.QosAppFrequencyLimit", "msg": "App call exceeds limited frequency"},
          errors.RATE_LIMITED, "gw.QosAppFrequencyLimit", "App call exceeds limited frequency"),
+        (200, {"error_message": "Request need user authorized"},
+         errors.REQUEST_INVALID, "", "Request need user authorized"),
         (429, None, errors.RATE_LIMITED, "", "HTTP 429"),
         (401, None, errors.TOKEN_EXPIRED, "", "HTTP 401"),
         (408, None, errors.UNAVAILABLE, "", "HTTP 408"),
