@@ -55,7 +55,10 @@ def fits_money(amount: Decimal) -> bool:
     decimals (``to_money`` would otherwise round it or fail)."""
     if not amount.is_finite() or abs(amount) >= _UNITS_LIMIT:
         return False
-    return amount == amount.quantize(_NANO)
+    exponent = amount.as_tuple().exponent
+    # An int exponent of -9 or more needs no rounding ("12.50"); otherwise ("12.5000000000")
+    # the value must be the same at nine decimals.
+    return (isinstance(exponent, int) and exponent >= -9) or amount == amount.quantize(_NANO)
 
 
 def money_problem(money: money_pb2.Money) -> str | None:
