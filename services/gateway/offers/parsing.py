@@ -6,11 +6,13 @@ any scale (``"57"``, ``"57.00"``) or integer fen, rates as ``"13%"`` or a
 fraction string, ids as numbers or strings, ``success`` as ``true`` or
 ``"true"``, either 1688's envelope or a relay's ``{success|code, data}``;
 fields a live row lacks (company name, minimum order ...) stay empty, never
-guessed; unknown fields are ignored. 1688 sends no similarity: an offer's
-relevance is its position in the upstream's order (``upstream_rank``, set by
-:func:`parse_search_page`). Strict where a reply cannot be used: a body that
-is not JSON, a result of the wrong shape or an offer row that is not an object
-raise :class:`UpstreamMalformed` (UNAVAILABLE with its reason). Numbers are
+guessed, and so do values that cannot be right (a count of ``"NaN"``, a price
+Money cannot hold exactly); unknown fields are ignored, a ``null`` row skipped.
+1688 sends no similarity: an offer's relevance is its position in the
+upstream's order (``upstream_rank``, set by :func:`parse_search_page`). Strict
+where a reply cannot be used: a body that is not JSON, a result of the wrong
+shape or an offer row that is neither an object nor ``null`` raise
+:class:`UpstreamMalformed` (UNAVAILABLE with its reason). Numbers are
 decoded as ``Decimal``, so no price ever passes through a float.
 """
 
@@ -45,14 +47,15 @@ _IMAGE_HOST = "https://cbu01.alicdn.com/"
 _IDENTITY_CODE = re.compile(r"[A-Za-z0-9_]+")
 # An amount in plain ASCII digits, which needs none of price_ladder's folding.
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-# ``code`` values that mean success when a body sends no ``success`` (1688's "200", relays'
-# 200, 0 and "S0000").
+# ``code`` values read as success when a body sends no ``success``: 1688's "200" (the real
+# captures), and 0 and "S0000", which other relays' envelopes use for success.
 _SUCCESS_CODES = {"200", "0", "S0000"}
-# Where a refusal's text is, by the spellings seen across 1688's APIs and relays.
+# Where a refusal's text may be: ``message`` in 1688's envelope, the others in other envelopes.
 _MESSAGE_KEYS = ("message", "errorMessage", "errorMsg", "error_message", "msg")
 # The narrowest count on the wire (years on the platform, biz and quote types) is an int32.
 _MAX_COUNT = 2**31 - 1
-# Tags 1688 has put around search words in titles (``<em>T恤</em>``, ``<font color=red>``).
+# Highlight tags a search engine may put around the matched words (``<em>T恤</em>``); not in
+# our captures, dropped so a title never shows markup.
 _HIGHLIGHT = re.compile(r"</?(?:em|b|strong|font|span|i)\b[^>]*>", re.IGNORECASE)
 # 1688's image CDN serves https on every host; other hosts (the sandbox) keep their scheme.
 _CDN_DOMAIN = "alicdn.com"
@@ -99,7 +102,7 @@ def unwrap_result(api: str, body: Any, *, image_api: bool = False) -> Any:
     """The payload of a successful business reply; the business error otherwise.
 
     Newer APIs answer ``{"result": {"success", "code", "message", "result": payload}}``
-    (seen without ``success`` too: then its ``code`` says); older ones put the payload at
+    (without ``success``, its ``code`` says); older ones put the payload at
     the top level with an optional ``success``, or under ``result``; a relay (dajisaas)
     answers ``{"success": true | "code": 200, "message", "data": payload}``. Without a
     ``success``, a ``code`` other than a success code (``200``, ``0``, ``S0000``) is a

@@ -55,7 +55,8 @@ _GATEWAY_CODES = {
 # HTTP statuses that say what went wrong when the body does not.
 _REQUEST_TIMEOUT = 408
 _HTTP_REASONS = {401: TOKEN_EXPIRED, 429: RATE_LIMITED}
-# Where an error body's text is, by the spellings seen across 1688's APIs and relays.
+# Where an error body's text may be: ``error_message`` in the real bodies, the others in other
+# envelopes.
 _MESSAGE_KEYS = ("error_message", "errorMessage", "errorMsg", "message", "msg")
 # Keys only the platform's error bodies have (a success's "message" is no error).
 _ERROR_MESSAGE_KEYS = ("error_message", "errorMessage")
