@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from factoryfinder.v1 import common_pb2
 
 from services.gateway.offers import price_ladder
-from services.gateway.upstream.errors import UpstreamMalformed, business_error
+from services.gateway.upstream.errors import MESSAGE_KEYS, UpstreamMalformed, business_error
 from shared.money import PriceTier, fen_to_yuan, fits_money, to_money
 
 QUERY_DETAIL_API = "product.search.queryProductDetail"
@@ -50,8 +50,6 @@ _PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 # ``code`` values read as success when a body sends no ``success``: 1688's "200" (the real
 # captures), and 0 and "S0000", which other relays' envelopes use for success.
 _SUCCESS_CODES = {"200", "0", "S0000"}
-# Where a refusal's text may be: ``message`` in 1688's envelope, the others in other envelopes.
-_MESSAGE_KEYS = ("message", "errorMessage", "errorMsg", "error_message", "msg")
 # The narrowest count on the wire (years on the platform, biz and quote types) is an int32.
 _MAX_COUNT = 2**31 - 1
 # Highlight tags a search engine may put around the matched words (``<em>T恤</em>``); not in
@@ -134,7 +132,7 @@ def _refuse_unless_ok(api: str, holder: Mapping[str, Any], image_api: bool) -> N
     else:
         failed = "code" in holder and code not in _SUCCESS_CODES
     if failed:
-        message = _str(_first(holder, *_MESSAGE_KEYS))
+        message = _str(_first(holder, *MESSAGE_KEYS))
         raise business_error(api, code, message, image_api)
 
 

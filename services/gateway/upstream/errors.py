@@ -55,9 +55,9 @@ _GATEWAY_CODES = {
 # HTTP statuses that say what went wrong when the body does not.
 _REQUEST_TIMEOUT = 408
 _HTTP_REASONS = {401: TOKEN_EXPIRED, 429: RATE_LIMITED}
-# Where an error body's text may be: ``error_message`` in the real bodies, the others in other
-# envelopes.
-_MESSAGE_KEYS = ("error_message", "errorMessage", "errorMsg", "message", "msg")
+# Where a refusal's text may be: ``error_message`` in the real error bodies, ``message`` in
+# 1688's envelope, the others in other envelopes (parsing.py reads refusals with these too).
+MESSAGE_KEYS = ("error_message", "errorMessage", "errorMsg", "message", "msg")
 # Keys only the platform's error bodies have (a success's "message" is no error).
 _ERROR_MESSAGE_KEYS = ("error_message", "errorMessage")
 _NOT_FOUND_WORDS = ("not_found", "notfound", "not_exist", "notexist", "不存在", "not exist")
@@ -181,7 +181,7 @@ def classify(
     code = _text(_present(fields, "error_code", "errorCode"), scrub)
     if not code and status >= 400:
         code = _text(_present(fields, "code"), scrub)
-    message = _text(_present(fields, *_MESSAGE_KEYS), scrub)
+    message = _text(_present(fields, *MESSAGE_KEYS), scrub)
     if not code and status < 400 and not _present(fields, *_ERROR_MESSAGE_KEYS):
         return None
     return _gateway_error(api, status, code, message or ("" if code else f"HTTP {status}"))
