@@ -49,6 +49,19 @@ def to_money(amount: Decimal, currency: str = CNY) -> money_pb2.Money:
 
 
 _MAX_NANOS = 999_999_999
+_UNITS_LIMIT = 2**63  # units is an int64
+_NANO = Decimal("1e-9")
+
+
+def fits_money(amount: Decimal) -> bool:
+    """``amount`` is exactly a ``google.type.Money``: finite, units within int64, at most nine
+    decimals (``to_money`` would otherwise round it or fail)."""
+    if not amount.is_finite() or abs(amount) >= _UNITS_LIMIT:
+        return False
+    exponent = amount.as_tuple().exponent
+    # An int exponent of -9 or more needs no rounding ("12.50"); otherwise ("12.5000000000")
+    # the value must be the same at nine decimals.
+    return (isinstance(exponent, int) and exponent >= -9) or amount == amount.quantize(_NANO)
 
 
 def money_problem(money: money_pb2.Money) -> str | None:

@@ -6,11 +6,13 @@ any scale (``"57"``, ``"57.00"``) or integer fen, rates as ``"13%"`` or a
 fraction string, ids as numbers or strings, ``success`` as ``true`` or
 ``"true"``, either 1688's envelope or a relay's ``{success|code, data}``;
 fields a live row lacks (company name, minimum order ...) stay empty, never
-guessed; unknown fields are ignored. 1688 sends no similarity: an offer's
-relevance is its position in the upstream's order (``upstream_rank``, set by
-:func:`parse_search_page`). Strict where a reply cannot be used: a body that
-is not JSON, a result of the wrong shape or an offer row that is not an object
-raise :class:`UpstreamMalformed` (UNAVAILABLE with its reason). Numbers are
+guessed, and so do values that cannot be right (a count of ``"NaN"``, a price
+Money cannot hold exactly); unknown fields are ignored, a ``null`` row skipped.
+1688 sends no similarity: an offer's relevance is its position in the
+upstream's order (``upstream_rank``, set by :func:`parse_search_page`). Strict
+where a reply cannot be used: a body that is not JSON, a result of the wrong
+shape or an offer row that is neither an object nor ``null`` raise
+:class:`UpstreamMalformed` (UNAVAILABLE with its reason). Numbers are
 decoded as ``Decimal``, so no price ever passes through a float.
 """
 
@@ -18,18 +20,20 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
 from factoryfinder.v1 import common_pb2
 
 from services.gateway.offers import price_ladder
-from services.gateway.upstream.errors import UpstreamMalformed, business_error
-from shared.money import PriceTier, fen_to_yuan, to_money
+from services.gateway.upstream.errors import MESSAGE_KEYS, UpstreamMalformed, business_error
+from shared.money import PriceTier, fen_to_yuan, fits_money, to_money
 
 QUERY_DETAIL_API = "product.search.queryProductDetail"
 PRODUCT_GET_API = "alibaba.product.get"
@@ -43,6 +47,20 @@ _IMAGE_HOST = "https://cbu01.alicdn.com/"
 _IDENTITY_CODE = re.compile(r"[A-Za-z0-9_]+")
 # An amount in plain ASCII digits, which needs none of price_ladder's folding.
 _PLAIN_AMOUNT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+# ``code`` values read as success when a body sends no ``success``: 1688's "200" (the real
+# captures), and 0 and "S0000", which other relays' envelopes use for success.
+_SUCCESS_CODES = {"200", "0", "S0000"}
+# The narrowest count on the wire (years on the platform, biz and quote types) is an int32.
+_MAX_COUNT = 2**31 - 1
+# Highlight tags a search engine may put around the matched words (``<em>T恤</em>``); not in
+# our captures, dropped so a title never shows markup.
+_HIGHLIGHT = re.compile(r"</?(?:em|b|strong|font|span|i)\b[^>]*>", re.IGNORECASE)
+# 1688's image CDN serves https on every host; other hosts (the sandbox) keep their scheme.
+_CDN_DOMAIN = "alicdn.com"
+# A host name then a path, as in "https://cbu01.alicdn.com/O1CN01....jpg".
+_PLAIN_HOST = re.compile(r"[A-Za-z0-9.-]+/")
+# Offer ids are 12 digits today; a number far longer is kept as sent.
+_ID_DIGITS = 30
 
 
 @dataclass
@@ -81,28 +99,41 @@ def is_true(value: Any) -> bool:
 def unwrap_result(api: str, body: Any, *, image_api: bool = False) -> Any:
     """The payload of a successful business reply; the business error otherwise.
 
-    Newer APIs answer ``{"result": {"success", "code", "message", "result": payload}}``;
-    older ones put the payload at the top level with an optional ``success``; a relay
-    (dajisaas) answers ``{"success": true | "code": 200, "message", "data": payload}``.
+    Newer APIs answer ``{"result": {"success", "code", "message", "result": payload}}``
+    (without ``success``, its ``code`` says); older ones put the payload at
+    the top level with an optional ``success``, or under ``result``; a relay (dajisaas)
+    answers ``{"success": true | "code": 200, "message", "data": payload}``. Without a
+    ``success``, a ``code`` other than a success code (``200``, ``0``, ``S0000``) is a
+    refusal, wherever the payload is.
     """
     if not isinstance(body, Mapping):
         raise UpstreamMalformed(api, "body is not a JSON object")
     envelope = body.get("result")
-    if isinstance(envelope, Mapping) and "success" in envelope:
-        if not is_true(envelope.get("success")):
-            raise business_error(
-                api, _str(envelope.get("code")), _str(envelope.get("message")), image_api
-            )
+    if isinstance(envelope, Mapping) and _is_envelope(envelope):
+        _refuse_unless_ok(api, envelope, image_api)
         return envelope.get("result")
-    if "success" in body and not is_true(body.get("success")):
-        code = _str(body.get("errorCode") or body.get("code"))
-        message = _str(body.get("errorMsg") or body.get("message"))
-        raise business_error(api, code, message, image_api)
+    _refuse_unless_ok(api, body, image_api)
     if _relayed(body):
-        if "success" not in body and _str(body.get("code")) != "200":
-            raise business_error(api, _str(body.get("code")), _str(body.get("message")), image_api)
         return body.get("data")
+    if isinstance(envelope, Mapping) and "data" not in body:
+        return envelope
     return body
+
+
+def _is_envelope(value: Mapping[str, Any]) -> bool:
+    """1688's ``{"success", "code", "message", "result"}`` (not a payload held in ``result``)."""
+    return "success" in value or ("code" in value and ("message" in value or "result" in value))
+
+
+def _refuse_unless_ok(api: str, holder: Mapping[str, Any], image_api: bool) -> None:
+    code = _str(_first(holder, "code", "errorCode", "error_code"))
+    if "success" in holder:
+        failed = not is_true(holder.get("success"))
+    else:
+        failed = "code" in holder and code not in _SUCCESS_CODES
+    if failed:
+        message = _str(_first(holder, *MESSAGE_KEYS))
+        raise business_error(api, code, message, image_api)
 
 
 def _relayed(body: Mapping[str, Any]) -> bool:
@@ -128,17 +159,19 @@ def _str(value: Any) -> str:
 
 
 def _whole(value: Any) -> int | None:
-    """A count such as ``12``, ``"1,200"``, ``"1000+"`` or ``"1.2万"``; None if unreadable."""
+    """A count such as ``12``, ``"1,200"``, ``"1000+"`` or ``"1.2万"``; None if unreadable,
+    negative or beyond an int32 (``"NaN"``, ``"1e100"``: no count)."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
-        return value
+        return value if 0 <= value <= _MAX_COUNT else None
     text = price_ladder.normalize_text(str(value)).replace(",", "").rstrip("+")
     scale = 10_000 if text.endswith("万") else 1
     try:
-        return int(Decimal(text.removesuffix("万")) * scale)
+        number = Decimal(text.removesuffix("万")) * scale
     except ArithmeticError:
         return None
+    return int(number) if number.is_finite() and 0 <= number <= _MAX_COUNT else None
 
 
 def _number(value: Any) -> Decimal | None:
@@ -148,7 +181,8 @@ def _number(value: Any) -> Decimal | None:
         number = Decimal(str(value).strip())
     except ArithmeticError:
         return None
-    return number if number.is_finite() else None
+    # A score or weight goes out as a double: none beyond what a double holds ("1e400").
+    return number if number.is_finite() and math.isfinite(float(number)) else None
 
 
 def parse_rate(value: Any) -> float | None:
@@ -172,7 +206,7 @@ def parse_yuan(value: Any) -> Decimal | None:
         # How prices mostly come ("20.50", "57"): read as _yuan_text reads them, without
         # its NFKC folding and three regular expressions (a third of a page's parse).
         amount = Decimal(text)
-        return amount if amount > 0 else None
+        return amount if amount > 0 and fits_money(amount) else None
     return _yuan_text(text)
 
 
@@ -283,22 +317,58 @@ def _listed_price(row: Mapping[str, Any]) -> Decimal | None:
 
 
 def _image_url(value: Any) -> str:
+    """An absolute http(s) URL, https on 1688's CDN: ``//host/...`` and ``http://`` CDN links
+    become https, a path ``img/...`` is put on the CDN; anything else (no scheme, another
+    scheme, a placeholder such as ``"图片url"``) is no URL."""
     url = _str(value)
-    return _IMAGE_HOST + url if url.startswith("img/") else url
+    if url.startswith("https://") and _PLAIN_HOST.match(url, 8):
+        return url  # how live rows send it: nothing to split or change
+    if url.startswith(("img/", "/img/")):
+        return _IMAGE_HOST + url.lstrip("/")
+    url = "https:" + url if url.startswith("//") else url
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # such as an unclosed "[" of an IPv6 host
+        return ""
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        return ""
+    on_cdn = host == _CDN_DOMAIN or host.endswith("." + _CDN_DOMAIN)
+    return ("https" if on_cdn else parts.scheme) + url[len(parts.scheme) :]
+
+
+def _title(value: Any) -> str:
+    """A title as shown: HTML entities decoded and highlight tags dropped (``&amp;``,
+    ``Men&#39;s``, ``<em>``); any other text as sent."""
+    text = _str(value)
+    if "&" not in text and "<" not in text:
+        return text
+    return " ".join(html.unescape(_HIGHLIGHT.sub("", text)).split())
+
+
+def _identifier(value: Any) -> str:
+    """An id sent as a number or a string; ``0``, ``true`` and the like are no id."""
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        # 727920485853.0 is offer 727920485853 (a bound keeps "1E+999999" from being spelt out).
+        value = int(value) if value.adjusted() < _ID_DIGITS else value
+    text = _str(value)
+    return "" if text.strip("0") == "" else text
 
 
 def parse_offer(api: str, row: Any, rank: int = 0) -> common_pb2.Offer | None:
     """One row (``rank``: its 1-based place in the upstream's order); None without an offer id."""
     if type(row) is not dict and not isinstance(row, Mapping):
         raise UpstreamMalformed(api, "an offer is not a JSON object")
-    offer_id = _str(_first(row, "offerId", "offerID", "productID", "id"))
+    offer_id = _identifier(_first(row, "offerId", "offerID", "productID", "id"))
     if not offer_id:
         return None
     categories = _categories(row)
     offer = common_pb2.Offer(
         offer_id=offer_id,
-        title=_str(row.get("subject")),
-        title_translated=_str(row.get("subjectTrans")),
+        title=_title(row.get("subject")),
+        title_translated=_title(row.get("subjectTrans")),
         image_url=_image_url(_first(row, "imageUrl", "picUrl")),
         upstream_rank=rank,
         min_order=_whole(_first(row, "minOrderQuantity", "quantityBegin")) or 0,
@@ -337,7 +407,12 @@ def parse_search_page(api: str, payload: Any, first_rank: int = 1) -> SearchPage
         rows = []
     if not isinstance(rows, list):
         raise UpstreamMalformed(api, "search result data is not a list")
-    parsed = [parse_offer(api, row, first_rank + index) for index, row in enumerate(rows)]
+    # A null row is no offer (skipped, keeping its place); a row of another type is a shape
+    # we do not know (parse_offer refuses it).
+    parsed = [
+        None if row is None else parse_offer(api, row, first_rank + index)
+        for index, row in enumerate(rows)
+    ]
     offers = [offer for offer in parsed if offer is not None]
     regions = _mapping(payload.get("picRegionInfo"))
     return SearchPage(
@@ -356,7 +431,7 @@ def parse_image_id(api: str, payload: Any) -> str | None:
     """The imageId of an upload; None when the image was refused (``"0"`` or none)."""
     if isinstance(payload, Mapping):
         payload = _first(payload, "imageId", "result")
-    if payload is not None and not isinstance(payload, str | int):
+    if payload is not None and (isinstance(payload, bool) or not isinstance(payload, str | int)):
         raise UpstreamMalformed(api, "imageId is not a string")
     image_id = _str(payload)
     return None if image_id in ("", "0") else image_id

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from shared.money import PriceTier, to_decimal
+from shared.money import PriceTier, fits_money, to_decimal
 
 
 class LadderParseError(ValueError):
@@ -52,6 +52,8 @@ _QTY_FIRST = re.compile(rf"(?:{_QTY})\s*[:=]?\s*{_PRICE}", _FLAGS)
 _PRICE_FIRST = re.compile(rf"{_PRICE}\s*[:=]?\s*(?:{_QTY})", _FLAGS)
 _SEPARATOR = re.compile(r"[\s;,|/]+")
 _STRICT = {">", "大于"}
+# PriceTier's quantities are int64 on the wire.
+MAX_QUANTITY = 2**63 - 1
 
 
 def normalize_text(text: str) -> str:
@@ -61,8 +63,13 @@ def normalize_text(text: str) -> str:
 
 def parse_amount(value: str | int | Decimal) -> Decimal:
     """A yuan amount such as ``"¥1,280.50"``, ``"15元"``, ``"２０"`` or ``Decimal("3")``."""
+    if isinstance(value, bool):
+        raise LadderParseError(f"not an amount: {value!r}")
     if isinstance(value, int | Decimal):
-        amount = to_decimal(value)
+        try:
+            amount = to_decimal(value)
+        except ValueError:
+            raise LadderParseError(f"not an amount: {value!r}") from None
     else:
         text = normalize_text(value)
         cleaned = re.sub(r"^(?:¥|RMB|CNY)\s*|\s*元$", "", text, flags=re.IGNORECASE)
@@ -71,11 +78,16 @@ def parse_amount(value: str | int | Decimal) -> Decimal:
         amount = to_decimal(cleaned.replace(",", ""))
     if amount < 0:
         raise LadderParseError(f"negative amount: {value!r}")
+    if not fits_money(amount):
+        raise LadderParseError(f"not an exact amount of money: {value!r}")
     return amount
 
 
 def _quantity(text: str) -> int:
-    return int(text.replace(",", ""))
+    digits = text.replace(",", "")
+    if len(digits) > len(str(MAX_QUANTITY)):
+        raise LadderParseError(f"a quantity beyond {MAX_QUANTITY}: {text[:24]}")
+    return int(digits)
 
 
 def _tier(match: re.Match[str]) -> PriceTier:
@@ -143,7 +155,13 @@ def parse_structured(rows: Sequence[Any]) -> list[PriceTier]:
 
 
 def close_ladder(tiers: Sequence[PriceTier]) -> list[PriceTier]:
-    """Sort by start, end every open tier just below the next one, refuse overlaps."""
+    """Sort by start, end every open tier just below the next one; refuse overlaps, quantities
+    beyond int64 and prices a Money cannot hold exactly."""
+    for tier in tiers:
+        if max(tier.min_quantity, tier.max_quantity or 0) > MAX_QUANTITY:
+            raise LadderParseError(f"a quantity beyond {MAX_QUANTITY}: {tier.min_quantity}")
+        if not fits_money(tier.unit_price):
+            raise LadderParseError(f"not an exact amount of money: {tier.unit_price}")
     ordered = sorted(tiers, key=lambda tier: tier.min_quantity)
     closed: list[PriceTier] = []
     for index, tier in enumerate(ordered):

@@ -396,10 +396,10 @@ class UpstreamClient:
         try:
             body = decode_body(api.name, response.content)
         except UpstreamMalformed:
-            if response.status >= 500:
-                raise UpstreamError(
-                    UNAVAILABLE, f"HTTP {response.status}", api=api.name, transient=True
-                ) from None
+            # An HTTP error with an HTML page or nothing: what its status says.
+            error = classify(api.name, response.status, None)
+            if error is not None:
+                raise error from None
             raise
         error = classify(api.name, response.status, body, self.scrub)
         if error is not None:

@@ -52,6 +52,14 @@ _GATEWAY_CODES = {
     FREQUENCY_LIMIT_CODE: RATE_LIMITED,
     NO_USAGE_LEFT_CODE: QUOTA_EXHAUSTED,
 }
+# HTTP statuses that say what went wrong when the body does not.
+_REQUEST_TIMEOUT = 408
+_HTTP_REASONS = {401: TOKEN_EXPIRED, 429: RATE_LIMITED}
+# Where a refusal's text may be: ``error_message`` in the real error bodies, ``message`` in
+# 1688's envelope, the others in other envelopes (parsing.py reads refusals with these too).
+MESSAGE_KEYS = ("error_message", "errorMessage", "errorMsg", "message", "msg")
+# Keys only the platform's error bodies have (a success's "message" is no error).
+_ERROR_MESSAGE_KEYS = ("error_message", "errorMessage")
 _NOT_FOUND_WORDS = ("not_found", "notfound", "not_exist", "notexist", "不存在", "not exist")
 _MESSAGE_LIMIT = 200
 
@@ -128,7 +136,7 @@ def _refused(reason: str, api: str, code: str, message: str, detail: str) -> Ups
 def _gateway_error(api: str, status: int, code: str, message: str) -> UpstreamError:
     reason = _GATEWAY_CODES.get(code)
     detail = f"{code or status}: {message}" if message else (code or str(status))
-    if reason is None and status >= 500:
+    if reason is None and (status >= 500 or status == _REQUEST_TIMEOUT):
         return UpstreamError(
             UNAVAILABLE,
             f"upstream error {detail}",
@@ -138,19 +146,22 @@ def _gateway_error(api: str, status: int, code: str, message: str) -> UpstreamEr
             transient=True,
         )
     if reason is None:
-        reason = TOKEN_EXPIRED if status == 401 else REQUEST_INVALID
+        reason = _HTTP_REASONS.get(status, REQUEST_INVALID)
     return _refused(reason, api, code, message, detail)
 
 
 def business_error(api: str, code: str, message: str, image_api: bool) -> UpstreamError:
-    """A ``{"success": false, "code", "message"}`` answer of a newer API."""
+    """A ``{"success": false, "code", "message"}`` answer of a newer API (a gateway code in it,
+    such as the frequency limit, means what it means in an ``error_code`` body)."""
     lowered = f"{code} {message}".lower()
-    if image_api:
+    if code in _GATEWAY_CODES:
+        reason = _GATEWAY_CODES[code]
+    elif image_api:
         reason = IMAGE_REJECTED
     elif api in DETAIL_APIS and any(word in lowered for word in _NOT_FOUND_WORDS):
         reason = OFFER_NOT_FOUND
     else:
-        reason = _GATEWAY_CODES.get(code, REQUEST_INVALID)
+        reason = REQUEST_INVALID
     detail = f"{code}: {message}" if code else message or "refused"
     return _refused(reason, api, code, message, detail)
 
@@ -158,14 +169,27 @@ def business_error(api: str, code: str, message: str, image_api: bool) -> Upstre
 def classify(
     api: str, status: int, body: Any, scrub: Callable[[str], str] = str
 ) -> UpstreamError | None:
-    """The error a gateway-level reply describes (``error_code`` bodies, HTTP errors)."""
-    if isinstance(body, Mapping) and ("error_code" in body or "errorCode" in body):
-        code = _text(body.get("error_code", body.get("errorCode")), scrub)
-        message = _text(body.get("error_message", body.get("errorMessage")), scrub)
-        return _gateway_error(api, status, code, message)
-    if status >= 400:
-        return _gateway_error(api, status, "", f"HTTP {status}")
-    return None
+    """The error a gateway-level reply describes, or None.
+
+    An ``error_code`` (``errorCode``) or ``error_message`` (``errorMessage``) that is set is an
+    error whatever the HTTP status (a 200 carrying one too); a body with them ``null`` or
+    empty is not. An HTTP error is one with
+    whatever code the body has (``code``, when the body is an object) or, when it has none
+    or is not JSON (``body`` None: an HTML page, nothing), by its status alone.
+    """
+    fields = body if isinstance(body, Mapping) else {}
+    code = _text(_present(fields, "error_code", "errorCode"), scrub)
+    if not code and status >= 400:
+        code = _text(_present(fields, "code"), scrub)
+    message = _text(_present(fields, *MESSAGE_KEYS), scrub)
+    if not code and status < 400 and not _present(fields, *_ERROR_MESSAGE_KEYS):
+        return None
+    return _gateway_error(api, status, code, message or ("" if code else f"HTTP {status}"))
+
+
+def _present(fields: Mapping[str, Any], *names: str) -> Any:
+    """The first of ``names`` with a value (not null, not empty)."""
+    return next((fields[name] for name in names if fields.get(name) not in (None, "")), None)
 
 
 class QuotaExhausted(Exception):

@@ -8,7 +8,7 @@ import pytest
 from google.type import money_pb2
 
 from shared.errors import Code, ServiceError
-from shared.money import caller_amount, from_money, money_problem
+from shared.money import caller_amount, fits_money, from_money, money_problem, to_money
 
 
 @pytest.mark.parametrize(
@@ -70,3 +70,23 @@ def test_offers_own_prices_are_read_as_they_are() -> None:
     # Not a caller's amount: an offer's own price is read as written, never refused.
     money = money_pb2.Money(currency_code="CNY", units=1, nanos=2_000_000_000)
     assert from_money(money) == Decimal(3)
+
+
+@pytest.mark.parametrize(
+    ("amount", "fits"),
+    [
+        ("12.50", True),
+        ("0.123456789", True),
+        ("9223372036854775807.999999999", True),
+        ("0.1234567891", False),
+        ("9223372036854775808", False),
+        ("NaN", False),
+        ("Infinity", False),
+    ],
+)
+def test_amounts_that_fit_money_exactly(amount: str, fits: bool) -> None:
+    value = Decimal(amount)
+    assert fits_money(value) is fits
+    if fits:
+        money = to_money(value)
+        assert money_problem(money) is None

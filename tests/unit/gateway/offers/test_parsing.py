@@ -240,9 +240,10 @@ def test_image_ids(payload: Any, expected: str | None) -> None:
     assert parsing.parse_image_id("product.image.upload", payload) == expected
 
 
-def test_an_image_id_of_the_wrong_type_is_malformed() -> None:
+@pytest.mark.parametrize("payload", [["x"], True, {"imageId": False}])
+def test_an_image_id_of_the_wrong_type_is_malformed(payload: Any) -> None:
     with pytest.raises(errors.UpstreamMalformed):
-        parsing.parse_image_id("product.image.upload", ["x"])
+        parsing.parse_image_id("product.image.upload", payload)
 
 
 def test_query_product_detail() -> None:
@@ -461,3 +462,175 @@ def test_a_seller_repeat_rate_is_not_the_offers_repurchase_rate() -> None:
     )
     assert offer is not None
     assert offer.repurchase_rate == 0
+
+
+# --- bodies that differ from ours (each case crashed or read wrong before) ------------------
+
+
+@pytest.mark.parametrize("value", ["NaN", "1e100", "1e999999", "-5", 99_999_999_999, -1])
+@pytest.mark.parametrize("field", ["monthSold", "minOrderQuantity", "tpYear"])
+def test_a_count_that_is_no_count_is_left_unset(field: str, value: Any) -> None:
+    offer = parsing.parse_offer(API, {"offerId": 1, field: value})
+    assert offer is not None
+    assert (offer.month_sold, offer.min_order, offer.supplier.years_on_platform) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("value", ["NaN", "1e10", 3_000_000_000, "-2"])
+def test_detail_numbers_beyond_their_fields_are_left_unset(value: Any) -> None:
+    payload = {
+        "offerId": 5,
+        "bizType": value,
+        "productSaleInfo": {"quoteType": value, "minOrderQuantity": value},
+        "sellerDataInfo": {"tradeMedalLevel": value},
+    }
+    detail = parsing.parse_query_detail(payload).detail
+    assert (detail.biz_type, detail.quote_type, detail.min_order) == (0, -1, 0)
+    assert detail.seller_scores.trade_medal_level == 0
+
+
+def test_page_counts_that_are_no_counts() -> None:
+    payload = {"totalRecords": "NaN", "currentPage": 3_000_000_000, "data": [{"offerId": 1}]}
+    page = parsing.parse_search_page(API, payload)
+    assert (page.total_records, page.current_page) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    "price", ["100000000000000000000", "0.9999999999", "12.1234567891", "1e999999"]
+)
+def test_a_price_money_cannot_hold_exactly_is_left_unset(price: str) -> None:
+    offer = parsing.parse_offer(API, {"offerId": 1, "priceInfo": {"price": price}})
+    assert offer is not None
+    assert not offer.HasField("price")
+    detail = parsing.parse_query_detail(
+        {
+            "offerId": 1,
+            "productSaleInfo": {"priceRangeList": [{"startQuantity": 1, "price": price}]},
+            "productSkuInfos": [{"price": price}],
+        }
+    )
+    assert len(detail.detail.price_ladder) == 0
+    assert not detail.detail.HasField("sku_price_min")
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"startQuantity": 1, "price": True},
+        {"startQuantity": 10**20, "price": "5"},
+        {"startQuantity": 1, "endQuantity": 10**20, "price": "5"},
+    ],
+)
+def test_a_ladder_row_of_the_wrong_type_or_size_drops_the_ladder(row: dict[str, Any]) -> None:
+    payload = {"offerId": 1, "productSaleInfo": {"priceRangeList": [row]}}
+    assert len(parsing.parse_query_detail(payload).detail.price_ladder) == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("//cbu01.alicdn.com/img/ibank/a.jpg", "https://cbu01.alicdn.com/img/ibank/a.jpg"),
+        ("http://cbu01.alicdn.com/O1CN01a.jpg", "https://cbu01.alicdn.com/O1CN01a.jpg"),
+        ("HTTP://img.alicdn.com/a.jpg_220x220.jpg", "https://img.alicdn.com/a.jpg_220x220.jpg"),
+        ("/img/ibank/a.jpg", "https://cbu01.alicdn.com/img/ibank/a.jpg"),
+        # Not 1688's CDN (the sandbox serves http on 127.0.0.1): the scheme is kept.
+        ("http://127.0.0.1:8080/images/1.jpg", "http://127.0.0.1:8080/images/1.jpg"),
+        ("图片url", ""),
+        ("ftp://cbu01.alicdn.com/a.jpg", ""),
+        ("javascript:alert(1)", ""),
+        ("https://", ""),
+    ],
+)
+def test_image_urls_are_absolute_and_https_on_the_cdn(value: str, expected: str) -> None:
+    offer = parsing.parse_offer(API, {"offerId": 1, "imageUrl": value})
+    assert offer is not None
+    assert offer.image_url == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Men&#39;s T-shirt &amp; Shorts", "Men's T-shirt & Shorts"),
+        ("<em>纯棉</em>T恤 <font color=red>工厂</font>", "纯棉T恤 工厂"),
+        ("&quot;OEM&quot;&nbsp;定制", '"OEM" 定制'),
+        ("尺寸<10cm 源头工厂", "尺寸<10cm 源头工厂"),
+        ("A&B 工厂", "A&B 工厂"),
+    ],
+)
+def test_titles_lose_html_entities_and_highlight_tags(value: str, expected: str) -> None:
+    offer = parsing.parse_offer(API, {"offerId": 1, "subject": value, "subjectTrans": value})
+    assert offer is not None
+    assert (offer.title, offer.title_translated) == (expected, expected)
+
+
+@pytest.mark.parametrize("value", [0, "0", True, False])
+def test_no_offer_id_is_no_offer(value: Any) -> None:
+    assert parsing.parse_offer(API, {"offerId": value, "subject": "x"}) is None
+
+
+def test_an_integral_decimal_offer_id_reads_as_the_integer() -> None:
+    offer = parsing.parse_offer(API, body('{"offerId": 727920485853.0}'))
+    assert offer is not None
+    assert offer.offer_id == "727920485853"
+
+
+def test_a_null_row_is_skipped_keeping_its_place() -> None:
+    page = parsing.parse_search_page(API, {"data": [None, {"offerId": 2}]}, first_rank=1)
+    assert [(offer.offer_id, offer.upstream_rank) for offer in page.offers] == [("2", 2)]
+    assert page.skipped_rows == 1
+
+
+PAYLOAD = {"totalRecords": 1, "data": [{"offerId": 1}]}
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"result": {"code": "200", "message": "", "result": PAYLOAD}},
+        {"success": True, "result": PAYLOAD},
+        {"success": "true", "code": "S0000", "result": PAYLOAD},
+        {"result": PAYLOAD},
+        {"code": "S0000", "message": "成功", "data": PAYLOAD},
+        {"code": 0, "msg": "success", "data": PAYLOAD},
+    ],
+)
+def test_envelope_variants_give_the_payload(reply: dict[str, Any]) -> None:
+    assert parsing.unwrap_result(API, reply) == PAYLOAD
+
+
+@pytest.mark.parametrize(
+    ("reply", "code", "message", "reason"),
+    [
+        (
+            {"result": {"code": "500", "message": "系统繁忙"}},
+            "500",
+            "系统繁忙",
+            errors.REQUEST_INVALID,
+        ),
+        (
+            {"success": False, "errorCode": "E1", "errorMessage": "bad"},
+            "E1",
+            "bad",
+            errors.REQUEST_INVALID,
+        ),
+        (
+            {"success": "false", "error_code": "E2", "error_message": "no"},
+            "E2",
+            "no",
+            errors.REQUEST_INVALID,
+        ),
+        ({"code": 500, "msg": "系统繁忙", "data": None}, "500", "系统繁忙", errors.REQUEST_INVALID),
+        (
+            {"code": "gw.QosAppFrequencyLimit", "message": "App call exceeds limited frequency"},
+            "gw.QosAppFrequencyLimit",
+            "App call exceeds limited frequency",
+            errors.RATE_LIMITED,
+        ),
+    ],
+)
+def test_refusal_variants_are_refusals_with_their_code_and_text(
+    reply: dict[str, Any], code: str, message: str, reason: str
+) -> None:
+    with pytest.raises(errors.UpstreamError) as caught:
+        parsing.unwrap_result(API, reply)
+    assert (caught.value.upstream_code, caught.value.upstream_message) == (code, message)
+    assert caught.value.reason == reason

@@ -187,3 +187,19 @@ def test_normalize_text_folds_full_width_forms() -> None:
 def test_close_ladder_keeps_explicit_ends_and_closes_open_ones() -> None:
     ladder = close_ladder(tiers((100, None, "5"), (1, 10, "9"), (11, None, "7")))
     assert ladder == tiers((1, 10, "9"), (11, 99, "7"), (100, None, "5"))
+
+
+@pytest.mark.parametrize(
+    "value", [True, Decimal("NaN"), "0.1234567891", "100000000000000000000", Decimal("1E+30")]
+)
+def test_amounts_that_are_no_exact_money_are_refused(value: str | Decimal | bool) -> None:
+    with pytest.raises(LadderParseError):
+        parse_amount(value)
+
+
+@pytest.mark.parametrize(
+    "text", ["100000000000000000000件以上 ¥5", "1-99999999999999999999件 ¥5", "10件 ¥1.0000000001"]
+)
+def test_text_tiers_beyond_the_wire_types_are_refused(text: str) -> None:
+    with pytest.raises(LadderParseError):
+        parse_text(text)

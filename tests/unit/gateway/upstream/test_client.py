@@ -336,6 +336,54 @@ async def test_a_second_401_is_not_refreshed_again(rig_factory: Callable[..., Ri
     assert len(rig.upstream.requests) == 2
 
 
+@pytest.mark.parametrize(
+    "reply", [text_reply("<html><body>401 Unauthorized</body></html>", 401), text_reply("", 401)]
+)
+async def test_a_401_with_an_html_or_empty_body_refreshes_the_token(
+    rig_factory: Callable[..., Rig], reply: Reply
+) -> None:
+    # Was UPSTREAM_MALFORMED_RESPONSE, never retried: the token was not refreshed.
+    rig = rig_factory(reply, json_reply(OK))
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
+    assert rig.tokens.refreshes == 1
+
+
+async def test_a_429_with_an_html_body_backs_off_like_the_frequency_limit(
+    rig_factory: Callable[..., Rig],
+) -> None:
+    rig = rig_factory(text_reply("<html>Too Many Requests</html>", 429), json_reply(OK))
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == OK
+    assert rig.limiter.back_offs == [2.0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (text_reply("<html>403 Forbidden</html>", 403), errors.REQUEST_INVALID),
+        (text_reply("", 404), errors.REQUEST_INVALID),
+        (json_reply({"code": "gw.APIACLDecline", "message": "acl"}, 400), errors.ACL_DECLINED),
+        (
+            json_reply({"errorCode": "gw.ParamMissing", "errorMsg": "offerId"}, 400),
+            errors.PARAM_MISSING,
+        ),
+    ],
+)
+async def test_an_http_error_is_what_its_status_or_code_says_whatever_the_body(
+    rig_factory: Callable[..., Rig], reply: Reply, reason: str
+) -> None:
+    rig = rig_factory(reply)
+    with pytest.raises(errors.UpstreamError) as caught:
+        await rig.client.call(IMAGE_QUERY, {}, ctx())
+    assert caught.value.reason == reason
+    assert len(rig.upstream.requests) == 1
+
+
+async def test_a_200_with_a_null_error_code_is_a_success(rig_factory: Callable[..., Rig]) -> None:
+    body = {"error_code": None, "error_message": None, **OK}
+    rig = rig_factory(json_reply(body))
+    assert await rig.client.call(IMAGE_QUERY, {}, ctx()) == body
+
+
 async def test_a_stale_timestamp_recalibrates_and_retries(rig_factory: Callable[..., Rig]) -> None:
     rig = rig_factory(
         error_reply(400, "400", "RequestValidateException: Request is expired."),
