@@ -97,6 +97,7 @@ from decimal import Decimal
 
 from services.ranking import wording
 from services.ranking.domain import (
+    KIND_ORDER,
     MAKERS,
     Answer,
     Assessed,
@@ -424,17 +425,6 @@ def _original_image(members: Sequence[Assessed], match: MatchSet) -> str | None:
 _ORIGINAL_LEAD = 1.0
 
 
-# Between members alike in points, similarity and upstream rank (a verification gives each
-# offer its best rank over the photos, so ranks can tie): the likelier maker first.
-_KIND_ORDER = {
-    SupplierKind.SOURCE_FACTORY: 0,
-    SupplierKind.MANUFACTURER: 1,
-    SupplierKind.BRAND: 2,
-    SupplierKind.UNKNOWN: 3,
-    SupplierKind.TRADING_COMPANY: 4,
-}
-
-
 def _source_key(
     assessed: Assessed, points: Mapping[str, float]
 ) -> tuple[float, float, int, int, str]:
@@ -443,7 +433,7 @@ def _source_key(
         -points.get(offer.offer_id, 0.0),
         -offer.similarity,
         offer.upstream_rank if offer.upstream_rank > 0 else 1 << 30,
-        _KIND_ORDER[assessed.kind.kind],
+        KIND_ORDER[assessed.kind.kind],
         offer.offer_id,
     )
 

@@ -28,6 +28,15 @@ class SupplierKind(enum.IntEnum):
 
 
 MAKERS = frozenset({SupplierKind.SOURCE_FACTORY, SupplierKind.MANUFACTURER})
+# The likelier maker first: how offers otherwise alike are ordered (a factory's never below
+# an otherwise identical trading company's).
+KIND_ORDER = {
+    SupplierKind.SOURCE_FACTORY: 0,
+    SupplierKind.MANUFACTURER: 1,
+    SupplierKind.BRAND: 2,
+    SupplierKind.UNKNOWN: 3,
+    SupplierKind.TRADING_COMPANY: 4,
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from services.ranking.analysis import analyse
 from services.ranking.answer import build_answer
 from services.ranking.customization import infer_customization
 from services.ranking.domain import (
+    KIND_ORDER,
     Answer,
     Assessed,
     Filters,
@@ -23,7 +24,6 @@ from services.ranking.domain import (
     RankedOffer,
     RankingResult,
     Score,
-    SupplierKind,
 )
 from services.ranking.filters import apply_filters, validate
 from services.ranking.grouping import GroupingRules, group_offers
@@ -32,15 +32,6 @@ from services.ranking.regions import resolve_regions
 from services.ranking.scoring import compared_price, price_averages, profile_named, score_all
 from services.ranking.supplier_kind import infer_kind
 
-# Equal totals: factories before traders, so an offer never ranks below an
-# otherwise identical one from a trading company.
-_KIND_ORDER = {
-    SupplierKind.SOURCE_FACTORY: 0,
-    SupplierKind.MANUFACTURER: 1,
-    SupplierKind.BRAND: 2,
-    SupplierKind.UNKNOWN: 3,
-    SupplierKind.TRADING_COMPANY: 4,
-}
 _UNKNOWN_MIN_ORDER = 1 << 62
 _ZERO = Decimal(0)
 
@@ -160,7 +151,7 @@ def _by_points(
     price = breakdown.compared_unit_price
     return (
         -breakdown.total,
-        _KIND_ORDER[assessed.kind.kind],
+        KIND_ORDER[assessed.kind.kind],
         -offer.similarity,
         price is None,
         price if price is not None else _ZERO,
