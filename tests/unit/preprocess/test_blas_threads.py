@@ -7,9 +7,7 @@ products. The similarities and near-duplicate pairs it sends must be the same ei
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from tests.unit.blas_threads import digest_with_threads
 
 _SIMILARITIES = """
 import hashlib
@@ -36,20 +34,7 @@ print(digest.hexdigest())
 """
 
 
-def _digest(threads: str) -> str:
-    environ = {**os.environ, "OPENBLAS_NUM_THREADS": threads}
-    done = subprocess.run(
-        [sys.executable, "-c", _SIMILARITIES],
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return done.stdout.strip()
-
-
 def test_one_blas_thread_gives_the_same_similarities_as_two() -> None:
-    one, two = _digest("1"), _digest("2")
+    one, two = digest_with_threads(_SIMILARITIES, "1"), digest_with_threads(_SIMILARITIES, "2")
     assert len(one) == 64
     assert one == two

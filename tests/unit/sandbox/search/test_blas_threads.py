@@ -7,9 +7,7 @@ are never sent); the order every page is cut from must not.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
+from tests.unit.blas_threads import digest_with_threads
 
 _ORDERS = """
 import hashlib
@@ -36,20 +34,7 @@ print(digest.hexdigest())
 """
 
 
-def _orders_digest(threads: str) -> str:
-    environ = {**os.environ, "OPENBLAS_NUM_THREADS": threads}
-    done = subprocess.run(
-        [sys.executable, "-c", _ORDERS],
-        env=environ,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
-    return done.stdout.strip()
-
-
 def test_one_blas_thread_gives_the_same_orders_as_two() -> None:
-    one, two = _orders_digest("1"), _orders_digest("2")
+    one, two = digest_with_threads(_ORDERS, "1"), digest_with_threads(_ORDERS, "2")
     assert len(one) == 64
     assert one == two
