@@ -22,7 +22,8 @@ returned the source; first = pictured product in >= 95 % of the cases where it
 returned the product; three-photo verification puts the source first in >= 95 %
 of its reachable cases. Also printed: the CPU the visual comparison costs per
 search of 20 offers on one core, downloads excluded (target <= 150 ms), against
-the preprocessing of the same buyer photo measured in the same run.
+the preprocessing of the same buyer photo measured in the same run (both after the
+stack has stopped, each the least of three runs).
 
 Size: ``BENCH_QUALITY_PRODUCTS`` products (default 30 → 210 photos) and
 ``BENCH_QUALITY_VERIFICATIONS`` (default 50); ``BENCH_QUALITY_SHAPES`` picks
@@ -234,28 +235,45 @@ async def _verifications(stack: Stack, picked: list[ProductTruth]) -> Tally:
     return tally
 
 
-def _comparison_cpu(stack: Stack, picked: list[ProductTruth]) -> tuple[float, float]:
-    """Median over 10 buyer photos of the CPU ms of one comparison with 20 offer images
-    (downloaded first, so downloads are excluded), and of preparing that photo, in this
-    process; each the least of three runs."""
-    comparator = GridComparator()
-    settings = PreprocessSettings()
-    compare_ms, prepare_ms = [], []
+@dataclass(frozen=True)
+class _Comparison:
+    """One search's comparison, ready to measure: the buyer's photo and 20 offer images."""
+
+    photo: bytes
+    fetched: list[Fetched]
+
+
+def _comparisons(stack: Stack, picked: list[ProductTruth]) -> list[_Comparison]:
+    """10 buyer photos, each with 20 offer images downloaded from the stack's sandbox."""
+    comparisons = []
     with httpx.Client(base_url=stack.sandbox_url, timeout=30) as http:
         for seed, truth in enumerate(picked[:10]):
             data = buyer_photo(product_photo(SEED, truth.product_id, PHOTO_SIDE), "phone", seed)
-            prepare_ms.append(_least_cpu_ms(partial(prepare, data, PhotoRole.PRODUCT, settings)))
-            prepared = prepare(data, PhotoRole.PRODUCT, settings)
             others = [p for p in picked if p is not truth]
             ids = list(truth.offer_ids) + [o for p in others for o in p.offer_ids]
             fetched = [
                 Fetched(Candidate(i, ""), http.get(f"/img/ibank/{i}.jpg").content, "", False)
                 for i in ids[:20]
             ]
-            # No description cached: every run describes the 20 images again.
-            compare_ms.append(
-                _least_cpu_ms(partial(measure, comparator, prepared.jpeg, fetched, 40_000_000))
-            )
+            comparisons.append(_Comparison(data, fetched))
+    return comparisons
+
+
+def _comparison_cpu(comparisons: Sequence[_Comparison]) -> tuple[float, float]:
+    """Median over the photos of the CPU ms of one comparison with its 20 offer images
+    (downloaded before, so downloads are excluded), and of preparing that photo, in this
+    process; each the least of three runs. Run after the stack has stopped, so that none
+    of its processes shares the cores with the measured work."""
+    comparator = GridComparator()
+    settings = PreprocessSettings()
+    compare_ms, prepare_ms = [], []
+    for one in comparisons:
+        prepare_ms.append(_least_cpu_ms(partial(prepare, one.photo, PhotoRole.PRODUCT, settings)))
+        prepared = prepare(one.photo, PhotoRole.PRODUCT, settings)
+        # No description cached: every run describes the 20 images again.
+        compare_ms.append(
+            _least_cpu_ms(partial(measure, comparator, prepared.jpeg, one.fetched, 40_000_000))
+        )
     return statistics.median(compare_ms), statistics.median(prepare_ms)
 
 
@@ -311,7 +329,8 @@ async def _run_shape(shape: str) -> None:
         tallies = await _searches(stack, picked)
         searched = time.perf_counter() - started
         verified = await _verifications(stack, picked)
-        compare_ms, prepare_ms = _comparison_cpu(stack, picked)
+        comparisons = _comparisons(stack, picked)
+    compare_ms, prepare_ms = _comparison_cpu(comparisons)
     photos = sum(t.cases for t in tallies.values())
     _report(
         f"== row shape {shape}: {photos} buyer photos, {len(picked)} products ({searched:.0f} s)",
