@@ -27,8 +27,9 @@ threshold:
   reads like a member's (Dice ≥ ``title_min_dice`` on the normalized titles) in a category
   that does not differ. When too few images could be compared to tell (none matched
   clearly and fewer than half were compared), the set is 1688's first result not found
-  unlike the photo (each of them, when a verification's merged ranks tie), with its near-duplicates and look-alike titles (``basis``
-  "upstream_order"), and the answer's confidence says how little that is.
+  unlike the photo (each of them, when a verification's merged ranks tie), with its
+  near-duplicates and look-alike titles (``basis`` "upstream_order"), and the answer's
+  confidence says how little that is.
 
 Every member carries the evidence of why it is in. Nothing here depends on input order:
 medians, maxima and connected sets only, ties broken by offer id.

@@ -173,9 +173,9 @@ def classify(
 
     An ``error_code`` (``errorCode``) or ``error_message`` (``errorMessage``) that is set is an
     error whatever the HTTP status (a 200 carrying one too); a body with them ``null`` or
-    empty is not. An HTTP error is one with
-    whatever code the body has (``code``, when the body is an object) or, when it has none
-    or is not JSON (``body`` None: an HTML page, nothing), by its status alone.
+    empty is not. An HTTP error is one with whatever code the body has (``code``, when the
+    body is an object) or, when it has none or is not JSON (``body`` None: an HTML page,
+    nothing), by its status alone.
     """
     fields = body if isinstance(body, Mapping) else {}
     code = _text(_present(fields, "error_code", "errorCode"), scrub)
